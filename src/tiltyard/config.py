@@ -1,0 +1,49 @@
+"""Settings: where the home folder is, which database, which limits.
+
+Every setting can be overridden by an environment variable prefixed ``TILTYARD_``
+(``TILTYARD_HOME``, ``TILTYARD_DATABASE_URL``, ``TILTYARD_MAX_SUBMISSION_MB``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TILTYARD_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tiltyard")))
+    database_url: str | None = None
+    max_submission_mb: float = 200.0
+    owner: str = "local"
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.home / "catalog"
+
+    @property
+    def submissions_dir(self) -> Path:
+        return self.home / "submissions"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'tiltyard.db'}"
+
+    @property
+    def max_submission_bytes(self) -> int:
+        return int(self.max_submission_mb * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()
