@@ -33,6 +33,7 @@ class Metric:
     needs: Needs
     tasks: tuple[str, ...]
     compute: Callable[[np.ndarray, np.ndarray], float]
+    lower_bound: float | None = None  # predictions must lie strictly above it
 
     @property
     def needs_proba(self) -> bool:
@@ -176,7 +177,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
            average_precision),
     Metric("rmse", "RMSE", "minimize", "values", ("regression",), rmse),
     Metric("mae", "MAE", "minimize", "values", ("regression",), mae),
-    Metric("rmsle", "RMSLE", "minimize", "values", ("regression",), rmsle),
+    Metric("rmsle", "RMSLE", "minimize", "values", ("regression",), rmsle, lower_bound=-1.0),
     Metric("r2", "R²", "maximize", "values", ("regression",), r2),
 ]}
 

@@ -1,0 +1,98 @@
+"""The grader: the only code that reads a table challenge's sealed answers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from tiltyard.challenges.bundle import Bundle
+from tiltyard.challenges.manifest import Task
+from tiltyard.errors import BundleError
+from tiltyard.grading.metrics import Metric, get_metric
+from tiltyard.grading.validation import read_predictions
+
+ANSWERS = "answers.csv"
+SPLIT_COLUMN = "split"
+
+
+@dataclass(frozen=True)
+class Answers:
+    ids: np.ndarray
+    y_true: np.ndarray  # encoded as the metrics expect
+    public: np.ndarray  # boolean mask
+
+
+@dataclass
+class Grade:
+    public_scores: dict[str, float]
+    private_scores: dict[str, float]
+    warnings: list[str]
+    read_and_validate_s: float
+    score_s: float
+
+
+def encode_target(values: np.ndarray, task: Task) -> np.ndarray:
+    """Labels as the metrics want them: 0/1 for binary, class index for multiclass."""
+    if task.type == "regression":
+        return values.astype(np.float64)
+    labels = values.astype(str)
+    if task.type == "binary":
+        return (labels == task.positive_label).astype(np.int64)
+    lookup = {c: i for i, c in enumerate(task.classes)}
+    return np.array([lookup[v] for v in labels], dtype=np.int64)
+
+
+class Grader:
+    """Grades predictions files for one table bundle. Answers are read once and kept."""
+
+    def __init__(self, bundle: Bundle):
+        manifest = bundle.manifest
+        if manifest.kind != "table":
+            raise BundleError(f"{manifest.id} is a {manifest.kind} challenge",
+                              expected="a table challenge for a predictions file",
+                              got=manifest.kind)
+        self.bundle = bundle
+        self.task: Task = manifest.task
+        self.metrics: list[Metric] = [get_metric(n) for n in
+                                      [manifest.metric.primary, *manifest.metric.secondary]]
+        self.primary = self.metrics[0]
+
+    @cached_property
+    def answers(self) -> Answers:
+        task = self.task
+        types = {SPLIT_COLUMN: pa.string()}
+        if task.type != "regression":
+            types[task.target] = pa.string()
+        table = pa_csv.read_csv(self.bundle.sealed_file(ANSWERS),
+                                convert_options=pa_csv.ConvertOptions(column_types=types))
+        ids = table.column(task.id_column).to_numpy(zero_copy_only=False)
+        target = table.column(task.target).to_numpy(zero_copy_only=False)
+        public = np.asarray(table.column(SPLIT_COLUMN).to_numpy(zero_copy_only=False)) == "public"
+        return Answers(ids=np.asarray(ids), y_true=encode_target(np.asarray(target), task),
+                       public=public)
+
+    def grade_file(self, path: Path, *, max_bytes: int) -> Grade:
+        """Validate and score; raises SubmissionError with a precise reason on bad input."""
+        answers = self.answers
+        started = time.perf_counter()
+        predictions = read_predictions(path, self.task, self.primary, answers.ids,
+                                       max_bytes=max_bytes)
+        validated = time.perf_counter()
+        public, private = self.score(predictions.values)
+        return Grade(public_scores=public, private_scores=private, warnings=predictions.warnings,
+                     read_and_validate_s=validated - started,
+                     score_s=time.perf_counter() - validated)
+
+    def score(self, values: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+        """Scores of predictions already in answer order, on the public and private rows."""
+        answers = self.answers
+        splits = []
+        for mask in (answers.public, ~answers.public):
+            splits.append({m.name: m(answers.y_true[mask], values[mask]) for m in self.metrics})
+        return splits[0], splits[1]
