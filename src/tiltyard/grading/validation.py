@@ -31,9 +31,14 @@ class Predictions:
     warnings: list[str] = field(default_factory=list)
 
 
+def _plain(value):
+    value = value.item() if isinstance(value, np.generic) else value
+    return str(value) if isinstance(value, str) else value
+
+
 def _few(values) -> str:
     values = list(values)
-    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:SHOWN])
+    shown = ", ".join(repr(_plain(v)) for v in values[:SHOWN])
     return shown + (f", … ({len(values) - SHOWN} more)" if len(values) > SHOWN else "")
 
 

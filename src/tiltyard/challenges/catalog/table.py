@@ -56,6 +56,10 @@ class TableSpec:
     side_tables: Callable[[], list[SideTableData]] = lambda: []
     lessons: tuple[str, ...] = ()
     budget: Budget = field(default_factory=Budget)
+    kind: str = "table"
+
+    def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None) -> Bundle:
+        return build_table_challenge(self, catalog_dir, progress)
 
 
 def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: int,
@@ -156,8 +160,8 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
         grade = grader.grade_file(staging / "sealed" / relative, max_bytes=1 << 40)
         baselines.append(BaselineEntry(
             name=rung.name, description=rung.description, predictions=f"sealed/{relative}",
-            public_score=round(grade.public_scores[metric.name], 6),
-            private_score=round(grade.private_scores[metric.name], 6)))
+            public_score=grade.public_scores[metric.name],
+            private_score=grade.private_scores[metric.name]))
     manifest = manifest.model_copy(update={"baselines": baselines})
 
     progress("writing brief and starters")

@@ -1,0 +1,87 @@
+"""Find challenges by versioned id: built-in ones are built on first use, others are any
+bundle folder in the catalog directory (or a path given directly)."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from tiltyard.challenges.bundle import Bundle
+from tiltyard.challenges.manifest import MANIFEST_NAME, Manifest
+from tiltyard.config import get_settings
+from tiltyard.errors import ChallengeNotFound
+
+Progress = Callable[[str], None]
+
+
+class Builder(Protocol):
+    """What the catalog needs of a built-in challenge: an id and a way to build it."""
+
+    id: str
+    title: str
+    kind: str
+
+    def build(self, catalog_dir: Path, progress: Progress = ...) -> Bundle: ...
+
+
+def builtin_builders() -> dict[str, Builder]:
+    from tiltyard.challenges.catalog import BUILTIN
+
+    return dict(BUILTIN)
+
+
+def is_current(bundle_dir: Path) -> bool:
+    """A built bundle is reused if its manifest parses; `catalog build --force` rebuilds."""
+    try:
+        Manifest.read(bundle_dir)
+        return True
+    except Exception:  # noqa: BLE001 - any unreadable bundle is rebuilt
+        return False
+
+
+def build(ids: list[str] | None = None, *, force: bool = False,
+          progress: Callable[[str, str], None] = lambda _id, _step: None) -> list[Bundle]:
+    """Build the named built-in challenges (all by default) that are missing or forced."""
+    builders = builtin_builders()
+    catalog = get_settings().catalog_dir
+    bundles = []
+    for challenge_id in ids or list(builders):
+        builder = builders.get(challenge_id) or _not_found(challenge_id)
+        target = catalog / challenge_id
+        if force or not is_current(target):
+            bundles.append(builder.build(catalog, lambda step, i=challenge_id: progress(i, step)))
+        else:
+            bundles.append(Bundle(target))
+    for stale in catalog.glob(".build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return bundles
+
+
+def known_ids() -> list[str]:
+    catalog = get_settings().catalog_dir
+    on_disk = [p.parent.name for p in catalog.glob(f"*/{MANIFEST_NAME}")] if catalog.is_dir() else []
+    return sorted(set(builtin_builders()) | set(on_disk))
+
+
+def get_bundle(challenge_id: str, progress: Callable[[str, str], None] | None = None) -> Bundle:
+    """The bundle for ``challenge_id`` (or a bundle folder path), building a built-in on first use."""
+    as_path = Path(challenge_id)
+    if (as_path / MANIFEST_NAME).is_file():
+        return Bundle(as_path)
+    target = get_settings().catalog_dir / challenge_id
+    if is_current(target):
+        return Bundle(target)
+    if challenge_id in builtin_builders():
+        return build([challenge_id], progress=progress or (lambda _i, _s: None))[0]
+    _not_found(challenge_id)
+
+
+def _not_found(challenge_id: str):
+    ids = known_ids()
+    close = difflib.get_close_matches(challenge_id, ids, n=1, cutoff=0.5)
+    hint = f"Did you mean {close[0]!r}?" if close else "List them with `tiltyard challenges`"
+    raise ChallengeNotFound(f"There is no challenge {challenge_id!r}",
+                            expected="one of " + ", ".join(ids), got=challenge_id, hint=hint)

@@ -1,0 +1,234 @@
+"""Submit, list, choose final: the learner loop over the store and the grader.
+
+A submission is stored (file under its sha256, row in the database) before it is graded;
+a rejected one keeps its reason. The CLI and the server both call these functions.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tiltyard.challenges.bundle import Bundle, sha256_file
+from tiltyard.challenges.registry import get_bundle
+from tiltyard.config import get_settings
+from tiltyard.errors import SubmissionError, SubmissionNotFound, TiltyardError
+from tiltyard.grading.grader import Grader
+from tiltyard.grading.metrics import get_metric
+from tiltyard.grading.report import ErrorInfo, Report, Rung, Timings
+from tiltyard.store import Submission, session_scope
+
+
+@lru_cache(maxsize=16)
+def _grader(root: str, bundle_hash: str) -> Grader:
+    # Keyed by hash too: a rebuilt bundle gets a fresh grader with fresh answers.
+    return Grader(Bundle(Path(root)))
+
+
+def grader_for(bundle: Bundle) -> Grader:
+    return _grader(str(bundle.root), bundle.hash)
+
+
+def store_file(path: Path, sha256: str) -> Path:
+    folder = get_settings().submissions_dir / sha256[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{sha256}{path.suffix.lower() or '.csv'}"
+    if not stored.exists():
+        partial = stored.with_suffix(stored.suffix + ".partial")
+        shutil.copyfile(path, partial)
+        partial.replace(stored)
+    return stored
+
+
+def submit_file(challenge_id: str, path: Path, *, owner: str | None = None,
+                filename: str | None = None) -> Report:
+    """Store, grade and record one predictions file. Never raises for a bad file: the
+    report says ``rejected`` with the reason; raises only if the challenge is unknown."""
+    started = time.perf_counter()
+    settings = get_settings()
+    owner = owner or settings.owner
+    path = Path(path)
+    if not path.is_file():
+        raise SubmissionError(f"No file at {path}", expected="the path of a predictions file",
+                              got="nothing there", hint="Check the path; the starter writes "
+                              "submission.csv in the workspace folder", code="file_not_found")
+    bundle = get_bundle(challenge_id)
+    manifest = bundle.manifest
+    size = path.stat().st_size
+    sha256 = sha256_file(path)
+    too_large = size > settings.max_submission_bytes
+    stored = "" if too_large else str(store_file(path, sha256))
+    with session_scope() as session:
+        row = Submission(challenge_id=manifest.id, bundle_hash=bundle.hash, owner=owner,
+                         filename=filename or path.name, sha256=sha256, stored_path=stored,
+                         size_bytes=size, status="received")
+        session.add(row)
+        session.flush()
+        submission_id = row.id
+        submitted_at = row.created_at
+
+    metric = get_metric(manifest.metric.primary)
+    report = Report(submission_id=submission_id, challenge_id=manifest.id,
+                    challenge_title=manifest.title, bundle_hash=bundle.hash,
+                    submission_sha256=sha256, filename=filename or path.name,
+                    submitted_at=submitted_at, owner=owner, status="rejected",
+                    primary_metric=metric.name, direction=metric.direction,
+                    public_rows=manifest.split.public_rows if manifest.split else 0,
+                    private_rows=manifest.split.private_rows if manifest.split else 0)
+    try:
+        grade = grader_for(bundle).grade_file(Path(stored) if stored else path,
+                                              max_bytes=settings.max_submission_bytes)
+    except TiltyardError as error:
+        report.error = ErrorInfo(**error.to_dict())
+        private = None
+    else:
+        report.status = "graded"
+        report.public_scores = grade.public_scores
+        report.warnings = grade.warnings
+        report.timings = Timings(read_and_validate_s=grade.read_and_validate_s,
+                                 score_s=grade.score_s)
+        private = grade.private_scores
+        report.ladder = [Rung(name=b.name, description=b.description, public_score=b.public_score,
+                              beaten=metric.better(report.public_score, b.public_score))
+                         for b in manifest.baselines]
+    report.timings.total_s = time.perf_counter() - started
+    return _record(submission_id, report, private)
+
+
+def _record(submission_id: int, report: Report, private: dict[str, float] | None) -> Report:
+    """Save the grade; the stored report keeps private scores, the learner's copy does not."""
+    with session_scope() as session:
+        row = session.get(Submission, submission_id)
+        row.status = report.status
+        row.graded_at = datetime.now(UTC)
+        row.public_score = report.public_score
+        row.private_score = None if private is None else private.get(report.primary_metric)
+        if report.error:
+            row.error_code, row.error_message = report.error.code, report.error.message
+        session.flush()
+        if report.status == "graded":
+            report.rank_among_own, report.own_submissions = _rank(session, report)
+        row.report = report.model_copy(update={"private_scores": private}).model_dump(mode="json")
+    write_report(report)
+    return report
+
+
+def _rank(session, report: Report) -> tuple[int, int]:
+    """Place among this owner's graded submissions to the challenge (1 = best)."""
+    metric = get_metric(report.primary_metric)
+    scores = session.scalars(select(Submission.public_score).where(
+        Submission.challenge_id == report.challenge_id, Submission.owner == report.owner,
+        Submission.status == "graded")).all()
+    better = sum(1 for s in scores if metric.better(s, report.public_score))
+    return better + 1, len(scores)
+
+
+def report_path(submission_id: int) -> Path:
+    return get_settings().reports_dir / f"{submission_id}.json"
+
+
+def write_report(report: Report) -> Path:
+    path = report_path(report.submission_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return path
+
+
+def learner_report(row: Submission) -> Report:
+    """The report as its owner may see it: private scores only once chosen as final."""
+    report = Report.model_validate(row.report)
+    report.final = row.is_final
+    if not row.is_final:
+        report.private_scores = None
+        return report
+    manifest = get_bundle(row.challenge_id).manifest
+    for rung in report.ladder:
+        rung.private_score = manifest.baseline(rung.name).private_score
+    return report
+
+
+def get_report(submission_id: int, *, owner: str | None = None) -> Report:
+    with session_scope() as session:
+        row = session.get(Submission, submission_id)
+        if row is None or (owner is not None and row.owner != owner):
+            raise SubmissionNotFound(f"There is no submission {submission_id}",
+                                     expected="an id listed by `tiltyard history`",
+                                     got=str(submission_id))
+        if row.report is None:
+            raise SubmissionNotFound(f"Submission {submission_id} has not been graded yet",
+                                     expected="a graded submission", got=row.status,
+                                     hint="Wait for the grader, then ask again")
+        return learner_report(row)
+
+
+def history(challenge_id: str | None = None, *, owner: str | None = None) -> list[Submission]:
+    owner = owner or get_settings().owner
+    query = select(Submission).where(Submission.owner == owner).order_by(Submission.id)
+    if challenge_id:
+        query = query.where(Submission.challenge_id == challenge_id)
+    with session_scope() as session:
+        return list(session.scalars(query))
+
+
+def choose_final(challenge_id: str, submission_id: int, *, owner: str | None = None) -> Report:
+    """Mark one graded submission as final; from now on its private score is shown."""
+    owner = owner or get_settings().owner
+    with session_scope() as session:
+        row = session.get(Submission, submission_id)
+        if row is None or row.owner != owner:
+            raise SubmissionNotFound(f"There is no submission {submission_id}",
+                                     expected="an id listed by `tiltyard history`",
+                                     got=str(submission_id))
+        if row.challenge_id != challenge_id:
+            raise SubmissionError(f"Submission {submission_id} belongs to {row.challenge_id}",
+                                  expected=f"a submission to {challenge_id}", got=row.challenge_id,
+                                  hint=f"Run `tiltyard final {row.challenge_id} {submission_id}`",
+                                  code="wrong_challenge")
+        if row.status != "graded":
+            raise SubmissionError(f"Submission {submission_id} was {row.status}, not graded",
+                                  expected="a graded submission", got=row.status,
+                                  hint="Choose one listed with a score by `tiltyard history`",
+                                  code="not_graded")
+        for other in session.scalars(select(Submission).where(
+                Submission.challenge_id == challenge_id, Submission.owner == owner,
+                Submission.is_final.is_(True))):
+            other.is_final = False
+        row.is_final = True
+        session.flush()
+        report = learner_report(row)
+    write_report(report)
+    return report
+
+
+def leaderboard(challenge_id: str) -> list[dict]:
+    """Every graded submission's best-known standing, baselines included, best first.
+
+    Ties go to the earlier submission. Private scores appear only for final submissions.
+    """
+    manifest = get_bundle(challenge_id).manifest
+    metric = get_metric(manifest.metric.primary)
+    with session_scope() as session:
+        rows = session.scalars(select(Submission).where(
+            Submission.challenge_id == manifest.id, Submission.status == "graded")).all()
+    entries = [{"who": row.owner, "submission_id": row.id, "public_score": row.public_score,
+                "private_score": row.private_score if row.is_final else None,
+                "final": row.is_final, "submitted_at": row.created_at, "baseline": False}
+               for row in rows]
+    entries += [{"who": f"baseline: {b.name}", "submission_id": None, "public_score": b.public_score,
+                 "private_score": b.private_score, "final": False, "submitted_at": None,
+                 "baseline": True} for b in manifest.baselines]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    entries.sort(key=lambda e: (metric.sort_key(e["public_score"]),
+                                _aware(e["submitted_at"]) if e["submitted_at"] else epoch))
+    for rank, entry in enumerate(entries, start=1):
+        entry["rank"] = rank
+    return entries
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
