@@ -1,0 +1,216 @@
+"""Runs inside the sandbox: fit the learner's model on train, predict test, send the result back.
+
+This file is executed as a script by a fresh interpreter and must import nothing from tiltyard
+(the package is not visible inside the sandbox). It is trusted code that runs in the same process
+as untrusted code, so it enforces nothing that matters on its own: the limits are set here only so
+that they apply before the learner's first line runs, and the sandbox around this process is what
+keeps secrets out of reach. Whatever it reports is checked again by the parent.
+
+Protocol on the result pipe: the line ``STARTED_MARKER`` as soon as the limits are in place, then
+one JSON header line, then (for ``ok``) the predictions as a ``.npy`` payload.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import traceback
+
+STARTED_MARKER = b"TILTYARD-HARNESS-STARTED\n"
+MESSAGE_LIMIT = 2000
+TRACEBACK_FRAMES = 8
+PR_SET_NO_NEW_PRIVS = 38
+NETWORK_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.ECONNREFUSED,
+                  errno.EADDRNOTAVAIL}
+DENIED_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+class CpuBudgetSpent(BaseException):
+    """Raised from the SIGXCPU handler; a BaseException so ``except Exception`` cannot swallow it."""
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    result = os.fdopen(config["result_fd"], "wb")
+    # The learner's own subprocesses must not inherit the result channel.
+    os.set_inheritable(result.fileno(), False)
+    apply_limits(config["limits"])
+    if config.get("run_as_uid") is not None:
+        drop_privileges(config["run_as_uid"])
+    forbid_new_privileges()
+    signal.signal(signal.SIGXCPU, raise_cpu_budget_spent)
+    result.write(STARTED_MARKER)
+    result.flush()
+    header, predictions = run_submission(config)
+    send(result, header, predictions)
+
+
+def apply_limits(limits: dict[str, int]) -> None:
+    # Soft and hard limits are equal (CPU excepted) so the learner's code cannot raise them.
+    for name, value in limits.items():
+        kind = getattr(resource, name)
+        if name == "RLIMIT_CPU":
+            # The soft limit raises SIGXCPU (a readable outcome); the hard limit two seconds later kills.
+            resource.setrlimit(kind, (value, value + 2))
+        else:
+            resource.setrlimit(kind, (value, value))
+
+
+def drop_privileges(uid: int) -> None:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def forbid_new_privileges() -> None:
+    # Set-uid programs visible in the sandbox must not hand the learner's code more rights.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def raise_cpu_budget_spent(signum, frame):
+    raise CpuBudgetSpent()
+
+
+def run_submission(config: dict) -> tuple[dict, object]:
+    stage = "setup"  # the harness's own work; a failure here is the sandbox's, not the learner's
+    try:
+        import numpy as np
+        import pandas as pd
+
+        train = pd.read_parquet(config["train_path"])
+        target = pd.read_parquet(config["target_path"]).iloc[:, 0]
+        test = pd.read_parquet(config["test_path"])
+
+        stage = "import"
+        module = import_submission(config["submission_path"])
+        stage = "build_model"
+        build_model = getattr(module, "build_model", None)
+        if not callable(build_model):
+            return contract_error(stage, "Your file does not define a function build_model(); define "
+                                  "`def build_model():` that returns an unfitted scikit-learn estimator"), None
+        model = build_model()
+        method_name = "predict_proba" if config["needs_proba"] else "predict"
+        missing = [name for name in ("fit", method_name) if not callable(getattr(model, name, None))]
+        if missing:
+            return contract_error(stage, f"build_model() returned {type(model).__name__!s}, which has no "
+                                  f"{' or '.join(missing)} method; return a scikit-learn compatible estimator "
+                                  "such as a Pipeline ending in a classifier or regressor"), None
+        stage = "fit"
+        model.fit(train, target)
+        stage = "predict"
+        raw = getattr(model, method_name)(test)
+        if raw is None:
+            return {"status": "no_predictions", "stage": stage,
+                    "detail": f"{method_name}() returned None"}, None
+        predictions = to_plain_array(np, pd, raw)
+        classes = getattr(model, "classes_", None)
+        header = {"status": "ok", "method": method_name,
+                  "classes": None if classes is None else [plain_scalar(c) for c in list(classes)]}
+        return header, predictions
+    except CpuBudgetSpent:
+        return {"status": "cpu_exceeded", "stage": stage}, None
+    except MemoryError as error:
+        return {"status": "memory_exceeded", "stage": stage, "detail": str(error)[:MESSAGE_LIMIT]}, None
+    except SystemExit as error:
+        return {"status": "exited_early", "stage": stage, "detail": f"exit code {error.code!r}"}, None
+    except BaseException as error:  # the learner's code may raise anything; each is a classed outcome
+        return describe_exception(stage, error, config), None
+
+
+def import_submission(path: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("submission", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["submission"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def to_plain_array(np, pd, raw):
+    """Predictions as a NumPy array that ``np.load(allow_pickle=False)`` can read back."""
+    if isinstance(raw, (pd.DataFrame, pd.Series)):
+        raw = raw.to_numpy()
+    array = np.asarray(raw)
+    if array.dtype == object:
+        inferred = pd.Series(array.ravel()).infer_objects()
+        if inferred.dtype == object:
+            inferred = inferred.astype(str)
+        array = inferred.to_numpy().reshape(array.shape)
+    return array
+
+
+def plain_scalar(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def contract_error(stage: str, message: str) -> dict:
+    return {"status": "exception", "stage": stage, "exception_type": "ContractError",
+            "exception_message": message, "learner_traceback": None, "violation": None}
+
+
+def describe_exception(stage: str, error: BaseException, config: dict) -> dict:
+    submission_path = config["submission_path"]
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == submission_path]
+    learner_traceback = None
+    if frames:
+        lines = ["Traceback (your code only, most recent call last):\n"]
+        lines += traceback.format_list(frames[-TRACEBACK_FRAMES:])
+        lines += traceback.format_exception_only(type(error), error)
+        learner_traceback = "".join(lines)[-4 * MESSAGE_LIMIT:]
+    return {"status": "exception", "stage": stage, "exception_type": type(error).__name__,
+            "exception_message": str(error)[:MESSAGE_LIMIT], "learner_traceback": learner_traceback,
+            "violation": find_violation(error, config["visible_roots"])}
+
+
+def find_violation(error: BaseException | None, visible_roots: list[str]) -> str | None:
+    """Name what the sandbox refused (network, a path), following wrapped and chained errors."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, socket.gaierror):
+            return "network: a name lookup (DNS)"
+        if isinstance(error, OSError):
+            if error.errno in NETWORK_ERRNOS:
+                return f"network: {os.strerror(error.errno)}"
+            path = error.filename if isinstance(error.filename, str) else None
+            if path and error.errno in DENIED_ERRNOS:
+                return f"path: {path} ({os.strerror(error.errno)})"
+            if path and error.errno == errno.ENOENT and os.path.isabs(path) and not is_visible(path, visible_roots):
+                return f"path: {path} (outside the sandbox)"
+        reason = getattr(error, "reason", None)  # urllib.error.URLError wraps the socket error
+        error = reason if isinstance(reason, BaseException) else (error.__cause__ or error.__context__)
+    return None
+
+
+def is_visible(path: str, visible_roots: list[str]) -> bool:
+    path = os.path.normpath(path)
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in visible_roots)
+
+
+def send(result, header: dict, predictions) -> None:
+    result.write(json.dumps(header).encode() + b"\n")
+    if predictions is not None:
+        import numpy as np
+
+        import io
+
+        buffer = io.BytesIO()  # np.save needs a seekable file, and a pipe is not one
+        try:
+            np.save(buffer, predictions, allow_pickle=False)
+            result.write(buffer.getvalue())
+        except (ValueError, TypeError) as error:
+            # Refused by allow_pickle=False: the parent sees a truncated payload and says so.
+            print(f"tiltyard: predictions could not be serialised: {error}", file=sys.stderr)
+    result.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Run one contained process: a wall-time limit enforced from outside, capped output, measured usage.
+
+Knows nothing about Python or submissions: it starts a command in its own session, drains its
+stdout, stderr and a result pipe without ever holding more than a bounded amount, kills the whole
+session when time runs out, and reports what the process tree used.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+READ_CHUNK = 1 << 16
+# After the main process exits, how long descendants that still hold its pipes may keep them.
+LINGER_GRACE_SECONDS = 0.5
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class TailBuffer:
+    """Keeps the last ``limit`` bytes of a stream and counts all of them."""
+
+    limit: int
+    total: int = 0
+    data: bytearray = field(default_factory=bytearray)
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self.data += chunk
+        if len(self.data) > 2 * self.limit:
+            del self.data[: -self.limit]
+
+    def text(self) -> str:
+        return bytes(self.data[-self.limit:]).decode("utf-8", errors="replace")
+
+
+@dataclass
+class FinishedProcess:
+    wait_status: int
+    killed_for: str | None  # "wall_time", "result_too_large", or None when it ended by itself
+    wall_s: float
+    cpu_s: float
+    peak_memory_mb: float
+    stdout: TailBuffer
+    stderr: TailBuffer
+    result: bytes
+
+    @property
+    def exit_code(self) -> int | None:
+        return os.WEXITSTATUS(self.wait_status) if os.WIFEXITED(self.wait_status) else None
+
+    @property
+    def signal(self) -> int | None:
+        return os.WTERMSIG(self.wait_status) if os.WIFSIGNALED(self.wait_status) else None
+
+
+@dataclass
+class _TreeUsage:
+    cpu_s: float = 0.0
+    peak_memory_mb: float = 0.0
+
+
+def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, str], cwd: Path,
+                  wall_seconds: float, result_limit: int, tail_bytes: int,
+                  popen_options: Mapping | None = None) -> FinishedProcess:
+    """Run ``build_argv(result_fd)``; the command writes its result to the file descriptor it is given."""
+    result_read, result_write = os.pipe()
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(build_argv(result_write), env=dict(env), cwd=cwd,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, pass_fds=(result_write,),
+                                   start_new_session=True, **(popen_options or {}))
+    except BaseException:
+        os.close(result_read)
+        raise
+    finally:
+        os.close(result_write)
+    stdout, stderr = TailBuffer(tail_bytes), TailBuffer(tail_bytes)
+    result = bytearray()
+    killed_for, usage_before_kill = None, _TreeUsage()
+    with selectors.DefaultSelector() as selector:
+        sinks = {process.stdout.fileno(): stdout.feed, process.stderr.fileno(): stderr.feed,
+                 result_read: result.extend}
+        for fd in sinks:
+            selector.register(fd, selectors.EVENT_READ)
+        exit_seen_at = _drain(selector, sinks, process.pid, deadline=started + wall_seconds,
+                              too_large=lambda: len(result) > result_limit)
+        if exit_seen_at is None or len(result) > result_limit:
+            killed_for = "result_too_large" if len(result) > result_limit else "wall_time"
+            usage_before_kill = _tree_usage(process.pid)
+        # Also reached when the main process ended but descendants kept its pipes open.
+        _kill_session(process.pid)
+    _, wait_status, rusage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(wait_status)  # so Popen does not wait again
+    wall_s = time.monotonic() - started
+    for stream in (process.stdout, process.stderr):
+        stream.close()
+    os.close(result_read)
+    return FinishedProcess(
+        wait_status=wait_status, killed_for=killed_for, wall_s=wall_s,
+        cpu_s=max(rusage.ru_utime + rusage.ru_stime, usage_before_kill.cpu_s),
+        peak_memory_mb=max(rusage.ru_maxrss / 1024, usage_before_kill.peak_memory_mb),
+        stdout=stdout, stderr=stderr, result=bytes(result))
+
+
+def _drain(selector: selectors.BaseSelector, sinks: dict[int, Callable[[bytes], None]], pid: int,
+           *, deadline: float, too_large: Callable[[], bool]) -> float | None:
+    """Read until the process has exited and its pipes are closed; return when it exited, or None
+    if the deadline came first (or the result grew too large)."""
+    pidfd = os.pidfd_open(pid)
+    selector.register(pidfd, selectors.EVENT_READ)
+    exited_at: float | None = None
+    try:
+        while True:
+            now = time.monotonic()
+            if now >= deadline and exited_at is None:
+                return None
+            if exited_at is not None and (not sinks or now >= exited_at + LINGER_GRACE_SECONDS):
+                return exited_at
+            wait = deadline - now if exited_at is None else exited_at + LINGER_GRACE_SECONDS - now
+            for key, _ in selector.select(timeout=max(wait, 0.0)):
+                if key.fd == pidfd:
+                    exited_at = time.monotonic()
+                    selector.unregister(pidfd)
+                    continue
+                chunk = os.read(key.fd, READ_CHUNK)
+                if chunk:
+                    sinks[key.fd](chunk)
+                    if too_large():
+                        return None
+                else:
+                    selector.unregister(key.fd)
+                    del sinks[key.fd]
+    finally:
+        os.close(pidfd)
+
+
+def _kill_session(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _tree_usage(pid: int) -> _TreeUsage:
+    """CPU and peak memory of a live process tree, read from /proc before it is killed
+    (a killed tree is reaped by no one we can ask, so its resource usage would be lost)."""
+    usage = _TreeUsage()
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        proc = Path("/proc") / str(current)
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            # utime, stime, cutime, cstime are fields 14-17 of stat; fields here start at field 3.
+            usage.cpu_s += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    usage.peak_memory_mb = max(usage.peak_memory_mb, int(line.split()[1]) / 1024)
+            for task in (proc / "task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue
+    return usage

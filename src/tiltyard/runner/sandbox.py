@@ -1,0 +1,295 @@
+"""Run a learner's ``build_model()`` on the training data and predict the test, inside a sandbox.
+
+The sandbox is bubblewrap (new mount, PID, network, IPC and UTS namespaces) plus resource limits.
+The code sees a read-only system and Python environment, its input files read-only, and a private
+scratch folder; it does not see the Tiltyard home (sealed answers, other submissions), the network
+or any other process. Time is enforced from outside by killing the namespace.
+
+Where bubblewrap cannot run, code submissions are refused unless the operator passes
+``allow_weak_sandbox=True``: then only the resource limits apply, and the result says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from tiltyard.errors import TiltyardError
+from tiltyard.runner import harness, verdict
+from tiltyard.runner.budget import Budget
+from tiltyard.runner.errors import SandboxFailure, SandboxUnavailable
+from tiltyard.runner.outcomes import RunResult, SandboxMode
+from tiltyard.runner.process import FinishedProcess, run_contained
+
+TASK_TYPES = ("binary", "multiclass", "regression")
+SANDBOX_DIR = "/sandbox"
+SCRATCH_DIR = "/scratch"
+# Mapped files (shared libraries, thread stacks) on top of the memory budget: RLIMIT_DATA limits
+# the memory a submission allocates; RLIMIT_AS only stops runaway address-space growth.
+ADDRESS_SPACE_ALLOWANCE_MB = 3072
+OUTPUT_TAIL_BYTES = 8192
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+# What the dynamic linker and Python need from /etc; nothing else of the host's configuration.
+ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime",
+               "nsswitch.conf", "passwd", "group", "mime.types", "os-release")
+
+
+@functools.cache
+def bubblewrap_problem() -> str | None:
+    """Why bubblewrap cannot sandbox code on this machine, or None when it can."""
+    if shutil.which("bwrap") is None:
+        return "the bwrap program is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    with tempfile.TemporaryDirectory(prefix="tiltyard-probe-") as probe:
+        argv = ["bwrap", *_isolation_flags(), *_system_binds(), "--", "/usr/bin/true"]
+        done = subprocess.run(argv, cwd=probe, capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        return f"bwrap could not create the sandbox's namespaces: {done.stderr.strip() or done.returncode}"
+    return None
+
+
+def run_code_submission(code_path: str | Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame,
+                        *, task_type: str, needs_proba: bool, budget: Budget | None = None,
+                        allow_weak_sandbox: bool = False, positive_label: object = None,
+                        hidden_paths: tuple[Path, ...] | None = None) -> RunResult:
+    """Fit ``build_model()`` from ``code_path`` on (train, target), predict test, inside the sandbox.
+
+    ``predictions`` of an ``ok`` result: labels or values (1-D), the positive class's probability
+    for binary tasks (``positive_label``, by default the last of ``classes``), or one column per
+    class for multiclass probabilities. ``hidden_paths`` are masked even if they lie inside a folder
+    the sandbox shows (by default the Tiltyard home).
+    """
+    budget = budget or Budget()
+    code_path = Path(code_path)
+    if task_type not in TASK_TYPES:
+        raise TiltyardError("Unknown task type", expected=" or ".join(TASK_TYPES), got=repr(task_type))
+    if not code_path.is_file():
+        raise TiltyardError("The code submission file does not exist", expected="a Python file defining "
+                            "build_model()", got=str(code_path), hint="check the path")
+    mode = _choose_mode(allow_weak_sandbox)
+    if hidden_paths is None:
+        hidden_paths = (_tiltyard_home(),)
+    with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root:
+        stage = _stage(Path(stage_root), code_path, train, target, test)
+        if mode is SandboxMode.BUBBLEWRAP:
+            finished = _run_in_bubblewrap(stage, budget, needs_proba, hidden_paths)
+        else:
+            finished = _run_with_rlimits_only(stage, budget, needs_proba)
+    if harness.STARTED_MARKER not in finished.result[: len(harness.STARTED_MARKER)] and finished.killed_for is None:
+        # The learner's code never ran, so this is the sandbox failing, not the submission.
+        raise SandboxFailure("The sandbox failed before the submission's code could start",
+                             got=finished.stderr.text()[-2000:] or f"exit status {finished.wait_status}",
+                             hint="run `bwrap --version` and check the worker's Python environment")
+    return verdict.judge(finished, task_type=task_type, needs_proba=needs_proba, n_rows=len(test),
+                         budget=budget, mode=mode, positive_label=positive_label)
+
+
+def _choose_mode(allow_weak_sandbox: bool) -> SandboxMode:
+    problem = bubblewrap_problem()
+    if problem is None:
+        return SandboxMode.BUBBLEWRAP
+    if allow_weak_sandbox:
+        return SandboxMode.RLIMITS_ONLY
+    raise SandboxUnavailable(
+        "Code submissions need the bubblewrap sandbox, which cannot run on this machine",
+        expected="a working `bwrap` that can create namespaces", got=problem,
+        hint="install bubblewrap, or, on a machine where only trusted code is graded, allow the weaker "
+             "resource-limits-only mode explicitly (allow_weak_sandbox=True)")
+
+
+def _tiltyard_home() -> Path:
+    from tiltyard.config import get_settings
+
+    return get_settings().home
+
+
+class _Stage:
+    """The files of one run on the host: inputs, the submission, the harness, a scratch folder."""
+
+    def __init__(self, root: Path, submission_name: str):
+        self.root = root
+        self.inputs = root / "input"
+        self.submission_dir = root / "submission"
+        self.submission = self.submission_dir / submission_name
+        self.harness = root / "harness.py"
+        self.scratch = root / "scratch"
+
+
+def _stage(root: Path, code_path: Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame) -> _Stage:
+    stage = _Stage(root, code_path.name)
+    for folder in (stage.inputs, stage.submission_dir, stage.scratch):
+        folder.mkdir()
+    _as_parquet(train).to_parquet(stage.inputs / "train.parquet")
+    _as_parquet(pd.DataFrame({"target": pd.Series(target).to_numpy()})).to_parquet(stage.inputs / "target.parquet")
+    _as_parquet(test).to_parquet(stage.inputs / "test.parquet")
+    shutil.copyfile(code_path, stage.submission)
+    shutil.copyfile(harness.__file__, stage.harness)
+    # Readable by the unprivileged user the code runs as; the stage root itself stays private.
+    for path in (stage.inputs, stage.submission_dir):
+        path.chmod(0o755)
+    for path in [*stage.inputs.iterdir(), stage.submission, stage.harness]:
+        path.chmod(0o644)
+    stage.scratch.chmod(0o777)
+    return stage
+
+
+def _as_parquet(frame: pd.DataFrame) -> pd.DataFrame:
+    # Parquet needs string column names; the row index is not part of the contract.
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(column) for column in frame.columns]
+    return frame
+
+
+def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
+                       hidden_paths: tuple[Path, ...]) -> FinishedProcess:
+    python_prefixes = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
+    visible_roots = [*SYSTEM_DIRS, "/etc", "/dev", "/proc", SANDBOX_DIR, SCRATCH_DIR, "/tmp", *python_prefixes]
+    inputs = f"{SANDBOX_DIR}/input"
+    # Root on the host: run the code as a throwaway uid, so the process limit counts only this
+    # run's processes (the kernel never applies RLIMIT_NPROC to uid 0).
+    run_as_uid = 100_000 + secrets.randbelow(900_000) if os.geteuid() == 0 else None
+    config = _harness_config(
+        budget, needs_proba, run_as_uid=run_as_uid, train=f"{inputs}/train.parquet",
+        target=f"{inputs}/target.parquet", test=f"{inputs}/test.parquet",
+        submission=f"{SANDBOX_DIR}/submission/{stage.submission.name}", visible_roots=visible_roots)
+
+    def argv(result_fd: int) -> list[str]:
+        binds = [*_system_binds(), *_traversable_parents([*python_prefixes, f"{SANDBOX_DIR}/input"])]
+        for prefix in python_prefixes:
+            binds += ["--ro-bind", prefix, prefix]
+        binds += ["--ro-bind", str(stage.inputs), inputs,
+                  "--ro-bind", str(stage.submission_dir), f"{SANDBOX_DIR}/submission",
+                  "--ro-bind", str(stage.harness), f"{SANDBOX_DIR}/harness.py",
+                  "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", SCRATCH_DIR,
+                  "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", "/dev/shm",
+                  "--symlink", SCRATCH_DIR, "/tmp"]
+        for hidden in hidden_paths:
+            if any(_is_within(Path(hidden), Path(prefix)) for prefix in python_prefixes) and Path(hidden).exists():
+                binds += ["--tmpfs", str(Path(hidden).resolve())]
+        return ["bwrap", *_isolation_flags(), *binds, "--remount-ro", "/", "--chdir", SCRATCH_DIR,
+                "--", sys.executable, "-I", "-B", f"{SANDBOX_DIR}/harness.py",
+                json.dumps({**config, "result_fd": result_fd})]
+
+    return run_contained(argv, env=_child_env(budget, home=SCRATCH_DIR), cwd=stage.root,
+                         wall_seconds=budget.wall_seconds, result_limit=_result_limit(budget),
+                         tail_bytes=OUTPUT_TAIL_BYTES)
+
+
+def _run_with_rlimits_only(stage: _Stage, budget: Budget, needs_proba: bool) -> FinishedProcess:
+    config = _harness_config(
+        budget, needs_proba, run_as_uid=None, train=str(stage.inputs / "train.parquet"),
+        target=str(stage.inputs / "target.parquet"), test=str(stage.inputs / "test.parquet"),
+        submission=str(stage.submission), visible_roots=["/"])
+    # The process limit counts every process of this user, so it starts from how many exist now.
+    config["limits"]["RLIMIT_NPROC"] += _processes_of_current_user()
+
+    def argv(result_fd: int) -> list[str]:
+        return [sys.executable, "-I", "-B", str(stage.harness), json.dumps({**config, "result_fd": result_fd})]
+
+    return run_contained(argv, env=_child_env(budget, home=str(stage.scratch)), cwd=stage.scratch,
+                         wall_seconds=budget.wall_seconds, result_limit=_result_limit(budget),
+                         tail_bytes=OUTPUT_TAIL_BYTES)
+
+
+def _isolation_flags() -> list[str]:
+    flags = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+             # No reaper process: the harness is PID 1, so bwrap reaps it and its resource usage
+             # reaches us, and when it exits the kernel kills every process it left behind.
+             "--as-pid-1", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    if os.geteuid() == 0:
+        # Without a user namespace, keep only what the harness needs to switch to its throwaway uid.
+        flags += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        flags += ["--unshare-user", "--disable-userns"]
+    return flags
+
+
+def _system_binds() -> list[str]:
+    binds = []
+    for directory in SYSTEM_DIRS:
+        path = Path(directory)
+        if path.is_symlink():
+            binds += ["--symlink", os.readlink(path), directory]
+        elif path.is_dir():
+            binds += ["--ro-bind", directory, directory]
+    for entry in ETC_ENTRIES:
+        if (Path("/etc") / entry).exists():
+            binds += ["--ro-bind", f"/etc/{entry}", f"/etc/{entry}"]
+    return [*binds, "--dev", "/dev", "--proc", "/proc"]
+
+
+def _traversable_parents(destinations: list[str]) -> list[str]:
+    """Create the folders above bind destinations as 0755: bwrap makes them 0700, and the code,
+    running as another uid, could then not reach the Python environment."""
+    flags: list[str] = []
+    created: set[Path] = set()
+    for destination in destinations:
+        for parent in reversed(Path(destination).parents[:-1]):
+            if parent not in created:
+                created.add(parent)
+                flags += ["--perms", "0755", "--dir", str(parent)]
+    return flags
+
+
+def _harness_config(budget: Budget, needs_proba: bool, *, run_as_uid: int | None, train: str, target: str,
+                    test: str, submission: str, visible_roots: list[str]) -> dict:
+    megabyte = 1 << 20
+    limits = {
+        "RLIMIT_CPU": math.ceil(budget.cpu_seconds),
+        "RLIMIT_DATA": budget.memory_mb * megabyte,
+        "RLIMIT_AS": (budget.memory_mb + ADDRESS_SPACE_ALLOWANCE_MB) * megabyte,
+        "RLIMIT_NPROC": budget.processes,
+        "RLIMIT_FSIZE": budget.scratch_mb * megabyte,
+        "RLIMIT_CORE": 0,
+    }
+    return {"limits": limits, "run_as_uid": run_as_uid, "train_path": train, "target_path": target,
+            "test_path": test, "submission_path": submission, "needs_proba": needs_proba,
+            "visible_roots": visible_roots}
+
+
+def _child_env(budget: Budget, *, home: str) -> dict[str, str]:
+    threads = str(budget.threads)
+    python_bin = os.path.join(sys.prefix, "bin")
+    return {
+        "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home,
+        # The throwaway uid has no passwd entry; getpass.getuser() reads these first.
+        "USER": "learner", "LOGNAME": "learner", "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+        "NUMEXPR_NUM_THREADS": threads, "VECLIB_MAXIMUM_THREADS": threads, "LOKY_MAX_CPU_COUNT": threads,
+        # glibc reserves 64 MB of address space per malloc arena and thread; keep that bounded.
+        "MALLOC_ARENA_MAX": "2",
+    }
+
+
+def _result_limit(budget: Budget) -> int:
+    return (budget.memory_mb << 20) + len(harness.STARTED_MARKER) + 65536
+
+
+def _processes_of_current_user() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                count += len(list((entry / "task").iterdir()))
+        except (FileNotFoundError, PermissionError):
+            continue
+    return count
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
