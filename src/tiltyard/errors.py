@@ -29,7 +29,7 @@ class TiltyardError(Exception):
         if self.got is not None:
             parts.append(f"Got {self.got}.")
         if self.hint is not None:
-            parts.append(self.hint.rstrip(".") + ".")
+            parts.append(self.hint if self.hint.endswith(("?", "!", ".")) else self.hint + ".")
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, str | None]:

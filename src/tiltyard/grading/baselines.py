@@ -53,18 +53,17 @@ def usable_columns(train: pd.DataFrame, columns: list[Column], max_levels: int,
 def _linear_features(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
     return ColumnTransformer([
         ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-        ("categorical", make_pipeline(
-            SimpleImputer(strategy="constant", fill_value="(missing)"),
-            OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10)), categorical),
+        # Encoders keep a missing category as a level of its own.
+        ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10),
+         categorical),
     ])
 
 
 def _tree_features(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
     return ColumnTransformer([
         ("numeric", "passthrough", numeric),
-        ("categorical", make_pipeline(
-            SimpleImputer(strategy="constant", fill_value="(missing)"),
-            OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)), categorical),
+        ("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+         categorical),
     ])
 
 

@@ -94,10 +94,13 @@ class Report(BaseModel):
         if self.public_score is None:
             return "not graded"
         beaten = [r.name for r in self.ladder if r.beaten]
-        above = [r.name for r in self.ladder if r.beaten is False]
+        tied = [r.name for r in self.ladder if not r.beaten and r.public_score == self.public_score]
+        above = [r.name for r in self.ladder if r.beaten is False and r.name not in tied]
         parts = []
         if beaten:
             parts.append("beats " + ", ".join(beaten))
+        if tied:
+            parts.append("ties " + ", ".join(tied))
         if above:
             parts.append("below " + ", ".join(above))
         return "; ".join(parts) or "no baselines"

@@ -95,7 +95,8 @@ def dictionary_columns(spec: TableSpec, frames: dict[str, pd.DataFrame]) -> list
     columns = []
     for table, frame in frames.items():
         for name in frame.columns:
-            entry = dictionary.get(name)
+            # Side tables repeat names (weather.origin); "table.column" keys tell them apart.
+            entry = dictionary.get(f"{table}.{name}") or dictionary.get(name)
             if entry is None or entry.get("table", "train") != table:
                 raise BundleError(f"The data dictionary of {spec.id} does not describe "
                                   f"column {name!r} of table {table!r}",

@@ -1,0 +1,281 @@
+"""The `tiltyard` command. Every command has --help with an example; --json where output is data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from tiltyard.cli.render import print_json, report_panel, score, table, when
+from tiltyard.errors import TiltyardError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+
+class FriendlyGroup(typer.core.TyperGroup):
+    """Turns any TiltyardError into its message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TiltyardError as error:
+            err_console.print(f"[bold red]Error:[/] {error}")
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(name="tiltyard", cls=FriendlyGroup, no_args_is_help=True, rich_markup_mode="markdown",
+                  help="Learn machine learning by doing the real task: real, messy data, graded "
+                       "on answers you cannot see.\n\nStart with `tiltyard challenges`.")
+catalog_app = typer.Typer(help="Build the built-in challenges.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def building_progress():
+    """A progress display for catalog builds, which fit baselines and can take a minute."""
+    progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[challenge]}"), BarColumn(),
+                        TextColumn("{task.description}"), TimeElapsedColumn(),
+                        console=err_console, transient=False)
+    tasks: dict[str, int] = {}
+    steps = ["loading data", "writing files", "fitting baseline: constant", "fitting baseline",
+             "fitting baseline", "fitting baseline", "writing brief and starters"]
+
+    def report(challenge_id: str, step: str) -> None:
+        if challenge_id not in tasks:
+            tasks[challenge_id] = progress.add_task(step, total=len(steps), challenge=challenge_id)
+        progress.update(tasks[challenge_id], description=step, advance=1)
+
+    return progress, report
+
+
+def bundles_for(ids: list[str] | None = None, force: bool = False):
+    from tiltyard.challenges.registry import build
+
+    progress, report = building_progress()
+    with progress:
+        return build(ids, force=force, progress=report)
+
+
+def bundle_for(challenge_id: str):
+    from tiltyard.challenges.registry import get_bundle
+
+    progress, report = building_progress()
+    with progress:
+        return get_bundle(challenge_id, progress=report)
+
+
+@app.command("challenges")
+def list_challenges(json_: JsonOption = False) -> None:
+    """The catalog: id, kind, task, metric, rows, difficulty.
+
+    Example: `tiltyard challenges --json`
+    """
+    from tiltyard.challenges.registry import get_bundle, known_ids
+
+    bundles_for()
+    rows = []
+    for challenge_id in known_ids():
+        manifest = get_bundle(challenge_id).manifest
+        task = manifest.task.type if manifest.task else manifest.kind
+        rows.append({"id": manifest.id, "kind": manifest.kind, "task": task,
+                     "metric": manifest.metric.primary,
+                     "rows": manifest.split.train_rows + manifest.split.test_rows if manifest.split else None,
+                     "difficulty": manifest.difficulty, "title": manifest.title})
+    if json_:
+        print_json(console, rows)
+        return
+    console.print(table("Challenges", ["id", "kind", "task", "metric", "rows", "difficulty", "title"],
+                        [[r["id"], r["kind"], r["task"], r["metric"],
+                          f"{r['rows']:,}" if r["rows"] else "", r["difficulty"], r["title"]] for r in rows]))
+    console.print("Next: [bold]tiltyard show ID[/] for the brief, [bold]tiltyard start ID[/] for a workspace.")
+
+
+@catalog_app.command("build")
+def catalog_build(ids: Annotated[list[str] | None, typer.Argument(help="Challenge ids (default: all).")] = None,
+                  force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False) -> None:
+    """Build built-in challenges into the home folder (fits the baseline ladders).
+
+    Example: `tiltyard catalog build titanic-v1 --force`
+    """
+    for bundle in bundles_for(ids, force=force):
+        console.print(f"[green]✓[/] {bundle.manifest.id}  {bundle.root}  (bundle {bundle.hash[:12]})")
+
+
+@app.command()
+def show(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
+         json_: JsonOption = False) -> None:
+    """The brief: story, data dictionary, metric, split policy and baselines.
+
+    Example: `tiltyard show flight-delays-v1`
+    """
+    bundle = bundle_for(challenge_id)
+    if json_:
+        print_json(console, bundle.manifest.model_dump(mode="json", exclude={"files"}))
+        return
+    console.print(Markdown(bundle.brief))
+
+
+@app.command()
+def start(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
+          directory: Annotated[Path | None, typer.Argument(help="Workspace folder (default: ./ID).")] = None,
+          force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False) -> None:
+    """A workspace: data/, README.md (the brief), starter.py and starter.ipynb.
+
+    Example: `tiltyard start titanic-v1 ~/work/titanic && cd ~/work/titanic && python starter.py`
+    """
+    bundle = bundle_for(challenge_id)
+    workspace = directory or Path(bundle.manifest.id)
+    if workspace.exists() and any(workspace.iterdir()) and not force:
+        raise TiltyardError(f"{workspace} already exists and is not empty",
+                            expected="a new or empty folder", got=f"{len(list(workspace.iterdir()))} entries",
+                            hint="Pick another folder, or pass --force to overwrite the starter files")
+    (workspace / "data").mkdir(parents=True, exist_ok=True)
+    for entry in bundle.manifest.files_with_role("public"):
+        target = workspace / "data" / Path(entry.path).relative_to("public")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(bundle.root / entry.path, target)
+    for entry in bundle.manifest.files_with_role("starter"):
+        shutil.copyfile(bundle.root / entry.path, workspace / Path(entry.path).relative_to("starter"))
+    shutil.copyfile(bundle.root / bundle.manifest.brief, workspace / "README.md")
+    console.print(f"[green]✓[/] Workspace for [bold]{bundle.manifest.id}[/] in {workspace}")
+    console.print(f"  cd {workspace} && python starter.py && tiltyard submit {bundle.manifest.id} submission.csv")
+
+
+@app.command()
+def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
+           file: Annotated[Path, typer.Argument(help="Predictions file (CSV or Parquet).")],
+           json_: JsonOption = False) -> None:
+    """Validate, store and grade a submission; print the score and where it stands.
+
+    Example: `tiltyard submit titanic-v1 submission.csv`
+    """
+    from tiltyard.submissions import report_path, submit_file
+
+    bundle_for(challenge_id)
+    with console.status("Grading…"):
+        report = submit_file(challenge_id, file)
+    if json_:
+        console.print_json(report.model_dump_json())
+    else:
+        console.print(report_panel(report, str(report_path(report.submission_id))))
+    if report.status != "graded":
+        raise typer.Exit(1)
+
+
+@app.command()
+def history(challenge_id: Annotated[str | None, typer.Argument(help="Only this challenge.")] = None,
+            json_: JsonOption = False) -> None:
+    """Your submissions on this machine, oldest first.
+
+    Example: `tiltyard history titanic-v1`
+    """
+    from tiltyard.submissions import history as load_history
+
+    rows = load_history(challenge_id)
+    data = [{"id": r.id, "challenge": r.challenge_id, "submitted_at": r.created_at, "file": r.filename,
+             "status": r.status, "public_score": r.public_score, "final": r.is_final,
+             "private_score": r.private_score if r.is_final else None, "error": r.error_code}
+            for r in rows]
+    if json_:
+        print_json(console, data)
+        return
+    if not data:
+        console.print("No submissions yet. Try [bold]tiltyard start titanic-v1[/].")
+        return
+    console.print(table("Submissions", ["id", "challenge", "when", "file", "status", "public", "final", "private"],
+                        [[d["id"], d["challenge"], when(d["submitted_at"]), d["file"],
+                          d["status"] + (f" ({d['error']})" if d["error"] else ""), score(d["public_score"]),
+                          "★" if d["final"] else "", score(d["private_score"])] for d in data]))
+
+
+@app.command()
+def leaderboard(challenge_id: Annotated[str, typer.Argument(help="Challenge id.")],
+                json_: JsonOption = False) -> None:
+    """Submissions on this machine and the baselines, best public score first.
+
+    Example: `tiltyard leaderboard titanic-v1`
+    """
+    from tiltyard.submissions import leaderboard as load_leaderboard
+
+    bundle_for(challenge_id)
+    entries = load_leaderboard(challenge_id)
+    if json_:
+        print_json(console, entries)
+        return
+    console.print(table(f"Leaderboard: {challenge_id}", ["rank", "who", "submission", "public", "private", "when"],
+                        [[e["rank"], e["who"], e["submission_id"] or "", score(e["public_score"]),
+                          score(e["private_score"]), when(e["submitted_at"])] for e in entries],
+                        highlight=[i for i, e in enumerate(entries) if not e["baseline"]]))
+
+
+@app.command()
+def report(submission_id: Annotated[int, typer.Argument(help="Submission id from `tiltyard history`.")],
+           json_: JsonOption = False) -> None:
+    """Show a submission's report.
+
+    Example: `tiltyard report 3 --json`
+    """
+    from tiltyard.submissions import get_report, report_path
+
+    result = get_report(submission_id)
+    if json_:
+        console.print_json(result.model_dump_json())
+        return
+    console.print(report_panel(result, str(report_path(submission_id))))
+
+
+@app.command()
+def final(challenge_id: Annotated[str, typer.Argument(help="Challenge id.")],
+          submission_id: Annotated[int, typer.Argument(help="The submission to be judged on.")],
+          json_: JsonOption = False) -> None:
+    """Choose your final submission; only then is its private score shown.
+
+    Example: `tiltyard final titanic-v1 3`
+    """
+    from tiltyard.submissions import choose_final, report_path
+
+    result = choose_final(challenge_id, submission_id)
+    if json_:
+        console.print_json(result.model_dump_json())
+        return
+    console.print(report_panel(result, str(report_path(submission_id))))
+    gap = result.private_score - result.public_score
+    console.print(f"Private minus public: {gap:+.4f}. A large gap means the public score flattered "
+                  "(or undersold) this submission; the private rows decide.")
+
+
+@app.command()
+def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding challenge.toml).")],
+          refit: Annotated[bool, typer.Option(help="Also refit the baselines and compare scores.")] = False,
+          json_: JsonOption = False) -> None:
+    """Check a bundle folder against the contract (manifest, hashes, ids, answers, baselines).
+
+    Example: `tiltyard check ~/.local/share/tiltyard/catalog/titanic-v1 --refit`
+    """
+    from tiltyard.challenges.check import check_challenge
+
+    with console.status("Checking…"):
+        result = check_challenge(path, refit=refit)
+    if json_:
+        print_json(console, {"path": str(path), "challenge_id": result.challenge_id, "ok": result.ok,
+                             "checks": [c.__dict__ for c in result.checks]})
+    else:
+        console.print(table(f"check {path}", ["", "check", "detail"],
+                            [["[green]✓[/]" if c.passed else "[red]✗[/]", c.name, c.detail]
+                             for c in result.checks]))
+        console.print("[green]All checks passed.[/]" if result.ok
+                      else f"[red]{len(result.failures)} checks failed.[/]")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

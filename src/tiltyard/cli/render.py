@@ -1,0 +1,101 @@
+"""Rich renderings shared by the commands: reports, ladders, tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from tiltyard.grading.metrics import get_metric
+from tiltyard.grading.report import Report
+
+
+def print_json(console: Console, data) -> None:
+    console.print_json(json.dumps(data, default=str))
+
+
+def score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence], *,
+          highlight: Iterable[int] = ()) -> Table:
+    out = Table(title=title, header_style="bold", title_justify="left")
+    for column in columns:
+        out.add_column(column)
+    highlighted = set(highlight)
+    for index, row in enumerate(rows):
+        out.add_row(*[str(cell) for cell in row], style="bold cyan" if index in highlighted else None)
+    return out
+
+
+def ladder_table(report: Report) -> Table:
+    """The baselines and this submission, best first, on the public split."""
+    metric = get_metric(report.primary_metric)
+    show_private = report.private_scores is not None
+    rows = [(rung.public_score, f"baseline: {rung.name}", rung.private_score, rung.description)
+            for rung in report.ladder]
+    rows.append((report.public_score, "▶ this submission", report.private_score, report.filename))
+    rows.sort(key=lambda r: metric.sort_key(r[0]))
+    columns = ["", f"public {metric.title}"] + (["private"] if show_private else []) + ["what"]
+    body = []
+    mine = None
+    for index, (public, name, private, what) in enumerate(rows):
+        if name.startswith("▶"):
+            mine = index
+        body.append([name, score(public)] + ([score(private)] if show_private else []) + [what])
+    return table("Baseline ladder", columns, body, highlight=[mine] if mine is not None else [])
+
+
+def report_panel(report: Report, path: str | None = None) -> Panel:
+    metric = get_metric(report.primary_metric)
+    title = f"Submission #{report.submission_id} to {report.challenge_id}"
+    if report.status == "rejected":
+        error = report.error
+        lines = [Text(error.message + ".", style="bold red")]
+        if error.expected:
+            lines.append(Text(f"Expected: {error.expected}"))
+        if error.got:
+            lines.append(Text(f"Got:      {error.got}"))
+        if error.hint:
+            lines.append(Text(f"What to do: {error.hint}", style="yellow"))
+        lines.append(Text(f"The file was stored (sha256 {report.submission_sha256[:12]}…) "
+                          "with this reason; earlier submissions are untouched.", style="dim"))
+        if path:
+            lines.append(Text(f"Report: {path}", style="dim"))
+        return Panel(Group(*lines), title=f"{title}: rejected ({error.code})", border_style="red")
+
+    better = "higher" if metric.direction == "maximize" else "lower"
+    headline = Text.assemble(("Public " + metric.title + ": ", "bold"),
+                             (score(report.public_score), "bold green"),
+                             f"  ({better} is better, {report.public_rows:,} public rows)")
+    parts: list = [headline]
+    if report.private_scores is not None:
+        parts.append(Text.assemble(("Private " + metric.title + ": ", "bold"),
+                                   (score(report.private_score), "bold magenta"),
+                                   f"  (final submission, {report.private_rows:,} private rows)"))
+    others = {k: v for k, v in report.public_scores.items() if k != metric.name}
+    if others:
+        parts.append(Text("Also: " + ", ".join(f"{get_metric(k).title} {v:.4f}" for k, v in others.items())))
+    parts.append(Text(f"Ladder: {report.ladder_summary}"))
+    if report.rank_among_own:
+        parts.append(Text(f"Among your {report.own_submissions} graded submissions to this "
+                          f"challenge: #{report.rank_among_own}"))
+    parts.append(ladder_table(report))
+    for warning in report.warnings:
+        parts.append(Text(f"Note: {warning}", style="yellow"))
+    if report.private_scores is None:
+        parts.append(Text(f"The private score stays hidden until you choose a final submission: "
+                          f"tiltyard final {report.challenge_id} {report.submission_id}", style="dim"))
+    if path:
+        parts.append(Text(f"Report: {path}", style="dim"))
+    return Panel(Group(*parts), title=f"{title}: graded", border_style="green")
