@@ -1,0 +1,146 @@
+"""One instance of the insecticide world: its sealed parameters, its populations, its run.
+
+``World.from_seed(seed)`` draws every parameter, simulates every population's network once
+and keeps the tables; ``World.run(smiles)`` then takes a batch through chemistry,
+pharmacology and the populations, all vectorised over molecules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rdkit.Chem import rdFingerprintGenerator
+
+from tiltyard.labs.core import LabError
+from tiltyard.labs.insecticide import chemistry, parameters, pharmacology, populations, scoring
+from tiltyard.labs.insecticide.parameters import INSECTS, SPECIES
+
+ROUGHNESS_BITS = 1024
+RECEPTORS = ("insect", "mammal")
+PARAMETERS_FILE = "parameters.json"
+TABLES_FILE = "populations.npz"
+OUTCOMES = populations.OUTCOMES
+OUTCOME_COLUMNS = [f"{s}_{o}" for s in SPECIES for o in OUTCOMES] + ["persistence_days"]
+SCORE_COLUMNS = ["selectivity_score", "meets_constraints", "constraint_broken", "graded_score"]
+_fingerprinter = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=ROUGHNESS_BITS)
+
+
+def fingerprint_bits(molecules) -> list[np.ndarray]:
+    """Indices of the Morgan (radius 2) bits each molecule sets."""
+    return [np.fromiter(_fingerprinter.GetFingerprint(m).GetOnBits(), dtype=np.int64)
+            for m in molecules]
+
+
+def roughness_terms(bits: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """Sum of the sealed contributions of each molecule's substructures, scaled so its
+    spread does not grow with molecule size: (molecules, receptors)."""
+    out = np.zeros((len(bits), weights.shape[1]))
+    for i, on in enumerate(bits):
+        if on.size:
+            out[i] = weights[on].sum(axis=0) / np.sqrt(on.size)
+    return out
+
+
+@dataclass
+class World:
+    seed: int
+    values: dict[str, float]
+    tables: dict[str, populations.SpeciesTables]
+    roughness_weights: dict[str, np.ndarray]  # receptor -> (ROUGHNESS_BITS,)
+
+    def __post_init__(self) -> None:
+        self._roughness_matrix = np.stack([self.roughness_weights[r] for r in RECEPTORS], axis=1)
+        self._stacked = {species: table.stacked() for species, table in self.tables.items()}
+
+    @classmethod
+    def from_seed(cls, seed: int, values: dict[str, float] | None = None) -> World:
+        values = parameters.draw(seed) if values is None else values
+        tables = {species: populations.tabulate(species, values, seed) for species in SPECIES}
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5AF]))
+        shared = rng.normal(0, 1, ROUGHNESS_BITS)
+        # The two receptors share half their structure-activity landscape, as homologues do.
+        mammal = 0.5 * shared + np.sqrt(0.75) * rng.normal(0, 1, ROUGHNESS_BITS)
+        sd = values["roughness_sd"]
+        return cls(seed, values, tables, {"insect": (sd * shared).astype(np.float32),
+                                          "mammal": (sd * mammal).astype(np.float32)})
+
+    def save(self, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        parameters.save(self.values, self.seed, folder / PARAMETERS_FILE)
+        arrays = {f"roughness_{k}": v for k, v in self.roughness_weights.items()}
+        for table in self.tables.values():
+            arrays.update(table.arrays())
+        np.savez_compressed(folder / TABLES_FILE, **arrays)
+        return [folder / PARAMETERS_FILE, folder / TABLES_FILE]
+
+    @classmethod
+    def load(cls, parameters_path: Path, tables_path: Path) -> World:
+        seed, values = parameters.load(parameters_path)
+        try:
+            with np.load(tables_path) as arrays:
+                tables = {s: populations.SpeciesTables.from_arrays(s, arrays) for s in SPECIES}
+                roughness = {k: arrays[f"roughness_{k}"] for k in ("insect", "mammal")}
+        except (KeyError, ValueError, OSError) as exc:
+            raise LabError(f"Sealed population tables at {tables_path} cannot be read",
+                           expected="the .npz written by World.save", got=str(exc),
+                           hint="Rebuild the bundle") from exc
+        return cls(seed, values, tables, roughness)
+
+    # -- the run --------------------------------------------------------------------------
+
+    def run(self, smiles: Sequence[str]) -> pd.DataFrame:
+        """One row per SMILES, in order: diagnosis, descriptors, outcomes, score."""
+        batch = chemistry.parse(smiles)
+        molecules = batch.valid_molecules()
+        frame = pd.DataFrame({"smiles": batch.smiles, "canonical_smiles": batch.canonical,
+                              "valid": batch.valid, "error": batch.errors, "note": batch.notes})
+        features = chemistry.features(molecules)
+        outcomes = self.outcomes(features, fingerprint_bits(molecules))
+        measured = pd.concat([features, outcomes], axis=1)
+        measured.index = np.flatnonzero(batch.valid)
+        frame = frame.join(measured)
+        flag_columns = [c for c in chemistry.FLAG_COLUMNS + ["electronegative_tip"]]
+        frame[flag_columns] = frame[flag_columns].astype("boolean")
+        return scoring.add_score_columns(frame)
+
+    def outcomes(self, features: pd.DataFrame, bits: list[np.ndarray]) -> pd.DataFrame:
+        columns: dict[str, np.ndarray] = {}
+        terms = roughness_terms(bits, self._roughness_matrix)
+        roughness = {receptor: terms[:, k] for k, receptor in enumerate(RECEPTORS)}
+        for species in SPECIES:
+            drive = self.drive(features, species, roughness)
+            per_population = populations.look_up(self._stacked[species], drive)
+            for k, outcome in enumerate(OUTCOMES):
+                columns[f"{species}_{outcome}"] = per_population[:, :, k].mean(axis=1, dtype=np.float64)
+        columns["persistence_days"] = pharmacology.persistence_days(features, self.values)
+        return pd.DataFrame(columns, index=features.index)
+
+    def target_concentration(self, features: pd.DataFrame, species: str) -> dict[str, np.ndarray]:
+        """log10 of the free concentration reaching the target, before metabolism."""
+        v = self.values
+        ions = pharmacology.ionisation(features, v, species)
+        entered = pharmacology.uptake(features, v, species, ions)
+        reached = pharmacology.distribution(features, v, species, ions)
+        log10_c = v[f"log10_exposure_{species}"] + np.log10(np.maximum(entered * reached, 1e-30))
+        return {"ions": ions, "uptake": entered, "distribution": reached, "log10_concentration": log10_c,
+                "clearance": pharmacology.clearance(features, v, species)}
+
+    def drive(self, features: pd.DataFrame, species: str, roughness: dict[str, np.ndarray]
+              ) -> np.ndarray:
+        """(molecules, populations): receptor occupancy times efficacy in every population."""
+        v = self.values
+        reached = self.target_concentration(features, species)
+        receptor = "insect" if species in INSECTS else "mammal"
+        cation = reached["ions"]["cation"]
+        pki = pharmacology.affinity(features, v, receptor, cation, roughness[receptor])
+        if species in INSECTS:
+            pki = pki + v[f"{species}_receptor_offset"]
+        enzymes = self.tables[species].enzyme_expression[None, :]
+        log10_c = (reached["log10_concentration"][:, None]
+                   - np.log10(1.0 + reached["clearance"][:, None] * enzymes))
+        occupied = pharmacology.occupancy(log10_c, pki[:, None], v["hill_coefficient"])
+        return occupied * pharmacology.efficacy(features, v, receptor, cation)[:, None]
