@@ -1,7 +1,8 @@
 """Settings: where the home folder is, which database, which limits.
 
 Every setting can be overridden by an environment variable prefixed ``TILTYARD_``
-(``TILTYARD_HOME``, ``TILTYARD_DATABASE_URL``, ``TILTYARD_MAX_SUBMISSION_MB``).
+(``TILTYARD_HOME``, ``TILTYARD_CATALOG_DIR``, ``TILTYARD_DATABASE_URL``,
+``TILTYARD_MAX_SUBMISSION_MB``, ``TILTYARD_OWNER``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,13 +19,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TILTYARD_", extra="ignore")
 
     home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tiltyard")))
+    catalog_dir: Path | None = None  # default: HOME/catalog; a class can share one read-only
     database_url: str | None = None
     max_submission_mb: float = 200.0
     owner: str = "local"
 
-    @property
-    def catalog_dir(self) -> Path:
-        return self.home / "catalog"
+    @model_validator(mode="after")
+    def _default_catalog(self) -> Settings:
+        if self.catalog_dir is None:
+            self.catalog_dir = self.home / "catalog"
+        return self
 
     @property
     def submissions_dir(self) -> Path:

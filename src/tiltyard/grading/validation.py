@@ -229,7 +229,7 @@ def _labels(column: pa.ChunkedArray, task: Task) -> np.ndarray:
     if unknown.any():
         rows = np.flatnonzero(unknown)
         values, counts = np.unique(text[rows], return_counts=True)
-        seen = ", ".join(f"{v!r} ×{c}" for v, c in list(zip(values, counts))[:SHOWN])
+        seen = ", ".join(f"{_plain(v)!r} ×{c}" for v, c in list(zip(values, counts))[:SHOWN])
         raise SubmissionError(f"Column '{task.target}' has {rows.size} labels that are not classes "
                               "of this challenge", expected=f"one of {classes}",
                               got=f"{seen} (first on lines {_few(map(_line, rows))})",

@@ -1,0 +1,266 @@
+"""Hostile submissions: each is stopped, classed, and leaves the worker healthy (see conftest)."""
+
+from __future__ import annotations
+
+import resource
+import socket
+import threading
+
+from tiltyard.runner.budget import Budget
+from tiltyard.runner.outcomes import Outcome, SandboxMode
+
+from .conftest import OTHER_LEARNER_SECRET, SECRET, SMALL_BUDGET, needs_bubblewrap
+
+pytestmark = needs_bubblewrap
+
+MODEL = "from sklearn.linear_model import LogisticRegression\n"
+
+
+def test_reading_sealed_answers_is_forbidden(submit, tiltyard_home):
+    answers = tiltyard_home / "catalog" / "toy-v1" / "sealed" / "answers.csv"
+    result = submit(MODEL + f"""
+def build_model():
+    print(open({str(answers)!r}).read())
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.FORBIDDEN
+    assert str(answers) in result.message
+    assert SECRET not in result.stdout_tail + result.stderr_tail + result.message
+    assert "build_model" in result.traceback_tail and "harness" not in result.traceback_tail
+    assert result.sandbox is SandboxMode.BUBBLEWRAP
+
+
+def test_a_submission_that_hides_its_attempts_still_sees_nothing_of_the_home(submit, tiltyard_home):
+    result = submit(MODEL + f"""
+import os, sys
+def build_model():
+    system = ("/proc", "/sys", "/usr", "/dev", sys.prefix, sys.base_prefix)
+    for folder, _, files in os.walk("/"):
+        if folder.startswith(system):
+            continue
+        for name in files:
+            try:
+                print(open(os.path.join(folder, name), errors="replace").read())
+            except Exception:
+                pass
+    for path in ({str(tiltyard_home)!r}, "/proc/1/root" + {str(tiltyard_home)!r}):
+        try:
+            print(os.listdir(path))
+        except OSError as error:
+            print("denied", error)
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.OK
+    assert "denied" in result.stdout_tail
+    assert SECRET not in result.stdout_tail and OTHER_LEARNER_SECRET not in result.stdout_tail
+
+
+def test_reading_another_learners_submission_is_forbidden(submit, tiltyard_home):
+    other = tiltyard_home / "submissions" / "other-learner" / "solution.py"
+    result = submit(MODEL + f"""
+def build_model():
+    print(open({str(other)!r}).read())
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.FORBIDDEN
+    assert OTHER_LEARNER_SECRET not in result.stdout_tail
+
+
+def test_opening_a_socket_is_forbidden_and_reaches_nothing(submit):
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.settimeout(0.2)
+    connections = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(listener.accept())
+            except TimeoutError:
+                pass
+
+    watcher = threading.Thread(target=accept)
+    watcher.start()
+    try:
+        result = submit(MODEL + f"""
+import socket
+def build_model():
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=2)
+    except OSError:
+        pass
+    socket.create_connection(("1.1.1.1", 443), timeout=2)
+    return LogisticRegression()
+""")
+    finally:
+        stop.set()
+        watcher.join()
+        listener.close()
+    assert result.outcome is Outcome.FORBIDDEN
+    assert "network" in result.message
+    assert connections == []
+
+
+def test_name_lookups_are_forbidden(submit):
+    result = submit(MODEL + """
+import urllib.request
+def build_model():
+    urllib.request.urlopen("https://example.org/answers.csv", timeout=2)
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.FORBIDDEN
+    assert "network" in result.message
+
+
+def test_a_fork_bomb_hits_the_process_limit(submit):
+    result = submit(MODEL + """
+import os
+def build_model():
+    while True:
+        os.fork()
+""")
+    assert result.outcome is Outcome.EXCEPTION
+    assert f"budget of {SMALL_BUDGET.processes}" in result.message
+
+
+def test_a_fork_bomb_that_ignores_failures_is_stopped_by_the_clock(submit):
+    result = submit(MODEL + """
+import os
+def build_model():
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+""", budget=SMALL_BUDGET.model_copy(update={"wall_seconds": 3}))
+    assert result.outcome is Outcome.TIMEOUT
+    assert 3 <= result.wall_s < 6
+
+
+def test_allocating_far_beyond_the_memory_budget(submit):
+    result = submit(MODEL + """
+import numpy as np
+def build_model():
+    blocks = []
+    while True:
+        blocks.append(np.ones(10_000_000))  # 80 MB at a time, touched
+""")
+    assert result.outcome is Outcome.MEMORY_EXCEEDED
+    assert "600 MB" in result.message
+    assert result.peak_memory_mb < 600 + 100
+
+
+def test_one_huge_allocation(submit):
+    result = submit(MODEL + """
+def build_model():
+    data = bytearray(64 * 1024**3)
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.MEMORY_EXCEEDED
+
+
+def test_sleeping_forever_is_stopped_at_the_wall_time_budget(submit):
+    result = submit(MODEL + """
+import time
+def build_model():
+    time.sleep(10**6)
+""", budget=SMALL_BUDGET.model_copy(update={"wall_seconds": 3}))
+    assert result.outcome is Outcome.TIMEOUT
+    assert "wall-time budget of 3 s" in result.message
+    assert 3 <= result.wall_s < 5
+
+
+def test_spinning_the_cpu_is_stopped_at_the_cpu_budget(submit):
+    result = submit(MODEL + """
+def build_model():
+    while True:
+        pass
+""", budget=SMALL_BUDGET.model_copy(update={"cpu_seconds": 3}))
+    assert result.outcome is Outcome.TIMEOUT
+    assert "CPU budget of 3 s" in result.message
+    assert 3 <= result.cpu_s < 6
+
+
+def test_writing_outside_scratch_is_forbidden(submit, tmp_path):
+    import sys
+
+    targets = ["/usr/lib/evil.txt", f"{sys.prefix}/evil.txt", str(tmp_path / "evil.txt"), "/evil.txt"]
+    for target in targets:
+        result = submit(MODEL + f"""
+def build_model():
+    open({target!r}, "w").write("pwned")
+    return LogisticRegression()
+""")
+        assert result.outcome is Outcome.FORBIDDEN, target
+        assert not (tmp_path / "evil.txt").exists()
+
+
+def test_printing_gigabytes_is_cut_off_without_filling_the_worker(submit):
+    memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = submit(MODEL + """
+import sys
+def build_model():
+    line = "x" * (1 << 20)
+    while True:
+        sys.stdout.write(line)
+""", budget=SMALL_BUDGET.model_copy(update={"wall_seconds": 3}))
+    assert result.outcome is Outcome.TIMEOUT
+    assert result.stdout_bytes > 100 * 2**20
+    assert len(result.stdout_tail) <= 8192
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory_before < 50 * 1024
+
+
+def test_killing_its_parent_and_everything_else_harms_nothing(submit):
+    import os
+
+    result = submit(MODEL + f"""
+import os, signal
+def build_model():
+    for pid in (1, -1, {os.getpid()}, {os.getppid()}):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError as error:
+            print("could not kill", pid, error)
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.OK
+    assert "could not kill" in result.stdout_tail
+
+
+def test_children_left_behind_are_killed_with_the_run(submit):
+    result = submit(MODEL + """
+import os, subprocess, time
+def build_model():
+    subprocess.Popen(["sleep", "987654"], start_new_session=True)
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(987654)
+        os._exit(0)
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.OK  # the conftest checks that nothing is left running
+
+
+def test_the_worker_environment_does_not_leak_in(submit, monkeypatch):
+    monkeypatch.setenv("TILTYARD_SERVER_SECRET", "do-not-leak-93b1")
+    result = submit(MODEL + """
+import os
+def build_model():
+    print(sorted(os.environ.items()))
+    return LogisticRegression()
+""")
+    assert result.outcome is Outcome.OK
+    assert "do-not-leak" not in result.stdout_tail
+
+
+def test_a_file_bigger_than_scratch_is_stopped(submit):
+    result = submit(MODEL + """
+def build_model():
+    with open("big.bin", "wb") as handle:
+        while True:
+            handle.write(b"x" * (1 << 20))
+""", budget=Budget(**{**SMALL_BUDGET.model_dump(), "scratch_mb": 16}))
+    assert result.outcome in (Outcome.FORBIDDEN, Outcome.EXCEPTION)
+    assert "16 MB" in result.message or "No space" in result.message or "too large" in result.message

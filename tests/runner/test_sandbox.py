@@ -1,0 +1,205 @@
+"""What a learner sees when their code runs: predictions, usage, and a classed outcome with advice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tiltyard.runner import sandbox
+from tiltyard.runner.budget import Budget
+from tiltyard.runner.errors import SandboxUnavailable
+from tiltyard.runner.outcomes import Outcome, SandboxMode
+
+from .conftest import needs_bubblewrap
+
+LOGISTIC = """
+from sklearn.linear_model import LogisticRegression
+def build_model():
+    return LogisticRegression()
+"""
+
+
+@needs_bubblewrap
+def test_binary_probabilities_come_back_for_the_positive_class(submit, table):
+    result = submit(LOGISTIC)
+    assert result.ok, result.message
+    assert result.classes == ["no", "yes"]
+    assert result.predictions.shape == (len(table[2]),)
+    assert ((result.predictions > 0.5) == (table[2]["a"] > 0)).mean() > 0.8
+    assert result.wall_s > 0 and result.cpu_s > 0 and result.peak_memory_mb > 50
+    assert result.sandbox is SandboxMode.BUBBLEWRAP
+    assert result.model_dump()["budget"]["memory_mb"] == 600
+    assert "predictions" not in result.model_dump()
+
+
+@needs_bubblewrap
+def test_labels_and_an_explicit_positive_class(submit):
+    labels = submit(LOGISTIC, needs_proba=False)
+    assert labels.ok and set(labels.predictions) <= {"no", "yes"}
+    negative = submit(LOGISTIC, positive_label="no")
+    positive = submit(LOGISTIC)
+    assert np.allclose(negative.predictions, 1 - positive.predictions)
+
+
+@needs_bubblewrap
+def test_regression_and_multiclass(submit, table):
+    regression = submit("""
+from sklearn.linear_model import Ridge
+def build_model():
+    return Ridge()
+""", task_type="regression", needs_proba=False)
+    assert regression.outcome is Outcome.INVALID_OUTPUT  # string labels cannot be regressed...
+    # ...so regress on a numeric target instead.
+    train, _, test = table
+    numeric = sandbox.run_code_submission(
+        _write(table, "reg.py", "from sklearn.linear_model import Ridge\ndef build_model():\n    return Ridge()\n"),
+        train, train["a"] * 2, test, task_type="regression", needs_proba=False, budget=Budget(wall_seconds=30))
+    assert numeric.ok and np.allclose(numeric.predictions, test["a"] * 2)
+    three_classes = sandbox.run_code_submission(
+        _write(table, "multi.py", LOGISTIC), train, np.digitize(train["a"], [-0.5, 0.5]), test,
+        task_type="multiclass", needs_proba=True, budget=Budget(wall_seconds=30))
+    assert three_classes.ok and three_classes.predictions.shape == (len(test), 3)
+    assert three_classes.classes == [0, 1, 2]
+
+
+def _write(table, name, source):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_text(source)
+    return path
+
+
+@needs_bubblewrap
+def test_an_exception_shows_only_the_learners_own_lines(submit):
+    result = submit("""
+from sklearn.linear_model import LogisticRegression
+
+def make_features(frame):
+    return frame["no such column"]
+
+class Model(LogisticRegression):
+    def fit(self, X, y):
+        make_features(X)
+
+def build_model():
+    return Model()
+""")
+    assert result.outcome is Outcome.EXCEPTION
+    assert "KeyError" in result.message and "while fitting your model" in result.message
+    tail = result.traceback_tail
+    assert "solution.py" in tail and "make_features" in tail and "in fit" in tail
+    assert "harness" not in tail and "pandas" not in tail
+
+
+@needs_bubblewrap
+def test_a_missing_build_model_says_what_to_define(submit):
+    result = submit("from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression()\n")
+    assert result.outcome is Outcome.EXCEPTION
+    assert "def build_model():" in result.message
+
+
+@needs_bubblewrap
+@pytest.mark.parametrize(("source", "outcome", "words"), [
+    ("import sys\ndef build_model():\n    sys.exit(0)\n", Outcome.NO_OUTPUT, "no predictions"),
+    ("import os\ndef build_model():\n    os._exit(0)\n", Outcome.NO_OUTPUT, "exit code 0"),
+    ("""
+from sklearn.linear_model import LogisticRegression
+class Silent(LogisticRegression):
+    def predict_proba(self, X):
+        return None
+def build_model():
+    return Silent()
+""", Outcome.NO_OUTPUT, "returned None"),
+    ("""
+from sklearn.linear_model import LogisticRegression
+class Short(LogisticRegression):
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:3]
+def build_model():
+    return Short()
+""", Outcome.INVALID_OUTPUT, "expected shape (40, 2), got (3, 2)"),
+    ("""
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+class Broken(LogisticRegression):
+    def predict_proba(self, X):
+        return np.full((len(X), 2), np.nan)
+def build_model():
+    return Broken()
+""", Outcome.INVALID_OUTPUT, "NaN"),
+    ("""
+from sklearn.linear_model import LogisticRegression
+class Forger(LogisticRegression):
+    def predict_proba(self, X):
+        import os
+        for fd in range(3, 40):
+            try:
+                os.write(fd, b"garbage\\n")
+            except OSError:
+                pass
+        return super().predict_proba(X)
+def build_model():
+    return Forger()
+""", Outcome.INVALID_OUTPUT, "result channel"),
+])
+def test_runs_that_produce_nothing_usable(submit, source, outcome, words):
+    result = submit(source)
+    assert result.outcome is outcome
+    assert words in result.message
+
+
+@needs_bubblewrap
+def test_scratch_is_writable_and_private(submit):
+    result = submit("""
+import os, tempfile
+from sklearn.linear_model import LogisticRegression
+def build_model():
+    with open("cache.bin", "wb") as handle:
+        handle.write(b"x" * 1_000_000)
+    with tempfile.NamedTemporaryFile() as handle:
+        handle.write(b"y")
+    print("cwd", os.getcwd(), "files", sorted(os.listdir(".")))
+    return LogisticRegression()
+""")
+    assert result.ok, result.message
+    assert "cwd /scratch" in result.stdout_tail and "cache.bin" in result.stdout_tail
+
+
+@needs_bubblewrap
+def test_the_thread_budget_reaches_the_libraries(submit):
+    result = submit("""
+import os
+from sklearn.linear_model import LogisticRegression
+def build_model():
+    print({name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    return LogisticRegression()
+""", budget=Budget(wall_seconds=30, threads=3))
+    assert "'OMP_NUM_THREADS': '3', 'OPENBLAS_NUM_THREADS': '3', 'MKL_NUM_THREADS': '3'" in result.stdout_tail
+
+
+def test_without_bubblewrap_code_is_refused_unless_weak_mode_is_allowed(submit, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    sandbox.bubblewrap_problem.cache_clear()
+    try:
+        with pytest.raises(SandboxUnavailable) as refused:
+            submit(LOGISTIC)
+        assert "apt-get install bubblewrap" in str(refused.value)
+        assert "allow_weak_sandbox=True" in str(refused.value)
+        weak = submit(LOGISTIC, allow_weak_sandbox=True)
+        assert weak.ok and weak.sandbox is SandboxMode.RLIMITS_ONLY
+        slow = submit("import time\ndef build_model():\n    time.sleep(60)\n", allow_weak_sandbox=True,
+                      budget=Budget(wall_seconds=2))
+        assert slow.outcome is Outcome.TIMEOUT
+    finally:
+        monkeypatch.undo()
+        sandbox.bubblewrap_problem.cache_clear()
+
+
+def test_budgets_refuse_unknown_or_impossible_limits():
+    with pytest.raises(ValueError, match="memory_gb"):
+        Budget(memory_gb=2)
+    with pytest.raises(ValueError, match="greater than 0"):
+        Budget(wall_seconds=0)
+    assert "2048 MB memory" in Budget().describe()
