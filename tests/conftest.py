@@ -15,6 +15,7 @@ _SESSION_ROOT = Path(tempfile.mkdtemp(prefix="tiltyard-tests-"))
 os.environ["TILTYARD_HOME"] = str(_SESSION_ROOT / "home")
 os.environ["TILTYARD_CATALOG_DIR"] = str(_SESSION_ROOT / "catalog")
 os.environ.pop("TILTYARD_DATABASE_URL", None)
+os.environ["COLUMNS"] = "200"  # Rich tables unwrapped, so tests can read them
 
 from tiltyard.config import get_settings  # noqa: E402
 
