@@ -26,6 +26,7 @@ STARTED_MARKER = b"TILTYARD-HARNESS-STARTED\n"
 MESSAGE_LIMIT = 2000
 TRACEBACK_FRAMES = 8
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG = 1
 NETWORK_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.ECONNREFUSED,
                   errno.EADDRNOTAVAIL}
 DENIED_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -47,7 +48,11 @@ def main() -> None:
     signal.signal(signal.SIGXCPU, raise_cpu_budget_spent)
     result.write(STARTED_MARKER)
     result.flush()
+    harness_pid = os.getpid()
     header, predictions = run_submission(config)
+    if os.getpid() != harness_pid:
+        # A process the submission forked came back out into the harness: only the original reports.
+        os._exit(0)
     send(result, header, predictions)
 
 
@@ -66,6 +71,9 @@ def drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
+    # Changing uid clears the parent-death signal bubblewrap set; without it this process would
+    # outlive a worker that dies.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def forbid_new_privileges() -> None:
@@ -140,10 +148,12 @@ def to_plain_array(np, pd, raw):
         raw = raw.to_numpy()
     array = np.asarray(raw)
     if array.dtype == object:
+        # Labels held as Python objects: numbers or booleans keep their type, anything else is text.
         inferred = pd.Series(array.ravel()).infer_objects()
-        if inferred.dtype == object:
-            inferred = inferred.astype(str)
-        array = inferred.to_numpy().reshape(array.shape)
+        if inferred.dtype.kind in "biuf":
+            array = inferred.to_numpy().reshape(array.shape)
+        else:
+            array = np.array([str(value) for value in array.ravel()], dtype=str).reshape(array.shape)
     return array
 
 
@@ -177,6 +187,8 @@ def find_violation(error: BaseException | None, visible_roots: list[str]) -> str
         seen.add(id(error))
         if isinstance(error, socket.gaierror):
             return "network: a name lookup (DNS)"
+        if (isinstance(error, BlockingIOError) and error.filename is None) or "can't start new thread" in str(error):
+            return "processes"
         if isinstance(error, OSError):
             if error.errno in NETWORK_ERRNOS:
                 return f"network: {os.strerror(error.errno)}"

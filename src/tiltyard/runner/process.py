@@ -20,6 +20,9 @@ READ_CHUNK = 1 << 16
 # After the main process exits, how long descendants that still hold its pipes may keep them.
 LINGER_GRACE_SECONDS = 0.5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# A tree that forks while it is being killed needs a few sweeps.
+KILL_ROUNDS = 5
+KILL_WAIT_SECONDS = 5.0
 
 
 @dataclass
@@ -143,20 +146,70 @@ def _drain(selector: selectors.BaseSelector, sinks: dict[int, Callable[[bytes], 
 
 
 def _kill_session(pid: int) -> None:
+    """Kill the process, its session and every descendant still attached to it.
+
+    Descendants are killed by pid, parents first, before the process itself: once it dies they are
+    re-parented and can no longer be found. For a bubblewrap sandbox, killing the namespace's first
+    process makes the kernel kill everything inside the namespace.
+    """
+    killed: set[int] = set()
+    for _ in range(KILL_ROUNDS):
+        descendants = _descendants(pid)
+        for descendant in descendants:
+            _send_kill(descendant)
+        killed.update(descendants)
+        if not descendants:
+            break
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    # SIGKILL takes effect asynchronously (a namespace is torn down process by process): return only
+    # once they are gone, so the caller's next run starts on a clean machine.
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    while killed and time.monotonic() < deadline:
+        killed = {member for member in killed if _is_running(member)}
+        if killed:
+            time.sleep(0.01)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _send_kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _descendants(pid: int) -> list[int]:
+    """Live descendants of a process, parents before children."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop(0)
+        try:
+            for task in (Path("/proc") / str(current) / "task").iterdir():
+                children = [int(child) for child in (task / "children").read_text().split()]
+                found += children
+                pending += children
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return found
 
 
 def _tree_usage(pid: int) -> _TreeUsage:
     """CPU and peak memory of a live process tree, read from /proc before it is killed
     (a killed tree is reaped by no one we can ask, so its resource usage would be lost)."""
     usage = _TreeUsage()
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        proc = Path("/proc") / str(current)
+    for member in [pid, *_descendants(pid)]:
+        proc = Path("/proc") / str(member)
         try:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
             # utime, stime, cutime, cstime are fields 14-17 of stat; fields here start at field 3.
@@ -164,8 +217,6 @@ def _tree_usage(pid: int) -> _TreeUsage:
             for line in (proc / "status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     usage.peak_memory_mb = max(usage.peak_memory_mb, int(line.split()[1]) / 1024)
-            for task in (proc / "task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue
     return usage

@@ -152,7 +152,8 @@ def _as_parquet(frame: pd.DataFrame) -> pd.DataFrame:
 def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
                        hidden_paths: tuple[Path, ...]) -> FinishedProcess:
     python_prefixes = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
-    visible_roots = [*SYSTEM_DIRS, "/etc", "/dev", "/proc", SANDBOX_DIR, SCRATCH_DIR, "/tmp", *python_prefixes]
+    # /tmp is left out on purpose: it is the scratch folder, so a missing file there is a host file.
+    visible_roots = [*SYSTEM_DIRS, "/etc", "/dev", "/proc", SANDBOX_DIR, SCRATCH_DIR, *python_prefixes]
     inputs = f"{SANDBOX_DIR}/input"
     # Root on the host: run the code as a throwaway uid, so the process limit counts only this
     # run's processes (the kernel never applies RLIMIT_NPROC to uid 0).

@@ -82,7 +82,7 @@ def _classify(finished: FinishedProcess, *, task_type: str, needs_proba: bool, n
                              got=f"{header.get('exception_type')}: {header.get('exception_message')}",
                              hint="check that numpy, pandas and pyarrow import in the worker's environment")
     if status == "exception":
-        return _exception_verdict(header, stage)
+        return _exception_verdict(header, stage, budget)
     return _Verdict(Outcome.INVALID_OUTPUT, f"The run reported an unknown status {status!r}; do not write to "
                     "inherited file descriptors.")
 
@@ -108,9 +108,14 @@ def _without_report(finished: FinishedProcess, budget: Budget) -> _Verdict:
                     "build_model() return the estimator and leave running it to the grader.")
 
 
-def _exception_verdict(header: dict, stage: str) -> _Verdict:
+def _exception_verdict(header: dict, stage: str, budget: Budget) -> _Verdict:
     kind, text = header.get("exception_type"), header.get("exception_message", "")
     violation = header.get("violation")
+    if violation == "processes":
+        return _Verdict(Outcome.EXCEPTION, f"Your code tried to run more processes or threads at once than its "
+                        f"budget of {budget.processes} allows {stage} ({kind}: {text}), and could not start "
+                        f"more. Use at most {budget.threads} threads or jobs (n_jobs={budget.threads}) and "
+                        "start no processes of your own.", traceback_tail=header.get("learner_traceback"))
     if violation and violation.startswith("network"):
         return _Verdict(Outcome.FORBIDDEN, f"Your code tried to reach the network {stage} ({violation}, "
                         f"{kind}: {text}). Code submissions run offline: load nothing at run time, learn from "
