@@ -67,9 +67,9 @@ IONISATION = [
 ]
 
 EXPOSURE = [
-    _p("log10_exposure_aphid", "exposure", "normal", -6.7, 0.08, "log10 mol/L",
+    _p("log10_exposure_aphid", "exposure", "normal", -7.6, 0.08, "log10 mol/L",
        "phloem-sap concentration an aphid feeds on at the field rate"),
-    _p("log10_exposure_bee", "exposure", "normal", -7.4, 0.1, "log10 mol/L",
+    _p("log10_exposure_bee", "exposure", "normal", -7.6, 0.1, "log10 mol/L",
        "concentration a forager meets in nectar, pollen and spray drift (non-target, lower)"),
     _p("log10_exposure_mammal", "exposure", "normal", -5.1, 0.08, "log10 mol/L",
        "plasma-equivalent concentration after an accidental oral dose of the formulation"),
@@ -161,7 +161,7 @@ def _metabolism() -> list[Prior]:
            "aphid populations carrying the CYP6CY3 amplification (Myzus persicae)"),
         _p("aphid_resistance_log10_fold", "metabolism", "normal", 1.0, 0.12, "log10",
            "extra clearance in resistant aphids"),
-        _p("bee_cyanoimine_log10_fold", "metabolism", "normal", 1.8, 0.12, "log10",
+        _p("bee_cyanoimine_log10_fold", "metabolism", "normal", 1.4, 0.12, "log10",
            "CYP9Q3 clears cyanoimine neonicotinoids fast (why acetamiprid and thiacloprid "
            "are hundreds of times less toxic to bees than imidacloprid)"),
         _p("mammal_nitro_log10_fold", "metabolism", "normal", 0.4, 0.1, "log10",
@@ -175,7 +175,7 @@ def _metabolism() -> list[Prior]:
 def _binding() -> list[Prior]:
     priors = []
     spec = {
-        "insect": dict(base=3.6, tip=3.8, cation=1.2, acceptor=0.6, halogen=0.3, size=16.0,
+        "insect": dict(base=3.6, tip=4.1, cation=1.2, acceptor=0.4, halogen=0.2, size=16.0,
                        tip_eff=(0.85, 1.0), cation_eff=(0.55, 0.85)),
         "mammal": dict(base=3.4, tip=0.3, cation=3.4, acceptor=1.1, halogen=0.1, size=12.5,
                        tip_eff=(0.3, 0.55), cation_eff=(0.85, 1.0)),
