@@ -1,0 +1,47 @@
+"""Lessons: short markdown pages in coach/lessons/, each opened by the findings that need it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tiltyard.errors import TiltyardError
+
+LESSONS_FOLDER = Path(__file__).parent / "lessons"
+SNIPPET = re.compile(r"```python\n(.*?)```", re.S)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    markdown: str
+
+    @property
+    def snippet(self) -> str:
+        """The runnable example of the page (every lesson has exactly one)."""
+        found = SNIPPET.search(self.markdown)
+        return found.group(1) if found else ""
+
+
+@lru_cache(maxsize=1)
+def all_lessons() -> dict[str, Lesson]:
+    lessons = {}
+    for path in sorted(LESSONS_FOLDER.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        title = text.splitlines()[0].lstrip("# ").strip()
+        lessons[path.stem] = Lesson(id=path.stem, title=title, markdown=text)
+    return lessons
+
+
+def get_lesson(lesson_id: str) -> Lesson:
+    lessons = all_lessons()
+    if lesson_id in lessons:
+        return lessons[lesson_id]
+    close = difflib.get_close_matches(lesson_id, lessons, n=1)
+    raise TiltyardError(f"No lesson {lesson_id!r}", expected="one of " + ", ".join(lessons),
+                        got=lesson_id, hint=f"Did you mean {close[0]!r}?" if close else
+                        "Run `tiltyard lessons --all` to list every lesson", code="lesson_not_found")
