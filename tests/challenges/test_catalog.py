@@ -1,0 +1,119 @@
+"""The built-in catalog: every bundle passes the checker, is deterministic, and keeps the
+promises its brief makes (splits, messiness, starters that run)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tiltyard
+from tiltyard.challenges.catalog import BUILTIN
+from tiltyard.challenges.check import check_challenge
+
+BUILTIN_IDS = sorted(BUILTIN)
+
+
+@pytest.mark.parametrize("challenge_id", BUILTIN_IDS)
+def test_every_builtin_bundle_passes_the_checker(catalog, challenge_id):
+    result = check_challenge(catalog[challenge_id].root)
+    assert result.ok, [f"{c.name}: {c.detail}" for c in result.failures]
+
+
+def test_baselines_are_reproducible_from_public_files(catalog):
+    result = check_challenge(catalog["titanic-v1"].root, refit=True)
+    assert result.ok, result.failures
+    assert sum(c.name.endswith("reproducible") for c in result.checks) == 4
+
+
+def test_builds_are_byte_identical(catalog, tmp_path):
+    rebuilt = BUILTIN["credit-risk-v1"].build(tmp_path)
+    assert rebuilt.hash == catalog["credit-risk-v1"].hash
+    assert rebuilt.manifest.files == catalog["credit-risk-v1"].manifest.files
+
+
+@pytest.mark.parametrize("challenge_id", BUILTIN_IDS)
+def test_the_ladder_climbs_above_the_constant(catalog, challenge_id):
+    manifest = catalog[challenge_id].manifest
+    from tiltyard.grading.metrics import get_metric
+
+    metric = get_metric(manifest.metric.primary)
+    constant = manifest.baseline("constant").public_score
+    best = sorted((b.public_score for b in manifest.baselines), key=metric.sort_key)[0]
+    assert metric.better(best, constant)
+    assert [b.name for b in manifest.baselines][0] == "constant" and len(manifest.baselines) == 4
+
+
+def test_flights_are_split_in_time_without_post_departure_columns(home):
+    ch = tiltyard.load("flight-delays-v1")
+    assert ch.train["month"].max() == 9 and ch.test_features["month"].min() == 10
+    for leaky in ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"]:
+        assert leaky not in ch.train and leaky not in ch.test_features
+    assert set(ch.tables) == {"weather", "planes", "airlines", "airports"}
+    # Cancelled and diverted flights: 8,255 + 1,175 in 2013, all labelled late.
+    assert len(ch.train) + len(ch.test_features) == 336_776
+    assert ch.train["late"].isin([0, 1]).all()
+    assert "cancel" in ch.brief.lower()
+
+
+def test_credit_keeps_its_missing_values_and_titanic_its_missing_ages(home):
+    credit = tiltyard.load("credit-risk-v1")
+    assert credit.train["Income"].isna().sum() > 200
+    titanic = tiltyard.load("titanic-v1")
+    missing_ages = titanic.train["age"].isna().sum() + titanic.test_features["age"].isna().sum()
+    assert missing_ages == 263
+
+
+def test_caravan_is_rare_and_scored_by_average_precision(home):
+    ch = tiltyard.load("caravan-insurance-v1")
+    share = (ch.train["Purchase"] == "Yes").mean()
+    assert 0.05 < share < 0.07
+    assert ch.manifest.metric.primary == "average_precision"
+    # Predicting "no one buys" scores the base rate, far below the ladder.
+    assert ch.manifest.baseline("constant").public_score < 0.1
+
+
+def test_public_private_split_is_thirty_seventy_with_the_seed_in_the_manifest(catalog):
+    for bundle in catalog.values():
+        split = bundle.manifest.split
+        assert split.public_fraction == 0.3 and split.seed
+        assert abs(split.public_rows / split.test_rows - 0.3) < 0.01
+
+
+def test_ids_say_nothing_about_the_target(home):
+    ch = tiltyard.load("titanic-v1")
+    survived = (ch.train["survived"] == "yes").astype(float)
+    assert abs(np.corrcoef(ch.train["passenger_id"], survived)[0, 1]) < 0.1
+
+
+@pytest.mark.parametrize("challenge_id", BUILTIN_IDS)
+def test_starters_run_as_they_are_and_their_output_grades(home, tmp_path, challenge_id):
+    bundle = tiltyard.load(challenge_id).bundle
+    workspace = tmp_path / "ws"
+    shutil.copytree(bundle.root / "public", workspace / "data")
+    shutil.copy(bundle.root / "starter" / "starter.py", workspace)
+    done = subprocess.run([sys.executable, "starter.py"], cwd=workspace, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert len((bundle.root / "starter" / "starter.py").read_text().splitlines()) <= 32
+    report = tiltyard.submit(challenge_id, workspace / "submission.csv")
+    assert report.status == "graded", report.error
+    assert report.ladder_summary.startswith(("beats constant", "ties"))
+
+
+def test_python_api(home):
+    ch = tiltyard.load("house-prices-v1")
+    assert "Sale_Price" in ch.train and "Sale_Price" not in ch.test_features
+    assert ch.X_train.shape[1] == ch.X_test.shape[1] == len(ch.feature_columns)
+    report = ch.submit(np.full(len(ch.test_features), ch.y_train.median()))
+    assert report.status == "graded" and report.public_score > 0
+    assert isinstance(report, tiltyard.Report)
+    frame = pd.DataFrame({"house_id": ch.test_features["house_id"], "Sale_Price": 1.0})
+    assert ch.submit(frame).public_score > report.public_score  # worse RMSLE
+    from tiltyard.errors import SubmissionError
+
+    with pytest.raises(SubmissionError, match="one row per test row"):
+        ch.submit(np.ones(3))
