@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from tiltyard.challenges.bundle import Bundle
@@ -37,15 +38,14 @@ class Grade:
     score_s: float
 
 
-def encode_target(values: np.ndarray, task: Task) -> np.ndarray:
+def encode_target(values: pa.ChunkedArray, task: Task) -> np.ndarray:
     """Labels as the metrics want them: 0/1 for binary, class index for multiclass."""
     if task.type == "regression":
-        return values.astype(np.float64)
-    labels = values.astype(str)
+        return values.to_numpy().astype(np.float64)
+    labels = values.cast(pa.string())
     if task.type == "binary":
-        return (labels == task.positive_label).astype(np.int64)
-    lookup = {c: i for i, c in enumerate(task.classes)}
-    return np.array([lookup[v] for v in labels], dtype=np.int64)
+        return pc.equal(labels, task.positive_label).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.index_in(labels, value_set=pa.array(task.classes)).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 class Grader:
@@ -72,9 +72,8 @@ class Grader:
         table = pa_csv.read_csv(self.bundle.sealed_file(ANSWERS),
                                 convert_options=pa_csv.ConvertOptions(column_types=types))
         ids = table.column(task.id_column).to_numpy(zero_copy_only=False)
-        target = table.column(task.target).to_numpy(zero_copy_only=False)
-        public = np.asarray(table.column(SPLIT_COLUMN).to_numpy(zero_copy_only=False)) == "public"
-        return Answers(ids=np.asarray(ids), y_true=encode_target(np.asarray(target), task),
+        public = pc.equal(table.column(SPLIT_COLUMN), "public").to_numpy(zero_copy_only=False)
+        return Answers(ids=np.asarray(ids), y_true=encode_target(table.column(task.target), task),
                        public=public)
 
     def grade_file(self, path: Path, *, max_bytes: int) -> Grade:
