@@ -178,7 +178,7 @@ def _binding() -> list[Prior]:
         "insect": dict(base=3.6, tip=4.1, cation=1.2, acceptor=0.4, halogen=0.2, size=16.0,
                        tip_eff=(0.85, 1.0), cation_eff=(0.55, 0.85)),
         "mammal": dict(base=3.4, tip=0.3, cation=3.4, acceptor=1.1, halogen=0.1, size=12.5,
-                       tip_eff=(0.3, 0.55), cation_eff=(0.85, 1.0)),
+                       tip_eff=(0.5, 0.7), cation_eff=(0.85, 1.0)),
     }
     for receptor, s in spec.items():
         priors += [
@@ -225,7 +225,7 @@ def _binding() -> list[Prior]:
 def _network() -> list[Prior]:
     priors = []
     spec = {"aphid": (1.15, 0.45, 0.30, 0.05), "bee": (1.15, 0.45, 0.30, 0.05),
-            "mammal": (1.0, 0.45, 0.40, 0.15)}
+            "mammal": (1.0, 0.35, 0.40, 0.15)}
     for species, (density, lethal, quirk_hi, quirk_lo) in spec.items():
         priors += [
             _p(f"{species}_receptor_density", "network", "normal", density, 0.05, "drive units",

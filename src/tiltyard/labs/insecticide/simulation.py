@@ -144,3 +144,45 @@ class World:
                    - np.log10(1.0 + reached["clearance"][:, None] * enzymes))
         occupied = pharmacology.occupancy(log10_c, pki[:, None], v["hill_coefficient"])
         return occupied * pharmacology.efficacy(features, v, receptor, cation)[:, None]
+
+    # -- dose-response, for toxicologists and for the known-truths tests --------------------
+
+    def mortality_curve(self, smiles: Sequence[str], species: str,
+                        log10_shifts: np.ndarray) -> np.ndarray:
+        """Mortality (molecules, shifts) when the field exposure is multiplied by 10^shift."""
+        batch = chemistry.parse(smiles)
+        if not batch.valid.all():
+            bad = [s for s, ok in zip(batch.smiles, batch.valid) if not ok]
+            raise LabError("Dose-response needs valid molecules", expected="valid SMILES",
+                           got=", ".join(bad[:5]))
+        molecules = batch.valid_molecules()
+        features = chemistry.features(molecules)
+        terms = roughness_terms(fingerprint_bits(molecules), self._roughness_matrix)
+        roughness = {receptor: terms[:, k] for k, receptor in enumerate(RECEPTORS)}
+        base = self.values[f"log10_exposure_{species}"]
+        curve = np.empty((len(molecules), len(log10_shifts)))
+        try:
+            for j, shift in enumerate(log10_shifts):
+                self.values[f"log10_exposure_{species}"] = base + shift
+                drive = self.drive(features, species, roughness)
+                curve[:, j] = populations.look_up(self._stacked[species], drive)[:, :, 0].mean(axis=1)
+        finally:
+            self.values[f"log10_exposure_{species}"] = base
+        return curve
+
+    def log10_ld50(self, smiles: Sequence[str], species: str,
+                   shifts: np.ndarray = np.arange(-4.0, 8.01, 0.1)) -> np.ndarray:
+        """log10 of the exposure multiple that kills half the individuals (the LD50, relative
+        to field exposure); +inf when even 10^8 times the field exposure does not."""
+        curve = self.mortality_curve(smiles, species, shifts)
+        out = np.full(curve.shape[0], np.inf)
+        for i, row in enumerate(curve):
+            above = np.flatnonzero(row >= 0.5)
+            if above.size:
+                k = above[0]
+                if k == 0:
+                    out[i] = shifts[0]
+                else:  # linear interpolation between the bracketing shifts
+                    lo, hi = row[k - 1], row[k]
+                    out[i] = shifts[k - 1] + (0.5 - lo) / max(hi - lo, 1e-12) * (shifts[k] - shifts[k - 1])
+        return out
