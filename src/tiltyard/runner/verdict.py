@@ -181,10 +181,12 @@ def _check_probabilities(predictions: np.ndarray, classes: list | None, *, task_
     if task_type == "binary":
         if len(classes) != 2:
             return _invalid(f"this is a binary task, and the model learned {len(classes)} classes: {classes}")
-        positive = classes[-1] if positive_label is None else positive_label
-        if positive not in classes:
+        # Labels are compared as text: a CSV may give the model 0/1 where the manifest says "1".
+        labels = [str(label) for label in classes]
+        positive = labels[-1] if positive_label is None else str(positive_label)
+        if positive not in labels:
             return _invalid(f"the positive class {positive!r} is not among the model's classes {classes}")
-        predictions = predictions[:, classes.index(positive)]
+        predictions = predictions[:, labels.index(positive)]
     return _Verdict(Outcome.OK, "Your code ran within its budget and predicted every test row.",
                     predictions=predictions, classes=classes)
 
