@@ -49,39 +49,63 @@ def submit_file(challenge_id: str, path: Path, *, owner: str | None = None,
                 filename: str | None = None) -> Report:
     """Store, grade and record one predictions file. Never raises for a bad file: the
     report says ``rejected`` with the reason; raises only if the challenge is unknown."""
-    started = time.perf_counter()
+    path = Path(path)
+    submission_id = receive_file(challenge_id, path, owner=owner, filename=filename)
+    return grade_received(submission_id, source=path)
+
+
+def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
+                 filename: str | None = None) -> int:
+    """Store the file and its row (status ``received``) and return the id, without grading.
+
+    A server calls this on the request path and :func:`grade_received` off it, so that a
+    slow grade never blocks a page and a crash between the two loses nothing."""
     settings = get_settings()
-    owner = owner or settings.owner
     path = Path(path)
     if not path.is_file():
         raise SubmissionError(f"No file at {path}", expected="the path of a predictions file",
                               got="nothing there", hint="Check the path; the starter writes "
                               "submission.csv in the workspace folder", code="file_not_found")
     bundle = get_bundle(challenge_id)
-    manifest = bundle.manifest
     size = path.stat().st_size
     sha256 = sha256_file(path)
     too_large = size > settings.max_submission_bytes
     stored = "" if too_large else str(store_file(path, sha256))
     with session_scope() as session:
-        row = Submission(challenge_id=manifest.id, bundle_hash=bundle.hash, owner=owner,
-                         filename=filename or path.name, sha256=sha256, stored_path=stored,
-                         size_bytes=size, status="received")
+        row = Submission(challenge_id=bundle.manifest.id, bundle_hash=bundle.hash,
+                         owner=owner or settings.owner, filename=filename or path.name,
+                         sha256=sha256, stored_path=stored, size_bytes=size, status="received")
         session.add(row)
         session.flush()
-        submission_id = row.id
-        submitted_at = row.created_at
+        return row.id
 
+
+def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
+    """Grade a stored submission and record the result (graded or rejected with the reason).
+
+    ``source`` is the original file, used only when the file was too large to store."""
+    started = time.perf_counter()
+    settings = get_settings()
+    with session_scope() as session:
+        row = session.get(Submission, submission_id)
+        if row is None:
+            raise SubmissionNotFound(f"There is no submission {submission_id}",
+                                     expected="the id returned when it was received",
+                                     got=str(submission_id))
+        stored_path, owner, filename = row.stored_path, row.owner, row.filename
+        sha256, submitted_at, challenge_id = row.sha256, row.created_at, row.challenge_id
+    bundle = get_bundle(challenge_id)
+    manifest = bundle.manifest
     metric = get_metric(manifest.metric.primary)
     report = Report(submission_id=submission_id, challenge_id=manifest.id,
                     challenge_title=manifest.title, bundle_hash=bundle.hash,
-                    submission_sha256=sha256, filename=filename or path.name,
+                    submission_sha256=sha256, filename=filename,
                     submitted_at=submitted_at, owner=owner, status="rejected",
                     primary_metric=metric.name, direction=metric.direction,
                     public_rows=manifest.split.public_rows if manifest.split else 0,
                     private_rows=manifest.split.private_rows if manifest.split else 0)
     try:
-        grade = grader_for(bundle).grade_file(Path(stored) if stored else path,
+        grade = grader_for(bundle).grade_file(Path(stored_path) if stored_path else Path(source),
                                               max_bytes=settings.max_submission_bytes)
     except TiltyardError as error:
         report.error = ErrorInfo(**error.to_dict())
