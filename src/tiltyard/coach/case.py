@@ -14,8 +14,28 @@ import pandas as pd
 
 from tiltyard.challenges.manifest import Task
 from tiltyard.errors import TiltyardError
-from tiltyard.grading.grader import encode_target
 from tiltyard.grading.metrics import Metric
+
+
+def encode_target(values, task: Task) -> np.ndarray:
+    """Targets as the metrics read them: 0/1 (1 = positive label), class index, or float.
+
+    Compared as text, so 'yes'/'no', True/False and 0/1 labels all match the manifest's classes.
+    """
+    values = np.asarray(values)
+    if task.type == "regression":
+        return values.astype(np.float64)
+    labels = pd.Series(values).astype(str).str.replace(r"\.0$", "", regex=True).to_numpy()
+    labels = np.where(labels == "True", "1", np.where(labels == "False", "0", labels)) \
+        if not set(labels) <= set(task.classes) else labels
+    if task.type == "binary":
+        return (labels == str(task.positive_label)).astype(np.int64)
+    lookup = {c: i for i, c in enumerate(task.classes)}
+    unknown = sorted(set(labels) - set(lookup))
+    if unknown:
+        raise TiltyardError("Target values outside the task's classes",
+                            expected=f"one of {task.classes}", got=", ".join(unknown[:5]))
+    return np.array([lookup[v] for v in labels], dtype=np.int64)
 
 
 @dataclass

@@ -59,6 +59,35 @@ def walk(estimator: Any) -> Iterator[Any]:
         yield from walk(child)
 
 
+def walk_with_inputs(estimator: Any, names: list[str] | None) -> Iterator[tuple[Any, list[str] | None]]:
+    """Like :func:`walk`, with the input column names of each part where they can be told:
+    a ColumnTransformer hands each branch its columns; a step inside a pipeline keeps them
+    while it reads as many features as there are names (imputers, scalers, encoders)."""
+    width = getattr(estimator, "n_features_in_", None)
+    known = names if names is not None and (width is None or width == len(names)) else None
+    yield estimator, known
+    if isinstance(estimator, ColumnTransformer) and hasattr(estimator, "transformers_"):
+        for _, transformer, columns in estimator.transformers_:
+            if isinstance(transformer, BaseEstimator):
+                selected = (_column_names(columns, pd.DataFrame(columns=names)) if names is not None
+                            else None)
+                yield from walk_with_inputs(transformer, selected)
+        return
+    if isinstance(estimator, Pipeline):
+        for _, step in estimator.steps:
+            if step in (None, "passthrough"):
+                continue
+            yield from walk_with_inputs(step, known)
+            if getattr(step, "n_features_in_", None) is not None and hasattr(step, "transform"):
+                try:
+                    known = [str(n) for n in step.get_feature_names_out(known)] if known else None
+                except Exception:  # noqa: BLE001 - names are a nicety; the width check guards use
+                    known = None
+        return
+    for child in children(estimator):
+        yield from walk_with_inputs(child, known)
+
+
 @dataclass
 class FinalStage:
     """The model at the end of the pipeline and a sample of the matrix it was fed."""

@@ -17,13 +17,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tiltyard.coach.budget import TimeBudget
-from tiltyard.coach.case import Case
+from tiltyard.coach.case import Case, encode_target
 from tiltyard.coach.checks import CHECKS, Context
 from tiltyard.coach.crossval import ModelOutput, cross_validate, model_output
 from tiltyard.coach.findings import CoachReport, Finding
 from tiltyard.coach.plots import Charts
 from tiltyard.errors import TiltyardError
-from tiltyard.grading.grader import encode_target
 
 DEFAULT_BUDGET_SECONDS = 600.0
 

@@ -46,8 +46,12 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
     if rung is not None:
         summary += f" The simplest learned baseline ({rung.name}) scores {context.fmt(rung.score)}."
 
+    rung_skill = context.skill(rung.score) if rung is not None else None
+    learned_nothing = valid_skill <= 1e-9 or (rung_skill is not None and valid_skill < NOTHING_LEARNED * rung_skill)
+    # A gap only means memorising when the training score itself shows real skill.
+    memorised = train_skill > (NOTHING_LEARNED * rung_skill if rung_skill else 1e-9)
     overfit_limit = OVERFIT_GAP if context.case.ladder else OVERFIT_GAP_WITHOUT_LADDER
-    if gap_share >= overfit_limit and (below_rung or not context.case.ladder):
+    if memorised and gap_share >= overfit_limit and (below_rung or not context.case.ladder):
         yield Finding(
             id="overfitting", severity=Severity.SERIOUS,
             title="The model memorises its training rows (high variance)",
@@ -59,12 +63,11 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
                         "Judge every change by the cross-validated score, never the training score"],
             lesson="bias-and-variance", numbers=numbers, plot=plot)
         return
-    learned_share = (valid_skill / context.skill(rung.score)) if rung is not None else None
-    if valid_skill <= 1e-9 or (learned_share is not None and learned_share < NOTHING_LEARNED):
+    if learned_nothing:
         yield Finding(
             id="underfitting", severity=Severity.SERIOUS,
             title="The model learned next to nothing (high bias)",
-            evidence=summary + " Its cross-validated score is no better than predicting a "
+            evidence=summary + " Its cross-validated score is barely better than predicting a "
                      "constant, and its training score is no better either: more data will not help, "
                      "a more flexible model will.",
             next_steps=["Loosen the constraints: weaker regularisation, deeper trees, more features",

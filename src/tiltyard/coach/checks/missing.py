@@ -12,11 +12,10 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from tiltyard.coach.case import Case
+from tiltyard.coach.case import Case, encode_target
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.crossval import model_output
 from tiltyard.coach.findings import Finding, Severity
-from tiltyard.grading.grader import encode_target
 
 NAN_ERROR_WORDS = ("nan", "missing value", "null")
 DROPPED_SERIOUS = 0.05

@@ -10,7 +10,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.findings import Finding, Severity
-from tiltyard.coach.inspect import describe, is_scale_sensitive, reads_numbers_as_magnitudes, walk
+from tiltyard.coach.inspect import describe, is_scale_sensitive, reads_numbers_as_magnitudes, walk_with_inputs
 
 LARGEST_SPREAD = 5.0   # a standardised or one-hot column has a standard deviation near 1 or below
 SPREAD_RATIO = 10.0    # ... and columns differ from the typical one by less than this
@@ -56,9 +56,9 @@ def _ordinal_coded_columns(context: Context) -> list[tuple[str, int, str]]:
     """(column, levels, how) for nominal columns that reach the final model as integer codes."""
     case, final = context.case, context.final
     found = []
-    for estimator in walk(context.cv.fitted):
+    for estimator, inputs in walk_with_inputs(context.cv.fitted, [str(c) for c in case.X_train.columns]):
         if isinstance(estimator, OrdinalEncoder) and hasattr(estimator, "categories_"):
-            names = getattr(estimator, "feature_names_in_", [f"x{i}" for i in range(len(estimator.categories_))])
+            names = _input_names(estimator, inputs)
             found += [(str(n), len(c), "OrdinalEncoder") for n, c in zip(names, estimator.categories_)
                       if len(c) >= 3]
     for column in case.X_train.columns:
@@ -96,9 +96,9 @@ def check_one_hot_explosion(context: Context) -> Iterator[Finding]:
     rows = len(cv.fitted_rows)
     limit = max(EXPLOSION_LEVELS, EXPLOSION_ROW_SHARE * rows)
     exploded = []
-    for estimator in walk(cv.fitted):
+    for estimator, inputs in walk_with_inputs(cv.fitted, [str(c) for c in case.X_train.columns]):
         if isinstance(estimator, OneHotEncoder) and hasattr(estimator, "categories_"):
-            names = getattr(estimator, "feature_names_in_", [f"x{i}" for i in range(len(estimator.categories_))])
+            names = _input_names(estimator, inputs)
             widths = [_output_width(estimator, i) for i in range(len(estimator.categories_))]
             exploded += [(str(n), k) for n, k in zip(names, widths) if k >= limit]
     if case.original_train is not None:
@@ -122,6 +122,15 @@ def check_one_hot_explosion(context: Context) -> Iterator[Finding]:
                     "Or TargetEncoder (cross-fitted) for the high-cardinality column",
                     "Or drop identifiers such as names and ticket numbers, which do not generalise"],
         lesson="encoding-categories", numbers={"columns": dict(exploded)})
+
+
+def _input_names(encoder, inputs: list[str] | None) -> list[str]:
+    own = getattr(encoder, "feature_names_in_", None)
+    if own is not None:
+        return [str(n) for n in own]
+    if inputs is not None and len(inputs) == len(encoder.categories_):
+        return inputs
+    return [f"input {i + 1}" for i in range(len(encoder.categories_))]
 
 
 def _output_width(encoder: OneHotEncoder, index: int) -> int:
