@@ -31,3 +31,12 @@ def test_look_up_is_exact_on_the_grid():
     looked = populations.look_up(tables, drive)
     for m, k in enumerate([0, 5, 20]):
         assert np.allclose(looked[m], tables[:, k, :], atol=1e-6)
+
+
+def test_population_mean_agrees_with_the_full_look_up():
+    rng = np.random.default_rng(2)
+    tables = rng.random((50, populations.DRIVE_GRID.size, 3)).astype(np.float32)
+    drive = rng.random((7, 50)).astype(np.float32)
+    full = populations.look_up(tables, drive).mean(axis=1)
+    fast = populations.population_mean(populations.with_slopes(tables), drive)
+    assert np.allclose(full, fast, atol=1e-5)

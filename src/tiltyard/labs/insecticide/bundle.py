@@ -108,10 +108,12 @@ the report.
 
 ## Start
 
-Open `starter/{NOTEBOOK}`. It queries a first batch from the fragment library
-(`public/library.csv`), plots what came back, fits a surrogate and proposes the next batch.
-`public/fragments.csv` lists the building blocks; `public/known_molecules.csv` gives nicotine
-and the six neonicotinoids.
+`tiltyard start {CHALLENGE_ID}` makes a workspace: this brief, `{NOTEBOOK}` and `data/`
+(the bundle's `public/`). The notebook queries a first batch from the fragment library
+(`data/library.csv`), plots what came back, fits a surrogate and proposes the next batch.
+`data/fragments.csv` lists the building blocks (`tiltyard.labs.insecticide.fragments.assemble`
+puts them together); `data/known_molecules.csv` gives nicotine and the six neonicotinoids;
+`data/priors.csv` the priors below.
 
 ## Priors
 
@@ -144,8 +146,8 @@ def starter_notebook() -> nbformat.NotebookNode:
                                   "lab.inspect('binding').run(['CN1CCC[C@H]1c1cccnc1'])"),
         nbformat.v4.new_markdown_cell("## A first batch: landmarks and a random sample of the library"),
         nbformat.v4.new_code_cell(
-            "library = pd.read_csv('../public/library.csv')\n"
-            "known = pd.read_csv('../public/known_molecules.csv')\n"
+            "library = pd.read_csv('data/library.csv')\n"
+            "known = pd.read_csv('data/known_molecules.csv')\n"
             "first = known['smiles'].tolist() + library.sample(150, random_state=0)['smiles'].tolist()\n"
             "results = lab.query(first)\n"
             "results[['smiles', 'aphid_mortality', 'bee_mortality', 'mammal_mortality', "

@@ -215,3 +215,31 @@ def look_up(tables: np.ndarray, drive: np.ndarray) -> np.ndarray:
     lower = flat[index]
     upper = flat[index + 1]
     return lower + (upper - lower) * fraction
+
+
+def with_slopes(tables: np.ndarray) -> np.ndarray:
+    """(populations * grid, 2 * outcomes): each grid point's values and the step to the next,
+    side by side, so one gather of adjacent memory serves the whole interpolation."""
+    populations_, grid, outcomes = tables.shape
+    steps = np.zeros_like(tables)
+    steps[:, :-1] = np.diff(tables, axis=1)
+    return np.ascontiguousarray(np.concatenate([tables, steps], axis=2).reshape(-1, 2 * outcomes))
+
+
+def population_mean(tables_with_slopes: np.ndarray, drive: np.ndarray) -> np.ndarray:
+    """Mean over populations of each outcome at each molecule's drive: (molecules, outcomes).
+
+    The same interpolation as :func:`look_up`, averaged without building the
+    (molecules, populations, outcomes) array twice.
+    """
+    outcomes = tables_with_slopes.shape[1] // 2
+    steps = DRIVE_GRID.size - 1
+    count = drive.shape[1]
+    position = np.clip(drive, 0.0, 1.0).astype(np.float32) * steps
+    left = np.minimum(position.astype(np.int32), steps - 1)
+    fraction = position - left
+    index = left + (np.arange(count, dtype=np.int32) * (steps + 1))[None, :]
+    gathered = tables_with_slopes[index]
+    mean = gathered[:, :, :outcomes].sum(axis=1)
+    mean += np.einsum("mp,mpk->mk", fraction, gathered[:, :, outcomes:])
+    return mean / count

@@ -29,20 +29,18 @@ SCORE_COLUMNS = ["selectivity_score", "meets_constraints", "constraint_broken", 
 _fingerprinter = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=ROUGHNESS_BITS)
 
 
-def fingerprint_bits(molecules) -> list[np.ndarray]:
-    """Indices of the Morgan (radius 2) bits each molecule sets."""
-    return [np.fromiter(_fingerprinter.GetFingerprint(m).GetOnBits(), dtype=np.int64)
-            for m in molecules]
+def fingerprint_bits(molecules) -> np.ndarray:
+    """Morgan (radius 2) bits, one row per molecule, as uint8."""
+    if not molecules:
+        return np.zeros((0, ROUGHNESS_BITS), dtype=np.uint8)
+    return np.stack([_fingerprinter.GetFingerprintAsNumPy(m) for m in molecules]).astype(np.uint8)
 
 
-def roughness_terms(bits: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+def roughness_terms(bits: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Sum of the sealed contributions of each molecule's substructures, scaled so its
     spread does not grow with molecule size: (molecules, receptors)."""
-    out = np.zeros((len(bits), weights.shape[1]))
-    for i, on in enumerate(bits):
-        if on.size:
-            out[i] = weights[on].sum(axis=0) / np.sqrt(on.size)
-    return out
+    counts = np.maximum(bits.sum(axis=1, dtype=np.float64), 1.0)
+    return (bits.astype(np.float32) @ weights.astype(np.float32)) / np.sqrt(counts)[:, None]
 
 
 @dataclass
@@ -55,6 +53,8 @@ class World:
     def __post_init__(self) -> None:
         self._roughness_matrix = np.stack([self.roughness_weights[r] for r in RECEPTORS], axis=1)
         self._stacked = {species: table.stacked() for species, table in self.tables.items()}
+        self._with_slopes = {species: populations.with_slopes(stacked)
+                             for species, stacked in self._stacked.items()}
 
     @classmethod
     def from_seed(cls, seed: int, values: dict[str, float] | None = None) -> World:
@@ -107,15 +107,15 @@ class World:
         frame[flag_columns] = frame[flag_columns].astype("boolean")
         return scoring.add_score_columns(frame)
 
-    def outcomes(self, features: pd.DataFrame, bits: list[np.ndarray]) -> pd.DataFrame:
+    def outcomes(self, features: pd.DataFrame, bits: np.ndarray) -> pd.DataFrame:
         columns: dict[str, np.ndarray] = {}
         terms = roughness_terms(bits, self._roughness_matrix)
         roughness = {receptor: terms[:, k] for k, receptor in enumerate(RECEPTORS)}
         for species in SPECIES:
             drive = self.drive(features, species, roughness)
-            per_population = populations.look_up(self._stacked[species], drive)
+            averaged = populations.population_mean(self._with_slopes[species], drive)
             for k, outcome in enumerate(OUTCOMES):
-                columns[f"{species}_{outcome}"] = per_population[:, :, k].mean(axis=1, dtype=np.float64)
+                columns[f"{species}_{outcome}"] = averaged[:, k].astype(np.float64)
         columns["persistence_days"] = pharmacology.persistence_days(features, self.values)
         return pd.DataFrame(columns, index=features.index)
 
