@@ -29,8 +29,9 @@ def catalog():
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch, catalog):
-    """A fresh, empty home (store, submissions, reports) sharing the session's catalog."""
+def home(tmp_path, monkeypatch):
+    """A fresh, empty home (store, submissions, reports) sharing the session's catalog,
+    where challenges are built on first use."""
     monkeypatch.setenv("TILTYARD_HOME", str(tmp_path / "home"))
     get_settings.cache_clear()
     yield tmp_path / "home"

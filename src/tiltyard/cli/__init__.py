@@ -92,9 +92,9 @@ def list_challenges(json_: JsonOption = False) -> None:
     if json_:
         print_json(console, rows)
         return
-    console.print(table("Challenges", ["id", "kind", "task", "metric", "rows", "difficulty", "title"],
+    console.print(table("Challenges", ["id", "kind", "task", "metric", "rows", "difficulty"],
                         [[r["id"], r["kind"], r["task"], r["metric"],
-                          f"{r['rows']:,}" if r["rows"] else "", r["difficulty"], r["title"]] for r in rows]))
+                          f"{r['rows']:,}" if r["rows"] else "", r["difficulty"]] for r in rows]))
     console.print("Next: [bold]tiltyard show ID[/] for the brief, [bold]tiltyard start ID[/] for a workspace.")
 
 

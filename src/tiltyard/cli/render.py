@@ -30,8 +30,8 @@ def when(moment: datetime | None) -> str:
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence], *,
           highlight: Iterable[int] = ()) -> Table:
     out = Table(title=title, header_style="bold", title_justify="left")
-    for column in columns:
-        out.add_column(column)
+    for index, column in enumerate(columns):
+        out.add_column(column, no_wrap=index == 0)  # ids stay whole, to copy and paste
     highlighted = set(highlight)
     for index, row in enumerate(rows):
         out.add_row(*[str(cell) for cell in row], style="bold cyan" if index in highlighted else None)

@@ -35,5 +35,5 @@ SPEC = TableSpec(
     seed=SEED,
     load=load,
     test_mask=lambda frame: random_test_mask(frame, fraction=0.3, seed=SEED, stratify="Purchase"),
-    lessons=("class-imbalance",),
+    lessons=("class-imbalance", "probabilities-and-calibration"),
 )

@@ -64,5 +64,5 @@ SPEC = TableSpec(
     load=load,
     test_mask=lambda frame: frame["month"].to_numpy() >= 10,
     side_tables=side_tables,
-    lessons=("time-split", "leakage"),
+    lessons=("train-test-shift", "target-leakage"),
 )

@@ -33,5 +33,5 @@ SPEC = TableSpec(
     seed=SEED,
     load=load,
     test_mask=lambda frame: random_test_mask(frame, fraction=0.2, seed=SEED),
-    lessons=("log-target",),
+    lessons=("log-targets", "bias-and-variance"),
 )
