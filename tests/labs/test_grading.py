@@ -60,3 +60,22 @@ def test_bad_design_files_are_rejected_precisely(lab_bundle, tmp_path, content, 
     assert caught.value.code == code
     if code == "invalid_molecule":
         assert "line 2" in str(caught.value) and "unclosed ring" in str(caught.value)
+
+
+def test_the_starter_notebook_is_byte_stable():
+    import nbformat
+
+    from tiltyard.labs.insecticide.bundle import starter_notebook
+
+    assert nbformat.writes(starter_notebook()) == nbformat.writes(starter_notebook())
+
+
+def test_the_exploration_plot_is_saved_beside_the_report(lab_bundle, lab_home, tmp_path):
+    from tiltyard.labs import lab_for_bundle, save_exploration_plot
+
+    lab_for_bundle(lab_bundle).query([NICOTINE, NEONICOTINOIDS["acetamiprid"], "C1CC"])
+    path = tmp_path / "designs.smi"
+    path.write_text(NEONICOTINOIDS["acetamiprid"] + "\n")
+    grade = grade_lab_file(lab_bundle, path)
+    saved = save_exploration_plot(lab_bundle, grade.designs, tmp_path / "reports" / "1-exploration.png")
+    assert saved.is_file() and saved.stat().st_size > 10_000

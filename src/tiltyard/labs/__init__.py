@@ -16,7 +16,7 @@ from tiltyard.challenges.bundle import Bundle
 from tiltyard.labs.core import Lab, LabError, MemoryQueryLog, Part, read_designs, simulator_class
 
 __all__ = ["Lab", "LabError", "Part", "QueryOutcome", "export_queries", "grade_lab_file",
-           "inspect_part", "lab_for_bundle", "open_lab", "query_file"]
+           "inspect_part", "lab_for_bundle", "open_lab", "query_file", "save_exploration_plot"]
 
 
 @lru_cache(maxsize=4)
@@ -106,3 +106,13 @@ def grade_lab_file(bundle: Bundle, path: Path, *, max_bytes: int | None = None):
 
     world = _simulator(str(bundle.root), bundle.hash, section["simulator"]).world
     return grade_file(world, Path(path), max_bytes=max_bytes)
+
+
+def save_exploration_plot(bundle: Bundle, designs: pd.DataFrame, path: Path,
+                          owner: str | None = None) -> Path:
+    """The plot saved beside a lab report: everything this owner measured, and the designs
+    (``LabGrade.designs``) as stars."""
+    from tiltyard.labs.insecticide.plot import exploration_plot
+
+    measured = lab_for_bundle(bundle, owner).export()
+    return exploration_plot(measured, designs, Path(path), title=bundle.manifest.id)

@@ -185,6 +185,8 @@ def starter_notebook() -> nbformat.NotebookNode:
             "    handle.write('\\n'.join(best['canonical_smiles']) + '\\n')\n"
             f"!tiltyard submit {CHALLENGE_ID} designs.smi"),
     ]
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"  # nbformat draws random ids; fixed ones keep the bundle hash stable
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
