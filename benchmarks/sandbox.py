@@ -1,10 +1,14 @@
-"""What the sandbox costs: a trivial code submission in bubblewrap against a plain subprocess.
+"""What the sandbox costs, and how fast the queue drains.
 
-Both run the same harness on the same staged files, interleaved in one process, so machine load
-hits them alike. The floor is the plain subprocess; the goal is under 150 ms extra per run
-(container-based graders spend a second or more).
+1. A trivial code submission in bubblewrap against a plain subprocess running the same harness on
+   the same staged files, interleaved in one process so machine load hits both alike. The floor is
+   the plain subprocess; the goal is under 150 ms extra per run (container graders spend a second
+   or more).
+2. A queue of small sandboxed jobs (the same trivial submission) drained by a worker with the local
+   process pool and with a local Ray, two at a time. The floor is the jobs' own sandbox time
+   divided by the two slots; the rest is the queue's and the executor's overhead.
 
-    python benchmarks/sandbox.py [--runs 15]
+    python benchmarks/sandbox.py [--runs 15] [--jobs 200] [--executors local,ray]
 """
 
 from __future__ import annotations
@@ -90,9 +94,47 @@ def measure_overhead(runs: int) -> dict[str, float]:
     return {"plain_ms": 1000 * statistics.median(plain), "sandbox_ms": 1000 * statistics.median(sandboxed)}
 
 
+def measure_queue(executor: str, jobs: int, concurrency: int) -> dict[str, float]:
+    """Drain ``jobs`` sandboxed jobs from a fresh store; returns elapsed and summed sandbox seconds."""
+    import os
+
+    from tiltyard.config import get_settings
+    from tiltyard.runner import queue
+    from tiltyard.runner.worker import run_worker
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        os.environ["TILTYARD_HOME"] = str(folder / "home")
+        get_settings.cache_clear()
+        train, target, test = small_table()
+        train.assign(target=target).to_parquet(folder / "train.parquet")
+        test.to_parquet(folder / "test.parquet")
+        (folder / "solution.py").write_text(TRIVIAL_SUBMISSION)
+        payload = {"code_path": str(folder / "solution.py"), "train": str(folder / "train.parquet"),
+                   "target": "target", "test": str(folder / "test.parquet"), "task_type": "binary",
+                   "needs_proba": True, "budget": {"wall_seconds": 60, "threads": 1}}
+        ids = [queue.enqueue("run_code", {**payload, "index": index}) for index in range(jobs)]
+        started = time.perf_counter()
+        summary = run_worker(executor=executor, concurrency=concurrency, until_idle=True)
+        elapsed = time.perf_counter() - started
+        assert summary.done == jobs, summary
+        sandbox_s = sum(queue.get_job(job_id).result["run"]["wall_s"] for job_id in ids)
+    return {"elapsed_s": elapsed, "sandbox_s": sandbox_s}
+
+
+def print_queue(executor: str, jobs: int, concurrency: int, figures: dict[str, float]) -> None:
+    floor = figures["sandbox_s"] / concurrency
+    overhead_ms = 1000 * (figures["elapsed_s"] - floor) * concurrency / jobs
+    print(f"  {executor:<6} {jobs} jobs in {figures['elapsed_s']:6.1f} s = {jobs / figures['elapsed_s']:5.2f} jobs/s; "
+          f"floor (sandbox time / {concurrency} slots) {floor:6.1f} s; ratio {figures['elapsed_s'] / floor:4.2f}x; "
+          f"overhead {overhead_ms:5.0f} ms per job (includes starting the executor)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="runs of each kind (medians are reported)")
+    parser.add_argument("--jobs", type=int, default=200, help="jobs in the queue throughput part (0 skips it)")
+    parser.add_argument("--executors", default="local,ray", help="comma-separated: local, ray")
     arguments = parser.parse_args()
     figures = measure_overhead(arguments.runs)
     extra = figures["sandbox_ms"] - figures["plain_ms"]
@@ -102,6 +144,16 @@ def main() -> None:
     print(f"  sandbox / plain            {figures['sandbox_ms'] / figures['plain_ms']:7.2f}x")
     print(f"  extra per run              {extra:7.1f} ms   (goal < {GOAL_EXTRA_MS} ms: "
           f"{'met' if extra < GOAL_EXTRA_MS else 'NOT met'})")
+    if arguments.jobs:
+        print(f"queue of {arguments.jobs} trivial sandboxed jobs, 2 at a time:")
+        for executor in arguments.executors.split(","):
+            if executor == "ray":
+                try:
+                    import ray  # noqa: F401
+                except ImportError:
+                    print("  ray    skipped: Ray is not installed (pip install 'tiltyard[ray]')")
+                    continue
+            print_queue(executor, arguments.jobs, 2, measure_queue(executor, arguments.jobs, 2))
 
 
 if __name__ == "__main__":
