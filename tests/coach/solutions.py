@@ -64,10 +64,32 @@ def flight_delays():
                          HistGradientBoostingClassifier(max_iter=100, random_state=0))
 
 
+def scaled_one_hot():
+    categories = make_column_selector(dtype_exclude="number")
+    numbers = make_column_selector(dtype_include="number")
+    return make_column_transformer(
+        (make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")),
+         categories),
+        (make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), numbers))
+
+
+def credit_risk_mlp():
+    from sklearn.neural_network import MLPClassifier
+
+    return make_pipeline(scaled_one_hot(), MLPClassifier(hidden_layer_sizes=(32,), alpha=1e-2,
+                                                         early_stopping=True, max_iter=500, random_state=0))
+
+
+def credit_risk_torch():
+    from torch_models import TorchMLPClassifier
+
+    return make_pipeline(scaled_one_hot(), TorchMLPClassifier(hidden=16, learning_rate=3e-3, epochs=12))
+
+
 REFERENCES = {
     "titanic-v1": [titanic, titanic_boosted],
     "house-prices-v1": [house_prices],
-    "credit-risk-v1": [credit_risk],
+    "credit-risk-v1": [credit_risk, credit_risk_mlp, credit_risk_torch],
     "caravan-insurance-v1": [caravan],
     "flight-delays-v1": [flight_delays],
 }

@@ -33,6 +33,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         import torch
 
+        torch.set_num_threads(1)  # a net this small only loses time to thread hand-offs
         X = np.asarray(X, dtype=np.float32)
         self.classes_, codes = np.unique(np.asarray(y).astype(str), return_inverse=True)
         target = torch.as_tensor(codes, dtype=torch.float32).reshape(-1, 1)
