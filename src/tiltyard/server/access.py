@@ -1,0 +1,74 @@
+"""Who may see what. Every lookup of a class, competition or submission goes through here, and
+anything a viewer may not see is reported as missing (404), so ids do not leak existence."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tiltyard.server.errors import NotFound
+from tiltyard.server.models import Classroom, Competition, Entry, Membership, TeamMember, User
+from tiltyard.store import Submission
+
+
+def _missing(kind: str, ident: int, listed_by: str) -> NotFound:
+    return NotFound(f"There is no {kind} {ident} that you can see",
+                    expected=f"the id of a {kind} listed by {listed_by}", got=str(ident),
+                    hint="Sign in as a member, or check the id")
+
+
+def is_member(session: Session, user: User, class_id: int) -> bool:
+    return session.scalar(select(Membership.id).where(
+        Membership.class_id == class_id, Membership.user_id == user.id)) is not None
+
+
+def teaches(user: User, classroom: Classroom) -> bool:
+    return user.is_admin or classroom.instructor_id == user.id
+
+
+def class_for(session: Session, viewer: User, class_id: int, *, manage: bool = False) -> Classroom:
+    """The class, if ``viewer`` teaches it (or is admin) or, unless ``manage``, belongs to it."""
+    classroom = session.get(Classroom, class_id)
+    if classroom is not None and (teaches(viewer, classroom) or
+                                  (not manage and is_member(session, viewer, class_id))):
+        return classroom
+    raise _missing("class", class_id, "GET /api/v1/classes")
+
+
+def competition_for(session: Session, viewer: User, competition_id: int, *,
+                    manage: bool = False) -> tuple[Competition, Classroom]:
+    competition = session.get(Competition, competition_id)
+    if competition is not None:
+        try:
+            return competition, class_for(session, viewer, competition.class_id, manage=manage)
+        except NotFound:
+            pass
+    raise _missing("competition", competition_id, "GET /api/v1/classes/{id}")
+
+
+def submission_for(session: Session, viewer: User, submission_id: int, *,
+                   own_only: bool = False) -> tuple[Submission, Entry]:
+    """A submission made through the arena, if ``viewer`` made it, shares its team, teaches
+    its class, or is admin. ``own_only`` (for the file itself): the maker alone."""
+    entry = session.get(Entry, submission_id)
+    row = session.get(Submission, submission_id) if entry else None
+    if row is not None and _may_see(session, viewer, entry, own_only):
+        return row, entry
+    raise _missing("submission", submission_id, "GET /api/v1/submissions")
+
+
+def _may_see(session: Session, viewer: User, entry: Entry, own_only: bool) -> bool:
+    if entry.user_id == viewer.id:
+        return True
+    if own_only:
+        return False
+    if viewer.is_admin:
+        return True
+    if entry.team_id is not None and session.scalar(select(TeamMember.id).where(
+            TeamMember.team_id == entry.team_id, TeamMember.user_id == viewer.id)):
+        return True
+    if entry.competition_id is not None:
+        competition = session.get(Competition, entry.competition_id)
+        classroom = session.get(Classroom, competition.class_id)
+        return classroom.instructor_id == viewer.id
+    return False

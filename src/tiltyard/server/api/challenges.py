@@ -1,0 +1,57 @@
+"""The catalog, public files, practice submissions and practice leaderboards."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Request, UploadFile, status
+from fastapi.responses import FileResponse
+
+from tiltyard.server import catalog, entries
+from tiltyard.server.api.limits import check_submission_rate
+from tiltyard.server.deps import CurrentUser, SessionDep
+from tiltyard.server.leaderboards import practice_board
+from tiltyard.server.publish import (challenge_public, challenge_summary, leaderboard_public,
+                                     submission_public)
+from tiltyard.server.schemas import (ChallengePublic, ChallengeSummary, LeaderboardPublic,
+                                     SubmissionPublic)
+from tiltyard.server.uploads import saved_upload
+
+router = APIRouter(prefix="/challenges", tags=["challenges"])
+
+
+@router.get("", response_model=list[ChallengeSummary])
+def list_challenges():
+    return [challenge_summary(i) for i in catalog.challenge_ids()]
+
+
+@router.get("/{challenge_id}", response_model=ChallengePublic)
+def read_challenge(challenge_id: str):
+    return challenge_public(challenge_id)
+
+
+@router.get("/{challenge_id}/files/{path:path}", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def download_public_file(challenge_id: str, path: str):
+    """Only files the manifest marks public; sealed answers are never served."""
+    found = catalog.public_file(challenge_id, path)
+    return FileResponse(found, filename=found.name)
+
+
+@router.get("/{challenge_id}/leaderboard", response_model=LeaderboardPublic)
+def read_practice_leaderboard(challenge_id: str, session: SessionDep):
+    return leaderboard_public(practice_board(session, challenge_id))
+
+
+@router.post("/{challenge_id}/submissions", status_code=status.HTTP_202_ACCEPTED,
+             response_model=SubmissionPublic)
+async def submit_practice(challenge_id: str, request: Request, user: CurrentUser,
+                          session: SessionDep, file: UploadFile = File(...)):
+    """Store a predictions file; it is graded off the request path (poll the submission)."""
+    catalog.bundle(challenge_id)
+    check_submission_rate(request, user)
+    async with saved_upload(file) as (path, name):
+        entry = entries.submit(session, user, challenge_id, path, name,
+                               practice_limit=request.app.state.arena.practice_submissions_per_day)
+    request.app.state.grader.notify()
+    from tiltyard.store import Submission
+
+    return submission_public(session.get(Submission, entry.submission_id), entry, user.username)

@@ -1,0 +1,75 @@
+"""Classes: create (instructors), join by code, read, dashboard and grades (instructors)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from fastapi.responses import PlainTextResponse
+
+from tiltyard.server import classes as class_logic
+from tiltyard.server.access import class_for
+from tiltyard.server.dashboard import class_summary, grades_csv
+from tiltyard.server.deps import CurrentUser, SessionDep, TeachingUser
+from tiltyard.server.publish import class_public, competition_public
+from tiltyard.server.schemas import (ClassCreate, ClassDashboard, ClassJoin, ClassPublic,
+                                     CompetitionCreate, CompetitionDashboard, CompetitionPublic,
+                                     StandingPublic)
+
+router = APIRouter(prefix="/classes", tags=["classes"])
+
+
+@router.get("", response_model=list[ClassPublic])
+def list_my_classes(user: CurrentUser, session: SessionDep):
+    return [class_public(session, c, user) for c in class_logic.classes_of(session, user)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClassPublic)
+def create_class(body: ClassCreate, user: TeachingUser, session: SessionDep):
+    classroom = class_logic.create_class(session, user, body.name)
+    session.commit()
+    return class_public(session, classroom, user)
+
+
+@router.post("/join", response_model=ClassPublic)
+def join_class(body: ClassJoin, user: CurrentUser, session: SessionDep):
+    classroom = class_logic.join_class(session, user, body.join_code)
+    session.commit()
+    return class_public(session, classroom, user)
+
+
+@router.get("/{class_id}", response_model=ClassPublic)
+def read_class(class_id: int, user: CurrentUser, session: SessionDep):
+    return class_public(session, class_for(session, user, class_id), user)
+
+
+@router.post("/{class_id}/competitions", status_code=status.HTTP_201_CREATED,
+             response_model=CompetitionPublic)
+def create_competition(class_id: int, body: CompetitionCreate, user: CurrentUser,
+                       session: SessionDep):
+    classroom = class_for(session, user, class_id, manage=True)
+    competition = class_logic.create_competition(
+        session, classroom, challenge_id=body.challenge_id, title=body.title,
+        opens_at=body.opens_at, closes_at=body.closes_at,
+        submissions_per_day=body.submissions_per_day, max_team_size=body.max_team_size)
+    session.commit()
+    return competition_public(competition)
+
+
+@router.get("/{class_id}/dashboard", response_model=ClassDashboard)
+def read_dashboard(class_id: int, user: CurrentUser, session: SessionDep):
+    classroom = class_for(session, user, class_id, manage=True)
+    return ClassDashboard(class_id=classroom.id, name=classroom.name, competitions=[
+        CompetitionDashboard(competition=competition_public(s.competition), metric=s.metric,
+                             standings=[StandingPublic(**{k: getattr(x, k) for k in
+                                                          StandingPublic.model_fields})
+                                        for x in s.standings],
+                             submissions_per_day=s.per_day)
+        for s in class_summary(session, classroom)])
+
+
+@router.get("/{class_id}/grades.csv", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/csv": {}}}})
+def download_grades(class_id: int, user: CurrentUser, session: SessionDep):
+    classroom = class_for(session, user, class_id, manage=True)
+    return PlainTextResponse(grades_csv(session, classroom), media_type="text/csv",
+                             headers={"Content-Disposition":
+                                      f'attachment; filename="class-{classroom.id}-grades.csv"'})

@@ -1,0 +1,70 @@
+"""Competitions: read, leaderboard (public while open, private once closed), submit, teams."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Request, UploadFile, status
+
+from tiltyard.server import classes as class_logic
+from tiltyard.server import entries
+from tiltyard.server.access import competition_for
+from tiltyard.server.api.limits import check_submission_rate
+from tiltyard.server.deps import CurrentUser, SessionDep
+from tiltyard.server.leaderboards import competition_board
+from tiltyard.server.publish import competition_public, leaderboard_public, submission_public
+from tiltyard.server.schemas import (CompetitionPublic, LeaderboardPublic, SubmissionPublic,
+                                     TeamCreate, TeamPublic)
+from tiltyard.server.uploads import saved_upload
+from tiltyard.store import Submission
+
+router = APIRouter(prefix="/competitions", tags=["competitions"])
+
+
+@router.get("/{competition_id}", response_model=CompetitionPublic)
+def read_competition(competition_id: int, user: CurrentUser, session: SessionDep):
+    competition, _ = competition_for(session, user, competition_id)
+    return competition_public(competition)
+
+
+@router.get("/{competition_id}/leaderboard", response_model=LeaderboardPublic)
+def read_leaderboard(competition_id: int, user: CurrentUser, session: SessionDep):
+    competition, _ = competition_for(session, user, competition_id)
+    return leaderboard_public(competition_board(session, competition))
+
+
+@router.post("/{competition_id}/submissions", status_code=status.HTTP_202_ACCEPTED,
+             response_model=SubmissionPublic)
+async def submit_to_competition(competition_id: int, request: Request, user: CurrentUser,
+                                session: SessionDep, file: UploadFile = File(...)):
+    competition, _ = competition_for(session, user, competition_id)
+    check_submission_rate(request, user)
+    async with saved_upload(file) as (path, name):
+        entry = entries.submit(session, user, competition.challenge_id, path, name,
+                               competition=competition)
+    request.app.state.grader.notify()
+    return submission_public(session.get(Submission, entry.submission_id), entry, user.username)
+
+
+@router.get("/{competition_id}/teams", response_model=list[TeamPublic])
+def list_teams(competition_id: int, user: CurrentUser, session: SessionDep):
+    competition, _ = competition_for(session, user, competition_id)
+    return [TeamPublic(id=t.id, competition_id=competition.id, name=t.name, members=m)
+            for t, m in class_logic.teams_of(session, competition)]
+
+
+@router.post("/{competition_id}/teams", status_code=status.HTTP_201_CREATED,
+             response_model=TeamPublic)
+def create_team(competition_id: int, body: TeamCreate, user: CurrentUser, session: SessionDep):
+    competition, _ = competition_for(session, user, competition_id)
+    team = class_logic.create_team(session, competition, user, body.name)
+    session.commit()
+    return TeamPublic(id=team.id, competition_id=competition.id, name=team.name,
+                      members=[user.username])
+
+
+@router.post("/{competition_id}/teams/{team_id}/members", response_model=TeamPublic)
+def join_team(competition_id: int, team_id: int, user: CurrentUser, session: SessionDep):
+    competition, _ = competition_for(session, user, competition_id)
+    team = class_logic.join_team(session, competition, user, team_id)
+    session.commit()
+    members = dict((t.id, m) for t, m in class_logic.teams_of(session, competition))[team.id]
+    return TeamPublic(id=team.id, competition_id=competition.id, name=team.name, members=members)

@@ -1,0 +1,28 @@
+"""Rate limits the routes share (per process; see security.RateLimiter)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from tiltyard.server.errors import RateLimited
+from tiltyard.server.models import User
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_login_rate(request: Request) -> None:
+    wait = request.app.state.login_limiter.retry_after(client_address(request))
+    if wait:
+        raise RateLimited("Too many sign-in attempts from this address", retry_after=wait,
+                          expected=f"at most {request.app.state.login_limiter.limit} a minute",
+                          got="more")
+
+
+def check_submission_rate(request: Request, user: User) -> None:
+    wait = request.app.state.submit_limiter.retry_after(f"user:{user.id}")
+    if wait:
+        raise RateLimited("Too many submissions in a short time", retry_after=wait,
+                          expected=f"at most {request.app.state.submit_limiter.limit} a minute",
+                          got="more")

@@ -1,0 +1,93 @@
+"""The app factory: middleware (signed-cookie sessions, upload limit, security headers), the
+API and page routers, the error handlers, and a lifespan that prepares the store, the first
+admin and the grading worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
+
+from tiltyard.config import get_settings
+from tiltyard.server.accounts import ensure_admin
+from tiltyard.server.errors import error_response, install_handlers
+from tiltyard.server.grading import GradingWorker
+from tiltyard.server.security import RateLimiter
+from tiltyard.server.settings import ArenaSettings, get_arena_settings
+from tiltyard.store import get_engine
+
+log = logging.getLogger("tiltyard.server")
+STATIC = Path(__file__).parent / "static"
+UPLOAD_SLACK = 64 * 1024  # multipart headers and the other form fields
+
+
+def prepare_store(arena: ArenaSettings) -> str | None:
+    """Migrate, then make sure there is an admin; returns a setup link if one must be printed."""
+    session = sessionmaker(get_engine())()
+    try:
+        token = ensure_admin(session, arena.admin_username, arena.admin_password)
+    finally:
+        session.close()
+    if token is None:
+        return None
+    return f"{arena.public_url.rstrip('/')}/setup/{token}"
+
+
+def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool = True) -> FastAPI:
+    arena = arena or get_arena_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        link = prepare_store(arena)
+        if link:
+            # Printed, not logged: it is a one-time secret for whoever started the server.
+            print(f"No admin yet. Open this link once to create one:\n  {link}", flush=True)
+        app.state.setup_link = link
+        if grade_in_background:
+            app.state.grader.start()
+        yield
+        app.state.grader.stop()
+
+    app = FastAPI(title="Tiltyard arena", version="1",
+                  summary="Classes, competitions and leaderboards over Tiltyard challenges",
+                  openapi_url="/api/v1/openapi.json", lifespan=lifespan)
+    app.state.arena = arena
+    app.state.grader = GradingWorker(arena.grading_threads)
+    app.state.login_limiter = RateLimiter(arena.login_attempts_per_minute)
+    app.state.submit_limiter = RateLimiter(arena.submissions_per_minute)
+    app.state.setup_link = None
+
+    @app.middleware("http")
+    async def limit_upload_size(request: Request, call_next):
+        # Refuse an oversized upload before reading it; uploads.saved_upload also counts bytes
+        # for requests that do not say their length.
+        length = request.headers.get("content-length")
+        limit = get_settings().max_submission_bytes + UPLOAD_SLACK
+        if length and length.isdigit() and int(length) > limit:
+            from tiltyard.server.uploads import too_large
+
+            return error_response(request, too_large(int(length)), 413)
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.add_middleware(SessionMiddleware, secret_key=arena.session_secret(),
+                       session_cookie="tiltyard_session", same_site="lax",
+                       https_only=arena.secure_cookies, max_age=14 * 24 * 3600)
+    install_handlers(app)
+
+    from tiltyard.server.api import router as api_router
+    from tiltyard.server.pages import router as pages_router
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

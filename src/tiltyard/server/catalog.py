@@ -1,0 +1,58 @@
+"""The challenges as the server shows them: manifests cached while their file is unchanged,
+so pages and leaderboards do not parse TOML on every request."""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from pathlib import Path
+
+from tiltyard.challenges.bundle import Bundle
+from tiltyard.challenges.manifest import MANIFEST_NAME
+from tiltyard.challenges.registry import get_bundle, known_ids
+from tiltyard.config import get_settings
+from tiltyard.errors import ChallengeNotFound
+from tiltyard.server.errors import NotFound
+
+_cache: dict[str, tuple[float, Bundle]] = {}
+_lock = threading.Lock()
+
+
+def bundle(challenge_id: str) -> Bundle:
+    """The bundle of a known challenge id; built-ins are built on first use."""
+    ids = known_ids()
+    if challenge_id not in ids:  # also keeps a path-like id from opening a folder by path
+        close = difflib.get_close_matches(challenge_id, ids, n=1, cutoff=0.5)
+        raise ChallengeNotFound(f"There is no challenge {challenge_id!r}",
+                                expected="one of " + ", ".join(ids), got=challenge_id,
+                                hint=f"Did you mean {close[0]!r}?" if close
+                                else "The catalog page lists them")
+    manifest_path: Path = get_settings().catalog_dir / challenge_id / MANIFEST_NAME
+    try:
+        mtime = manifest_path.stat().st_mtime
+    except FileNotFoundError:
+        mtime = -1.0
+    with _lock:
+        cached = _cache.get(challenge_id)
+        if cached and cached[0] == mtime and mtime >= 0:
+            return cached[1]
+    fresh = get_bundle(challenge_id)
+    with _lock:
+        _cache[challenge_id] = (manifest_path.stat().st_mtime, fresh)
+    return fresh
+
+
+def public_file(challenge_id: str, path: str) -> Path:
+    """A file the manifest lists with role ``public`` — the only files served from a bundle."""
+    found = bundle(challenge_id)
+    for entry in found.manifest.files_with_role("public"):
+        if entry.path == path or entry.path == f"public/{path}":
+            return found.root / entry.path
+    raise NotFound(f"{challenge_id} has no public file {path!r}",
+                   expected="one of " + ", ".join(e.path.removeprefix("public/")
+                                                  for e in found.manifest.files_with_role("public")),
+                   got=path, hint="Only public files can be downloaded")
+
+
+def challenge_ids() -> list[str]:
+    return known_ids()

@@ -1,0 +1,139 @@
+"""Submissions made through the arena: limits, storing, final choices, and the report each
+viewer may see. Storing and grading are the spine's (``tiltyard.submissions``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tiltyard.grading.report import Report
+from tiltyard.server import catalog
+from tiltyard.server.classes import team_of
+from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from tiltyard.server.access import teaches
+from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
+from tiltyard.store import Submission
+from tiltyard.submissions import choose_final, learner_report, receive_file
+
+
+def start_of_day(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _check_daily_limit(session: Session, user: User, challenge_id: str,
+                       competition: Competition | None, team_id: int | None,
+                       practice_limit: int | None, now: datetime) -> None:
+    since = start_of_day(now)
+    query = select(func.count()).select_from(Entry).where(Entry.created_at >= since)
+    if competition is None:
+        limit = practice_limit or catalog.bundle(challenge_id).manifest.budget.submissions_per_day
+        query = query.where(Entry.competition_id.is_(None), Entry.challenge_id == challenge_id,
+                            Entry.user_id == user.id)
+    else:
+        limit = competition.submissions_per_day
+        query = query.where(Entry.competition_id == competition.id)
+        # A team shares one allowance, as on the leaderboard it is one entrant.
+        query = query.where(Entry.team_id == team_id) if team_id else \
+            query.where(Entry.user_id == user.id)
+    used = session.scalar(query)
+    if used >= limit:
+        tomorrow = since + timedelta(days=1)
+        raise RateLimited(f"You have used today's {limit} submissions"
+                          + (f" for {competition.title}" if competition else f" to {challenge_id}"),
+                          retry_after=(tomorrow - now).total_seconds(),
+                          expected=f"at most {limit} a day (UTC)", got=f"{used} today")
+
+
+def submit(session: Session, user: User, challenge_id: str, upload: Path, filename: str, *,
+           competition: Competition | None = None, practice_limit: int | None = None) -> Entry:
+    """Check the limits, store the file and its row, and record who and where. Grading is left
+    to the grading worker."""
+    now = datetime.now(UTC)
+    manifest = catalog.bundle(challenge_id).manifest
+    if manifest.kind != "table":
+        raise InvalidInput(f"{challenge_id} is a {manifest.kind} challenge",
+                           expected="a table challenge (the arena grades predictions files)",
+                           got=manifest.kind, hint="Run lab and agent challenges with the CLI")
+    team_id = None
+    if competition is not None:
+        if not competition.is_open(now):
+            state = "closed" if competition.is_closed(now) else "not open yet"
+            raise Forbidden(f"{competition.title} is {state}", expected="a submission between "
+                            f"{aware(competition.opens_at).isoformat()} and "
+                            f"{aware(competition.closes_at).isoformat()}", got=now.isoformat(),
+                            hint="Practice on the challenge page meanwhile")
+        team = team_of(session, competition, user)
+        team_id = team.id if team else None
+    _check_daily_limit(session, user, manifest.id, competition, team_id, practice_limit, now)
+    session.commit()  # end any read transaction before the spine writes in its own session
+    submission_id = receive_file(manifest.id, upload, owner=user.username, filename=filename)
+    entry = Entry(submission_id=submission_id, user_id=user.id, challenge_id=manifest.id,
+                  competition_id=competition.id if competition else None, team_id=team_id,
+                  is_final=False, created_at=now)
+    session.add(entry)
+    session.commit()
+    return entry
+
+
+def choose_final_entry(session: Session, user: User, row: Submission, entry: Entry) -> Entry:
+    """Practice: the spine's final choice (reveals the private score). Competition: one final
+    per entrant (the team, or the learner alone), counted once the competition closes."""
+    in_team = entry.team_id is not None and session.scalar(select(TeamMember.id).where(
+        TeamMember.team_id == entry.team_id, TeamMember.user_id == user.id)) is not None
+    if entry.user_id != user.id and not in_team:
+        raise Forbidden("Only its maker can choose this submission as final",
+                        expected="your own submission", got=f"submission {row.id}")
+    if row.status != "graded":
+        raise Conflict(f"Submission {row.id} is {row.status}, not graded",
+                       expected="a graded submission", got=row.status,
+                       hint="Choose one that has a score")
+    if entry.competition_id is None:
+        session.commit()
+        choose_final(row.challenge_id, row.id, owner=row.owner)
+        return entry
+    competition = session.get(Competition, entry.competition_id)
+    if competition.is_closed(datetime.now(UTC)):
+        raise Conflict(f"{competition.title} has closed", expected="an open competition",
+                       got="closed", hint="Final choices are fixed when it closes")
+    same_entrant = (Entry.team_id == entry.team_id) if entry.team_id else \
+        ((Entry.user_id == entry.user_id) & Entry.team_id.is_(None))
+    session.execute(update(Entry).where(Entry.competition_id == competition.id, same_entrant)
+                    .values(is_final=False))
+    entry.is_final = True
+    session.commit()
+    return entry
+
+
+def report_for(session: Session, row: Submission, entry: Entry, viewer: User) -> Report | None:
+    """The report as ``viewer`` may see it: private scores once final (practice) or once the
+    competition has closed; the instructor and admin see them as soon as graded."""
+    if row.report is None:
+        return None
+    if entry.competition_id is None:
+        return learner_report(row)
+    report = Report.model_validate(row.report)
+    report.final = entry.is_final
+    competition = session.get(Competition, entry.competition_id)
+    classroom = session.get(Classroom, competition.class_id)
+    sees_private = teaches(viewer, classroom) or competition.is_closed(datetime.now(UTC))
+    if not sees_private:
+        report.private_scores = None
+    else:
+        manifest = catalog.bundle(row.challenge_id).manifest
+        for rung in report.ladder:
+            rung.private_score = manifest.baseline(rung.name).private_score
+    return report
+
+
+def entries_of(session: Session, user: User, challenge_id: str | None = None,
+               competition_id: int | None = None) -> list[tuple[Submission, Entry]]:
+    query = select(Submission, Entry).join(Entry, Entry.submission_id == Submission.id).where(
+        Entry.user_id == user.id).order_by(Submission.id.desc())
+    if challenge_id:
+        query = query.where(Entry.challenge_id == challenge_id)
+    if competition_id:
+        query = query.where(Entry.competition_id == competition_id)
+    return [(row, entry) for row, entry in session.execute(query).all()]

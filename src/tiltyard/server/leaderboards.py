@@ -1,0 +1,126 @@
+"""Leaderboards. Practice: each learner's best public score on a challenge. Competition: one
+row per entrant (team, or learner alone) for the submission they chose as final (their best
+public one if they chose none); public scores while it is open, private once it closes.
+Baselines are always rows. Ties go to the earlier submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tiltyard.grading.metrics import get_metric
+from tiltyard.server import catalog
+from tiltyard.server.models import Competition, Entry, Team, User, aware
+from tiltyard.store import Submission
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
+class Row:
+    who: str
+    score: float
+    public_score: float
+    private_score: float | None
+    submitted_at: datetime | None
+    submission_id: int | None = None
+    baseline: bool = False
+    final: bool = False
+    submissions: int = 0
+    rank: int = 0
+
+
+@dataclass
+class Board:
+    challenge_id: str
+    title: str
+    metric: str
+    direction: str
+    scoring: str  # "public" or "private"
+    rows: list[Row]
+    competition_id: int | None = None
+
+
+def _ranked(rows: list[Row], metric) -> list[Row]:
+    rows.sort(key=lambda r: (metric.sort_key(r.score), aware(r.submitted_at) or _EPOCH))
+    for rank, row in enumerate(rows, start=1):
+        row.rank = rank
+    return rows
+
+
+def _baselines(manifest, scoring: str) -> list[Row]:
+    return [Row(who=f"baseline: {b.name}", score=b.private_score if scoring == "private"
+                else b.public_score, public_score=b.public_score,
+                private_score=b.private_score if scoring == "private" else None,
+                submitted_at=None, baseline=True) for b in manifest.baselines]
+
+
+def practice_board(session: Session, challenge_id: str) -> Board:
+    manifest = catalog.bundle(challenge_id).manifest
+    metric = get_metric(manifest.metric.primary)
+    best: dict[str, Row] = {}
+    counts: dict[str, int] = {}
+    for username, submission_id, score, created_at in session.execute(
+            select(User.username, Submission.id, Submission.public_score, Submission.created_at)
+            .join(Entry, Entry.submission_id == Submission.id)
+            .join(User, User.id == Entry.user_id)
+            .where(Entry.challenge_id == manifest.id, Entry.competition_id.is_(None),
+                   Submission.status == "graded")):
+        counts[username] = counts.get(username, 0) + 1
+        current = best.get(username)
+        candidate = Row(who=username, score=score, public_score=score, private_score=None,
+                        submitted_at=created_at, submission_id=submission_id)
+        if current is None or metric.better(score, current.score) or (
+                score == current.score and aware(created_at) < aware(current.submitted_at)):
+            best[username] = candidate
+    for username, row in best.items():
+        row.submissions = counts[username]
+    rows = _ranked(list(best.values()) + _baselines(manifest, "public"), metric)
+    return Board(challenge_id=manifest.id, title=manifest.title, metric=metric.name,
+                 direction=metric.direction, scoring="public", rows=rows)
+
+
+def competition_board(session: Session, competition: Competition,
+                      now: datetime | None = None) -> Board:
+    now = now or datetime.now(UTC)
+    manifest = catalog.bundle(competition.challenge_id).manifest
+    metric = get_metric(manifest.metric.primary)
+    scoring = "private" if competition.is_closed(now) else "public"
+    team_names = dict(session.execute(select(Team.id, Team.name).where(
+        Team.competition_id == competition.id)).all())
+    chosen: dict[tuple, Row] = {}
+    counts: dict[tuple, int] = {}
+    for username, team_id, is_final, submission_id, public, private, created_at in session.execute(
+            select(User.username, Entry.team_id, Entry.is_final, Submission.id,
+                   Submission.public_score, Submission.private_score, Submission.created_at)
+            .join(Entry, Entry.submission_id == Submission.id)
+            .join(User, User.id == Entry.user_id)
+            .where(Entry.competition_id == competition.id, Submission.status == "graded")):
+        entrant = ("team", team_id) if team_id else ("user", username)
+        counts[entrant] = counts.get(entrant, 0) + 1
+        who = f"team: {team_names[team_id]}" if team_id else username
+        candidate = Row(who=who, score=private if scoring == "private" else public,
+                        public_score=public, private_score=private if scoring == "private" else None,
+                        submitted_at=created_at, submission_id=submission_id, final=is_final)
+        current = chosen.get(entrant)
+        if current is None or _preferred(candidate, current, metric):
+            chosen[entrant] = candidate
+    for entrant, row in chosen.items():
+        row.submissions = counts[entrant]
+    rows = _ranked(list(chosen.values()) + _baselines(manifest, scoring), metric)
+    return Board(challenge_id=manifest.id, title=competition.title, metric=metric.name,
+                 direction=metric.direction, scoring=scoring, rows=rows,
+                 competition_id=competition.id)
+
+
+def _preferred(candidate: Row, current: Row, metric) -> bool:
+    """The final choice wins; without one, the best public score (earlier on a tie) — chosen on
+    public scores, as the entrant could see nothing else when choosing."""
+    if candidate.final != current.final:
+        return candidate.final
+    if candidate.public_score != current.public_score:
+        return metric.better(candidate.public_score, current.public_score)
+    return aware(candidate.submitted_at) < aware(current.submitted_at)

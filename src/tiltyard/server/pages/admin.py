@@ -1,0 +1,35 @@
+"""The admin's page: accounts and their roles."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from tiltyard.server.deps import AdminUser, FormCsrf, SessionDep
+from tiltyard.server.errors import InvalidInput, NotFound
+from tiltyard.server.models import Role, User
+from tiltyard.server.pages.rendering import render
+
+router = APIRouter()
+
+
+@router.get("/admin/users")
+def users_page(request: Request, admin: AdminUser, session: SessionDep):
+    return render(request, "admin_users.html",
+                  {"users": list(session.scalars(select(User).order_by(User.id))),
+                   "roles": Role.ALL})
+
+
+@router.post("/admin/users/{user_id}/role", dependencies=[FormCsrf])
+def set_role(request: Request, user_id: int, admin: AdminUser, session: SessionDep,
+             role: str = Form(...)):
+    if role not in Role.ALL:
+        raise InvalidInput(f"There is no role {role!r}", expected=" or ".join(Role.ALL), got=role)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}", expected="an id on this page",
+                       got=str(user_id))
+    user.role = role
+    session.commit()
+    return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,42 @@
+"""Challenge pages: brief, data dictionary, public files, ladder, practice submission and
+leaderboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from tiltyard.server import entries
+from tiltyard.server.api.limits import check_submission_rate
+from tiltyard.server.deps import CurrentUser, FormCsrf, OptionalUser, SessionDep
+from tiltyard.server.leaderboards import practice_board
+from tiltyard.server.pages.rendering import render
+from tiltyard.server.publish import challenge_public
+from tiltyard.server.uploads import saved_upload
+
+router = APIRouter()
+
+
+@router.get("/challenges/{challenge_id}")
+def challenge_page(request: Request, challenge_id: str, user: OptionalUser, session: SessionDep):
+    mine = entries.entries_of(session, user, challenge_id)[:10] if user else []
+    return render(request, "challenge.html", {"challenge": challenge_public(challenge_id),
+                                              "mine": mine})
+
+
+@router.post("/challenges/{challenge_id}/submit", dependencies=[FormCsrf])
+async def submit_from_page(request: Request, challenge_id: str, user: CurrentUser,
+                           session: SessionDep, file: UploadFile | None = File(None)):
+    check_submission_rate(request, user)
+    async with saved_upload(file) as (path, name):
+        entry = entries.submit(session, user, challenge_id, path, name,
+                               practice_limit=request.app.state.arena.practice_submissions_per_day)
+    request.app.state.grader.notify()
+    return RedirectResponse(f"/submissions/{entry.submission_id}", status_code=303)
+
+
+@router.get("/challenges/{challenge_id}/leaderboard")
+def practice_leaderboard_page(request: Request, challenge_id: str, user: OptionalUser,
+                              session: SessionDep):
+    return render(request, "leaderboard.html", {"board": practice_board(session, challenge_id),
+                                                "competition": None})

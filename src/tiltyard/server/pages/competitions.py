@@ -1,0 +1,60 @@
+"""Competition pages: leaderboard, submission form, teams, the learner's own submissions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from tiltyard.server import classes as class_logic
+from tiltyard.server import entries
+from tiltyard.server.access import competition_for, teaches
+from tiltyard.server.api.limits import check_submission_rate
+from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep
+from tiltyard.server.leaderboards import competition_board
+from tiltyard.server.pages.rendering import render
+from tiltyard.server.uploads import saved_upload
+
+router = APIRouter()
+
+
+@router.get("/competitions/{competition_id}")
+def competition_page(request: Request, competition_id: int, user: CurrentUser,
+                     session: SessionDep):
+    competition, classroom = competition_for(session, user, competition_id)
+    return render(request, "competition.html", {
+        "competition": competition, "classroom": classroom,
+        "state": class_logic.state_of(competition), "instructor": teaches(user, classroom),
+        "board": competition_board(session, competition),
+        "teams": class_logic.teams_of(session, competition),
+        "my_team": class_logic.team_of(session, competition, user),
+        "mine": entries.entries_of(session, user, competition_id=competition.id)})
+
+
+@router.post("/competitions/{competition_id}/submit", dependencies=[FormCsrf])
+async def submit_from_page(request: Request, competition_id: int, user: CurrentUser,
+                           session: SessionDep, file: UploadFile | None = File(None)):
+    competition, _ = competition_for(session, user, competition_id)
+    check_submission_rate(request, user)
+    async with saved_upload(file) as (path, name):
+        entry = entries.submit(session, user, competition.challenge_id, path, name,
+                               competition=competition)
+    request.app.state.grader.notify()
+    return RedirectResponse(f"/submissions/{entry.submission_id}", status_code=303)
+
+
+@router.post("/competitions/{competition_id}/teams", dependencies=[FormCsrf])
+def create_team(request: Request, competition_id: int, user: CurrentUser, session: SessionDep,
+                name: str = Form(..., min_length=1, max_length=80)):
+    competition, _ = competition_for(session, user, competition_id)
+    class_logic.create_team(session, competition, user, name)
+    session.commit()
+    return RedirectResponse(f"/competitions/{competition_id}", status_code=303)
+
+
+@router.post("/competitions/{competition_id}/teams/{team_id}/join", dependencies=[FormCsrf])
+def join_team(request: Request, competition_id: int, team_id: int, user: CurrentUser,
+              session: SessionDep):
+    competition, _ = competition_for(session, user, competition_id)
+    class_logic.join_team(session, competition, user, team_id)
+    session.commit()
+    return RedirectResponse(f"/competitions/{competition_id}", status_code=303)

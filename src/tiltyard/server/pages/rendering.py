@@ -1,0 +1,50 @@
+"""Jinja2 rendering: every page gets the signed-in user and the session's CSRF token."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from tiltyard.server.models import aware
+from tiltyard.server.security import new_csrf_token
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+# Briefs are written by the server's own instructors; raw HTML in them is still not trusted.
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else aware(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+templates.env.filters["score"] = _score
+templates.env.filters["when"] = _when
+templates.env.filters["markdown"] = lambda text: Markup(_markdown.render(text or ""))
+# Vega-Lite specs go into <script type="application/json">; escape "</" so data cannot end it.
+templates.env.filters["spec"] = lambda spec: Markup(json.dumps(spec).replace("</", "<\\/"))
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = new_csrf_token()
+    return token
+
+
+def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200,
+           headers: dict | None = None):
+    context = dict(context or {})
+    context.setdefault("user", getattr(request.state, "user", None))
+    context["csrf_token"] = csrf_token(request)
+    return templates.TemplateResponse(request, name, context, status_code=status_code,
+                                      headers=headers)

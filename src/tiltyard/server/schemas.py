@@ -1,0 +1,205 @@
+"""Request and response bodies of the HTTP API: ``XCreate`` comes in, ``XPublic`` goes out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Username = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$",
+                 description="3-40 letters, digits, dot, dash or underscore; stored lower case")
+Password = Field(min_length=8, max_length=200, description="at least 8 characters")
+
+
+class UserCreate(BaseModel):
+    username: str = Username
+    password: str = Password
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    role: Literal["learner", "instructor", "admin"]
+    created_at: datetime
+
+
+class UserRoleUpdate(BaseModel):
+    role: Literal["learner", "instructor", "admin"]
+
+
+class TokenCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=200)
+    name: str = Field(default="cli", max_length=80, description="a label, e.g. the machine")
+
+
+class TokenPublic(BaseModel):
+    token: str = Field(description="shown once; send as Authorization: Bearer <token>")
+    user: UserPublic
+
+
+class ColumnPublic(BaseModel):
+    name: str
+    type: str
+    description: str
+    missing: int
+    table: str
+
+
+class FilePublic(BaseModel):
+    path: str
+    bytes: int
+    sha256: str
+    url: str
+
+
+class BaselinePublic(BaseModel):
+    name: str
+    description: str
+    public_score: float
+
+
+class ChallengeSummary(BaseModel):
+    id: str
+    title: str
+    kind: str
+    summary: str
+    difficulty: str
+    metric: str
+    direction: str
+
+
+class ChallengePublic(ChallengeSummary):
+    brief_markdown: str
+    columns: list[ColumnPublic]
+    files: list[FilePublic]
+    baselines: list[BaselinePublic]
+    submissions_per_day: int
+
+
+class SubmissionPublic(BaseModel):
+    id: int
+    challenge_id: str
+    competition_id: int | None
+    team_id: int | None
+    username: str
+    filename: str
+    sha256: str
+    size_bytes: int
+    status: str = Field(description="received (waiting for the grader), graded or rejected")
+    submitted_at: datetime
+    graded_at: datetime | None
+    public_score: float | None
+    final: bool
+    error_code: str | None
+    error_message: str | None
+
+
+class FinalChoice(BaseModel):
+    submission_id: int = Field(ge=1)
+
+
+class ClassCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+
+
+class ClassJoin(BaseModel):
+    join_code: str = Field(min_length=4, max_length=20)
+
+
+class CompetitionCreate(BaseModel):
+    challenge_id: str = Field(min_length=1, max_length=120)
+    title: str | None = Field(default=None, max_length=200)
+    opens_at: datetime
+    closes_at: datetime
+    submissions_per_day: int | None = Field(default=None, ge=1, le=10_000,
+                                            description="default: the challenge's budget")
+    max_team_size: int = Field(default=1, ge=1, le=20)
+
+
+class CompetitionPublic(BaseModel):
+    id: int
+    class_id: int
+    challenge_id: str
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    submissions_per_day: int
+    max_team_size: int
+    state: Literal["upcoming", "open", "closed"]
+
+
+class ClassPublic(BaseModel):
+    id: int
+    name: str
+    instructor: str
+    join_code: str | None = Field(description="only shown to its instructor and the admin")
+    members: int
+    competitions: list[CompetitionPublic]
+
+
+class TeamCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class TeamPublic(BaseModel):
+    id: int
+    competition_id: int
+    name: str
+    members: list[str]
+
+
+class LeaderboardRowPublic(BaseModel):
+    rank: int
+    who: str
+    baseline: bool
+    score: float
+    public_score: float
+    private_score: float | None
+    submission_id: int | None
+    submissions: int
+    final: bool
+    submitted_at: datetime | None
+
+
+class LeaderboardPublic(BaseModel):
+    challenge_id: str
+    competition_id: int | None
+    title: str
+    metric: str
+    direction: Literal["maximize", "minimize"]
+    scoring: Literal["public", "private"]
+    rows: list[LeaderboardRowPublic]
+
+
+class StandingPublic(BaseModel):
+    username: str
+    submissions: int
+    best_public: float | None
+    final_public: float | None
+    final_private: float | None
+    chose_final: bool
+
+
+class CompetitionDashboard(BaseModel):
+    competition: CompetitionPublic
+    metric: str
+    standings: list[StandingPublic]
+    submissions_per_day: dict[str, int]
+
+
+class ClassDashboard(BaseModel):
+    class_id: int
+    name: str
+    competitions: list[CompetitionDashboard]
+
+
+class ErrorPublic(BaseModel):
+    """The one error shape of every response that is not 2xx."""
+    code: str
+    message: str
+    expected: str | None = None
+    got: str | None = None
+    hint: str | None = None

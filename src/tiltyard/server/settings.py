@@ -1,0 +1,46 @@
+"""Settings the arena adds to the spine's: secrets, the first admin, rate and submission limits.
+
+Read from ``TILTYARD_*`` environment variables like the spine's settings. Kept apart from
+``tiltyard.config`` because only the server needs them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tiltyard.config import get_settings
+
+
+class ArenaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TILTYARD_", extra="ignore")
+
+    secret_key: str | None = None  # signs session cookies; default: a key kept in the home folder
+    admin_username: str | None = None  # first start creates this admin when both are set
+    admin_password: str | None = None
+    public_url: str = "http://127.0.0.1:8000"  # used in the setup link printed on first start
+    login_attempts_per_minute: int = 10  # per client address
+    submissions_per_minute: int = 30  # per account: a burst guard, beside the per-day limit
+    practice_submissions_per_day: int | None = None  # default: the challenge's own budget
+    secure_cookies: bool = False  # set true behind HTTPS
+    grading_threads: int = 2
+
+    def session_secret(self) -> str:
+        """The configured key, or one made on first start and kept (0600) in the home folder,
+        so that sessions survive a restart."""
+        if self.secret_key:
+            return self.secret_key
+        path: Path = get_settings().home / "server-secret-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        return path.read_text(encoding="utf-8").strip()
+
+
+@lru_cache(maxsize=1)
+def get_arena_settings() -> ArenaSettings:
+    return ArenaSettings()

@@ -1,0 +1,59 @@
+"""Uploaded files: copied to a temporary file under the home folder, never more than the limit."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import UploadFile
+
+from tiltyard.config import get_settings
+from tiltyard.server.errors import InvalidInput, PayloadTooLarge
+
+ACCEPTED_SUFFIXES = (".csv", ".parquet")
+CHUNK = 1 << 20
+
+
+def too_large(size: float) -> PayloadTooLarge:
+    limit = get_settings().max_submission_bytes
+    return PayloadTooLarge("The upload is larger than this server accepts",
+                           expected=f"at most {limit / 2**20:.0f} MB", got=f"{size / 2**20:.1f} MB "
+                           "or more", hint="Submit only the id and prediction columns (Parquet is "
+                           "smaller), or ask the admin to raise TILTYARD_MAX_SUBMISSION_MB")
+
+
+def upload_name(upload: UploadFile | None) -> str:
+    if upload is None or not upload.filename:
+        raise InvalidInput("No file came with the form", expected="a predictions file in the "
+                           "'file' field", got="nothing", hint="Choose a CSV or Parquet file")
+    name = Path(upload.filename).name
+    if not name.lower().endswith(ACCEPTED_SUFFIXES):
+        raise InvalidInput(f"{name} is not a CSV or Parquet file", expected="a name ending in "
+                           ".csv or .parquet", got=name, hint="Save predictions with "
+                           "df.to_csv('submission.csv', index=False)")
+    return name
+
+
+@asynccontextmanager
+async def saved_upload(upload: UploadFile) -> AsyncIterator[tuple[Path, str]]:
+    """(temporary path, original file name); the temporary file is removed afterwards."""
+    name = upload_name(upload)
+    limit = get_settings().max_submission_bytes
+    folder = get_settings().home / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=folder, suffix=Path(name).suffix.lower(),
+                                         delete=False)
+    path = Path(handle.name)
+    try:
+        written = 0
+        with handle:
+            while chunk := await upload.read(CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise too_large(written)
+                handle.write(chunk)
+        yield path, name
+    finally:
+        path.unlink(missing_ok=True)
