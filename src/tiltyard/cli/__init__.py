@@ -157,15 +157,20 @@ def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. 
 
     Example: `tiltyard submit titanic-v1 submission.csv`
     """
+    from tiltyard.client import ArenaClient
     from tiltyard.submissions import report_path, submit_file
 
-    bundle_for(challenge_id)
-    with console.status("Grading…"):
-        report = submit_file(challenge_id, file)
+    arena = ArenaClient.from_saved()  # after `tiltyard login URL`, the server grades it
+    if arena is None:
+        bundle_for(challenge_id)
+    with console.status("Grading…" if arena is None else f"Submitting to {arena.url}…"):
+        report = arena.submit(challenge_id, file) if arena else submit_file(challenge_id, file)
     if json_:
         console.print_json(report.model_dump_json())
     else:
-        console.print(report_panel(report, str(report_path(report.submission_id))))
+        where = (f"{arena.url}/submissions/{report.submission_id}" if arena
+                 else str(report_path(report.submission_id)))
+        console.print(report_panel(report, where))
     if report.status != "graded":
         raise typer.Exit(1)
 

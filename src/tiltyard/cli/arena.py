@@ -1,0 +1,70 @@
+"""`tiltyard serve`, `login` and `logout`: run the arena, or point the CLI at one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(login)
+    app.command()(logout)
+
+
+def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+          build: Annotated[bool, typer.Option(help="Build the built-in challenges first.")] = True) -> None:
+    """Run the arena: web UI, HTTP API under /api/v1, and the grading worker.
+
+    The first start creates the admin from TILTYARD_ADMIN_USERNAME and TILTYARD_ADMIN_PASSWORD,
+    or prints a one-time setup link. Example: `tiltyard serve --host 0.0.0.0 --port 8000`
+    """
+    import os
+
+    import uvicorn
+
+    from tiltyard.server import create_app
+    from tiltyard.server.settings import get_arena_settings
+
+    if build:
+        from tiltyard.challenges.registry import build as build_catalog
+
+        with console.status("Building the catalog (first start fits the baselines)…"):
+            build_catalog()
+    os.environ.setdefault("TILTYARD_PUBLIC_URL", f"http://{host}:{port}")
+    get_arena_settings.cache_clear()
+    console.print(f"Tiltyard arena on [bold]http://{host}:{port}[/] (API docs at /docs)")
+    # One process: rate limits and the grading queue's claims live in it.
+    uvicorn.run(create_app(), host=host, port=port, workers=1, log_level="warning")
+
+
+def login(url: Annotated[str, typer.Argument(help="The arena's address, e.g. http://127.0.0.1:8000.")],
+          username: Annotated[str, typer.Option(prompt=True)] = ...,
+          password: Annotated[str, typer.Option(prompt=True, hide_input=True)] = ...) -> None:
+    """Sign in to an arena; from then on `tiltyard submit` sends files there.
+
+    Example: `tiltyard login http://127.0.0.1:8000`
+    """
+    from tiltyard.client import credentials_path
+    from tiltyard.client import login as client_login
+
+    saved = client_login(url, username, password)
+    console.print(f"[green]✓[/] Signed in to {saved['url']} as [bold]{saved['username']}[/]; "
+                  f"token saved in {credentials_path()}")
+    console.print("`tiltyard submit ID FILE` now submits there; `tiltyard logout` to work locally.")
+
+
+def logout() -> None:
+    """Forget (and revoke) the arena token; `tiltyard submit` grades locally again.
+
+    Example: `tiltyard logout`
+    """
+    from tiltyard.client import logout as client_logout
+
+    saved = client_logout()
+    console.print(f"Signed out of {saved['url']}." if saved else "Not signed in to any arena.")

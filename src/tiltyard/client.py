@@ -1,0 +1,116 @@
+"""The HTTP client the CLI uses once `tiltyard login URL` has saved credentials.
+
+Credentials live in HOME/credentials.json (mode 0600): the server URL and an API token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+
+from tiltyard.config import get_settings
+from tiltyard.errors import TiltyardError
+from tiltyard.grading.report import Report
+
+
+def credentials_path() -> Path:
+    return get_settings().home / "credentials.json"
+
+
+def saved_login() -> dict | None:
+    path = credentials_path()
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    raise TiltyardError(body.get("message") or f"The server answered {response.status_code}",
+                        code=body.get("code", "server_error"), expected=body.get("expected"),
+                        got=body.get("got"), hint=body.get("hint"))
+
+
+def login(url: str, username: str, password: str) -> dict:
+    """Exchange a username and password for a token and save both URL and token."""
+    url = url.rstrip("/")
+    try:
+        response = httpx.post(f"{url}/api/v1/auth/tokens", timeout=30,
+                              json={"username": username, "password": password,
+                                    "name": f"cli on {os.uname().nodename}"})
+    except httpx.HTTPError as error:
+        raise TiltyardError(f"Could not reach {url}", expected="a running `tiltyard serve`",
+                            got=str(error), hint="Check the address and that the server is up",
+                            code="server_unreachable") from None
+    _raise_for(response)
+    saved = {"url": url, "token": response.json()["token"],
+             "username": response.json()["user"]["username"]}
+    path = credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    return saved
+
+
+def logout() -> dict | None:
+    """Revoke the token on the server (if reachable) and forget it here."""
+    saved = saved_login()
+    if saved is None:
+        return None
+    try:
+        ArenaClient(saved["url"], saved["token"]).request("DELETE", "/api/v1/auth/tokens/current")
+    except TiltyardError:
+        pass  # an unreachable server or a revoked token: forgetting it locally is what matters
+    credentials_path().unlink(missing_ok=True)
+    return saved
+
+
+class ArenaClient:
+    def __init__(self, url: str, token: str, timeout: float = 60.0):
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, timeout=timeout,
+                                  headers={"Authorization": f"Bearer {token}"})
+
+    @classmethod
+    def from_saved(cls) -> ArenaClient | None:
+        saved = saved_login()
+        return cls(saved["url"], saved["token"]) if saved else None
+
+    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise TiltyardError(f"Could not reach {self.url}", expected="a running server",
+                                got=str(error), hint="Check the server, or `tiltyard logout` to "
+                                "work locally", code="server_unreachable") from None
+        _raise_for(response)
+        return response
+
+    def submit(self, challenge_id: str, path: Path, competition_id: int | None = None,
+               wait_s: float = 120.0) -> Report:
+        """Upload, then wait for the server's own grade (it never trusts one made here)."""
+        import time
+
+        target = (f"/api/v1/competitions/{competition_id}/submissions" if competition_id
+                  else f"/api/v1/challenges/{challenge_id}/submissions")
+        with open(path, "rb") as handle:
+            submission = self.request("POST", target, files={"file": (Path(path).name, handle)}).json()
+        deadline = time.monotonic() + wait_s
+        while submission["status"] == "received":
+            if time.monotonic() > deadline:
+                raise TiltyardError(f"Submission {submission['id']} is stored but not graded yet",
+                                    expected=f"a grade within {wait_s:.0f} s", got="still waiting",
+                                    hint=f"See it later at {self.url}/submissions/{submission['id']}",
+                                    code="grading_slow")
+            time.sleep(0.3)
+            submission = self.request("GET", f"/api/v1/submissions/{submission['id']}").json()
+        return Report.model_validate(
+            self.request("GET", f"/api/v1/submissions/{submission['id']}/report").json())
