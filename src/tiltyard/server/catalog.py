@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import MANIFEST_NAME
-from tiltyard.challenges.registry import get_bundle, known_ids
+from tiltyard.challenges.registry import get_bundle
 from tiltyard.config import get_settings
 from tiltyard.errors import ChallengeNotFound
 from tiltyard.server.errors import NotFound
@@ -20,13 +20,16 @@ _lock = threading.Lock()
 
 def bundle(challenge_id: str) -> Bundle:
     """The bundle of a known challenge id; built-ins are built on first use."""
-    ids = known_ids()
-    if challenge_id not in ids:  # also keeps a path-like id from opening a folder by path
+    ids = challenge_ids()
+    # Only bundles already built: building one inside a request would take minutes (`serve`
+    # builds the catalog first). This also keeps a path-like id from opening a folder by path.
+    if challenge_id not in ids:
         close = difflib.get_close_matches(challenge_id, ids, n=1, cutoff=0.5)
         raise ChallengeNotFound(f"There is no challenge {challenge_id!r}",
                                 expected="one of " + ", ".join(ids), got=challenge_id,
                                 hint=f"Did you mean {close[0]!r}?" if close
-                                else "The catalog page lists them")
+                                else "The catalog page lists them; the admin adds built-ins "
+                                     "with `tiltyard catalog build`")
     manifest_path: Path = get_settings().catalog_dir / challenge_id / MANIFEST_NAME
     try:
         mtime = manifest_path.stat().st_mtime
@@ -55,4 +58,8 @@ def public_file(challenge_id: str, path: str) -> Path:
 
 
 def challenge_ids() -> list[str]:
-    return known_ids()
+    """Ids of the bundles built in the catalog folder."""
+    folder = get_settings().catalog_dir
+    if not folder.is_dir():
+        return []
+    return sorted(path.parent.name for path in folder.glob(f"*/{MANIFEST_NAME}"))
