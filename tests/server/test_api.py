@@ -1,0 +1,156 @@
+"""The arena's behaviour through its API: competitions, leaderboards, limits, teams, grades."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from arena_helpers import CHALLENGE, grade_all, login, make_instructor, predictions_csv, sign_up
+from sqlalchemy import update
+
+ERROR_FIELDS = {"code", "message", "expected", "got", "hint"}
+
+
+def _class_with_competition(client, *, days_open=7, **competition):
+    admin = login(client, "admin", "admin-password")
+    teacher = sign_up(client, "teacher")
+    make_instructor(client, admin, teacher)
+    klass = client.post("/api/v1/classes", json={"name": "ML"}, headers=teacher.headers).json()
+    now = datetime.now(UTC)
+    comp = client.post(f"/api/v1/classes/{klass['id']}/competitions", headers=teacher.headers,
+                       json={"challenge_id": CHALLENGE, "opens_at": (now - timedelta(hours=1)).isoformat(),
+                             "closes_at": (now + timedelta(days=days_open)).isoformat(), **competition})
+    assert comp.status_code == 201, comp.text
+    return teacher, klass, comp.json()
+
+
+def _join(client, klass, name):
+    learner = sign_up(client, name)
+    assert client.post("/api/v1/classes/join", json={"join_code": klass["join_code"].lower()},
+                       headers=learner.headers).status_code == 200
+    return learner
+
+
+def _submit(client, account, path, content, name="predictions.csv"):
+    return client.post(path, files={"file": (name, content, "text/csv")}, headers=account.headers)
+
+
+def test_practice_submission_is_stored_then_graded_and_ranked_with_baselines(client, titanic_bundle):
+    ann = sign_up(client, "ann")
+    response = _submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions",
+                       predictions_csv(titanic_bundle, seed=1))
+    assert response.status_code == 202 and response.json()["status"] == "received"
+    assert grade_all() == 1
+    submission = client.get(f"/api/v1/submissions/{response.json()['id']}", headers=ann.headers).json()
+    assert submission["status"] == "graded" and submission["public_score"] is not None
+    report = client.get(f"/api/v1/submissions/{submission['id']}/report", headers=ann.headers).json()
+    assert report["private_scores"] is None and report["ladder"]
+    board = client.get(f"/api/v1/challenges/{CHALLENGE}/leaderboard").json()
+    assert [r["who"] for r in board["rows"] if not r["baseline"]] == ["ann"]
+    assert len([r for r in board["rows"] if r["baseline"]]) == len(titanic_bundle.manifest.baselines)
+    final = client.post(f"/api/v1/submissions/{submission['id']}/final", headers=ann.headers).json()
+    assert final["final"] is True
+    report = client.get(f"/api/v1/submissions/{submission['id']}/report", headers=ann.headers).json()
+    assert report["private_scores"]  # revealed once chosen, as in the CLI
+
+
+def test_a_bad_file_is_rejected_with_the_reason(client):
+    ann = sign_up(client, "ann")
+    response = _submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions", b"a,b\n1,2\n")
+    grade_all()
+    submission = client.get(f"/api/v1/submissions/{response.json()['id']}", headers=ann.headers).json()
+    assert submission["status"] == "rejected" and submission["error_code"]
+    report = client.get(f"/api/v1/submissions/{submission['id']}/report", headers=ann.headers).json()
+    assert report["error"]["expected"]
+
+
+def test_competition_ties_go_to_the_earlier_submission_and_private_scores_wait_for_the_close(
+        client, titanic_bundle, arena_home):
+    teacher, klass, comp = _class_with_competition(client)
+    ann, bob = _join(client, klass, "ann"), _join(client, klass, "bob")
+    same = predictions_csv(titanic_bundle, value=0.0)
+    path = f"/api/v1/competitions/{comp['id']}/submissions"
+    assert _submit(client, ann, path, same).status_code == 202
+    assert _submit(client, bob, path, same).status_code == 202
+    grade_all()
+    board = client.get(f"/api/v1/competitions/{comp['id']}/leaderboard", headers=bob.headers).json()
+    people = [r for r in board["rows"] if not r["baseline"]]
+    assert board["scoring"] == "public" and [r["who"] for r in people] == ["ann", "bob"]
+    assert people[0]["score"] == people[1]["score"] and people[0]["rank"] < people[1]["rank"]
+    assert all(r["private_score"] is None for r in board["rows"])
+    mine = client.get("/api/v1/submissions", headers=ann.headers).json()[0]
+    assert client.get(f"/api/v1/submissions/{mine['id']}/report",
+                      headers=ann.headers).json()["private_scores"] is None
+    _close(comp["id"])
+    board = client.get(f"/api/v1/competitions/{comp['id']}/leaderboard", headers=bob.headers).json()
+    assert board["scoring"] == "private"
+    assert all(r["private_score"] is not None for r in board["rows"])
+    assert _submit(client, ann, path, same).status_code == 403  # closed
+    grades = list(csv.DictReader(io.StringIO(client.get(
+        f"/api/v1/classes/{klass['id']}/grades.csv", headers=teacher.headers).text)))
+    assert {g["username"] for g in grades} == {"ann", "bob"}
+    assert all(g["final_private"] and g["state"] == "closed" for g in grades)
+
+
+def _close(competition_id):
+    from tiltyard.server.models import Competition
+    from tiltyard.store import session_scope
+
+    with session_scope() as session:
+        session.execute(update(Competition).where(Competition.id == competition_id).values(
+            closes_at=datetime.now(UTC) - timedelta(seconds=1)))
+
+
+def test_per_day_limit_is_shared_by_a_team(client, titanic_bundle):
+    _teacher, klass, comp = _class_with_competition(client, submissions_per_day=2, max_team_size=2)
+    ann, bob, cy = (_join(client, klass, n) for n in ("ann", "bob", "cyd"))
+    team = client.post(f"/api/v1/competitions/{comp['id']}/teams", json={"name": "owls"},
+                       headers=ann.headers).json()
+    assert client.post(f"/api/v1/competitions/{comp['id']}/teams/{team['id']}/members",
+                       headers=bob.headers).json()["members"] == ["ann", "bob"]
+    full = client.post(f"/api/v1/competitions/{comp['id']}/teams/{team['id']}/members", headers=cy.headers)
+    assert full.status_code == 409 and set(full.json()) == ERROR_FIELDS
+    path = f"/api/v1/competitions/{comp['id']}/submissions"
+    content = predictions_csv(titanic_bundle)
+    assert _submit(client, ann, path, content).status_code == 202
+    assert _submit(client, bob, path, content).status_code == 202
+    third = _submit(client, bob, path, content)
+    assert third.status_code == 429 and "Retry-After" in third.headers
+    assert third.json()["expected"] == "at most 2 a day (UTC)"
+    grade_all()
+    board = client.get(f"/api/v1/competitions/{comp['id']}/leaderboard", headers=cy.headers).json()
+    assert [r["who"] for r in board["rows"] if not r["baseline"]] == ["team: owls"]
+
+
+def test_upload_limit_and_submission_rate_limit(client, arena_home, monkeypatch):
+    from tiltyard.config import get_settings
+
+    ann = sign_up(client, "ann")
+    monkeypatch.setenv("TILTYARD_MAX_SUBMISSION_MB", "0.01")
+    get_settings.cache_clear()
+    big = _submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions", b"x" * 200_000)
+    assert big.status_code == 413 and big.json()["code"] == "payload_too_large"
+    client.app.state.submit_limiter.limit = 1
+    assert _submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions", b"a\n").status_code == 202
+    limited = _submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions", b"a\n")
+    assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+
+
+def test_login_is_rate_limited_and_errors_share_one_shape(client):
+    client.app.state.login_limiter.limit = 3
+    answers = [client.post("/api/v1/auth/tokens", json={"username": "nobody", "password": "wrong"})
+               for _ in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    for answer in answers + [client.get("/api/v1/nothing-here"),
+                             client.post("/api/v1/auth/signup", json={"username": "x"})]:
+        assert set(answer.json()) == ERROR_FIELDS, answer.json()
+
+
+def test_sign_up_in_the_browser_without_javascript(client):
+    page = client.get("/signup")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/signup", data={"username": "Dee", "password": "password-123",
+                                            "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/me"
+    assert "dee" in client.get("/me").text
