@@ -30,7 +30,7 @@ def test_every_command_has_help_with_an_example():
 
 
 def test_challenges_lists_the_catalog(home):
-    rows = json.loads(run("challenges", "--json").output)
+    rows = json.loads(run("challenges", "--json").stdout)
     by_id = {r["id"]: r for r in rows}
     assert {"flight-delays-v1", "house-prices-v1", "credit-risk-v1", "caravan-insurance-v1",
             "titanic-v1"} <= set(by_id)
@@ -46,7 +46,7 @@ def test_show_prints_brief_dictionary_metric_split_and_baselines(home):
     for expected in ["Credit risk", "ROC AUC", "How the split was cut", "Baseline ladder",
                      "logistic", "Income", "Provenance"]:
         assert expected in output, expected
-    manifest = json.loads(run("show", "credit-risk-v1", "--json").output)
+    manifest = json.loads(run("show", "credit-risk-v1", "--json").stdout)
     assert manifest["task"]["positive_label"] == "bad"
 
 
@@ -62,21 +62,21 @@ def test_the_whole_learner_loop(home, tmp_path):
     assert "Public Accuracy" in output and "Baseline ladder" in output and "reports" in output
     assert "tiltyard final titanic-v1 1" in output
 
-    report = json.loads(run("submit", "titanic-v1", workspace / "submission.csv", "--json").output)
+    report = json.loads(run("submit", "titanic-v1", workspace / "submission.csv", "--json").stdout)
     assert report["status"] == "graded" and report["private_scores"] is None
     assert report["rank_among_own"] == 1 and report["own_submissions"] == 2
     assert report["schema_version"] == 1 and len(report["bundle_hash"]) == 64
 
-    history = json.loads(run("history", "titanic-v1", "--json").output)
+    history = json.loads(run("history", "titanic-v1", "--json").stdout)
     assert [h["id"] for h in history] == [1, 2]
-    assert json.loads(run("report", "1", "--json").output)["private_scores"] is None
+    assert json.loads(run("report", "1", "--json").stdout)["private_scores"] is None
 
     final = run("final", "titanic-v1", "2").output
     assert "Private Accuracy" in final and "Private minus public" in final
-    assert json.loads(run("report", "2", "--json").output)["private_scores"]["accuracy"] > 0.5
-    assert json.loads(run("report", "1", "--json").output)["private_scores"] is None
+    assert json.loads(run("report", "2", "--json").stdout)["private_scores"]["accuracy"] > 0.5
+    assert json.loads(run("report", "1", "--json").stdout)["private_scores"] is None
 
-    board = json.loads(run("leaderboard", "titanic-v1", "--json").output)
+    board = json.loads(run("leaderboard", "titanic-v1", "--json").stdout)
     assert [e["rank"] for e in board] == list(range(1, len(board) + 1))
     assert sum(e["baseline"] for e in board) == 4
     mine = [e for e in board if not e["baseline"]]
@@ -124,7 +124,7 @@ def test_check_passes_a_good_bundle_and_fails_a_tampered_one(home, catalog, tmp_
     import shutil
 
     source = catalog["titanic-v1"].root
-    assert json.loads(run("check", source, "--json").output)["ok"]
+    assert json.loads(run("check", source, "--json").stdout)["ok"]
     copy = tmp_path / "titanic-v1"
     shutil.copytree(source, copy)
     with open(copy / "sealed" / "answers.csv", "a") as handle:

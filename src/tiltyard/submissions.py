@@ -105,8 +105,8 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
                     public_rows=manifest.split.public_rows if manifest.split else 0,
                     private_rows=manifest.split.private_rows if manifest.split else 0)
     try:
-        grade = grader_for(bundle).grade_file(Path(stored_path) if stored_path else Path(source),
-                                              max_bytes=settings.max_submission_bytes)
+        grade = _grade(bundle, Path(stored_path) if stored_path else Path(source),
+                       settings.max_submission_bytes)
     except TiltyardError as error:
         report.error = ErrorInfo(**error.to_dict())
         private = None
@@ -117,11 +117,32 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
         report.timings = Timings(read_and_validate_s=grade.read_and_validate_s,
                                  score_s=grade.score_s)
         private = grade.private_scores
+        if manifest.kind == "lab":
+            _attach_lab_results(report, bundle, grade)
         report.ladder = [Rung(name=b.name, description=b.description, public_score=b.public_score,
                               beaten=metric.better(report.public_score, b.public_score))
                          for b in manifest.baselines]
     report.timings.total_s = time.perf_counter() - started
     return _record(submission_id, report, private)
+
+
+def _grade(bundle: Bundle, path: Path, max_bytes: int):
+    """Dispatch on what was handed in: lab designs, or predictions for a table."""
+    if bundle.manifest.kind == "lab":
+        from tiltyard.labs import grade_lab_file
+
+        return grade_lab_file(bundle, path, max_bytes=max_bytes)
+    return grader_for(bundle).grade_file(path, max_bytes=max_bytes)
+
+
+def _attach_lab_results(report: Report, bundle: Bundle, grade) -> None:
+    """Per-design results in the report, and the exploration plot saved beside it."""
+    from tiltyard.labs import save_exploration_plot
+
+    report.details = grade.designs.astype(object).where(grade.designs.notna(), None).to_dict("records")
+    plot = report_path(report.submission_id).with_name(f"{report.submission_id}-exploration.png")
+    save_exploration_plot(bundle, grade.designs, plot, report.owner)
+    report.artifacts["exploration_plot"] = str(plot)
 
 
 def _record(submission_id: int, report: Report, private: dict[str, float] | None) -> Report:

@@ -12,10 +12,12 @@ import pandas as pd
 import pytest
 
 import tiltyard
-from tiltyard.challenges.catalog import BUILTIN
+from tiltyard.challenges.catalog import BUILTIN, builder
 from tiltyard.challenges.check import check_challenge
 
 BUILTIN_IDS = sorted(BUILTIN)
+TABLE_IDS = ["caravan-insurance-v1", "credit-risk-v1", "flight-delays-v1", "house-prices-v1",
+             "titanic-v1"]
 
 
 @pytest.mark.parametrize("challenge_id", BUILTIN_IDS)
@@ -31,12 +33,12 @@ def test_baselines_are_reproducible_from_public_files(catalog):
 
 
 def test_builds_are_byte_identical(catalog, tmp_path):
-    rebuilt = BUILTIN["credit-risk-v1"].build(tmp_path)
+    rebuilt = builder("credit-risk-v1").build(tmp_path)
     assert rebuilt.hash == catalog["credit-risk-v1"].hash
     assert rebuilt.manifest.files == catalog["credit-risk-v1"].manifest.files
 
 
-@pytest.mark.parametrize("challenge_id", BUILTIN_IDS)
+@pytest.mark.parametrize("challenge_id", TABLE_IDS)
 def test_the_ladder_climbs_above_the_constant(catalog, challenge_id):
     manifest = catalog[challenge_id].manifest
     from tiltyard.grading.metrics import get_metric
@@ -78,8 +80,8 @@ def test_caravan_is_rare_and_scored_by_average_precision(home):
 
 
 def test_public_private_split_is_thirty_seventy_with_the_seed_in_the_manifest(catalog):
-    for bundle in catalog.values():
-        split = bundle.manifest.split
+    for challenge_id in TABLE_IDS:
+        split = catalog[challenge_id].manifest.split
         assert split.public_fraction == 0.3 and split.seed
         assert abs(split.public_rows / split.test_rows - 0.3) < 0.01
 
@@ -90,7 +92,7 @@ def test_ids_say_nothing_about_the_target(home):
     assert abs(np.corrcoef(ch.train["passenger_id"], survived)[0, 1]) < 0.1
 
 
-@pytest.mark.parametrize("challenge_id", BUILTIN_IDS)
+@pytest.mark.parametrize("challenge_id", TABLE_IDS)
 def test_starters_run_as_they_are_and_their_output_grades(home, tmp_path, challenge_id):
     bundle = tiltyard.load(challenge_id).bundle
     workspace = tmp_path / "ws"

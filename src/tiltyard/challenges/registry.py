@@ -27,10 +27,19 @@ class Builder(Protocol):
     def build(self, catalog_dir: Path, progress: Progress = ...) -> Bundle: ...
 
 
-def builtin_builders() -> dict[str, Builder]:
+def builtin_ids() -> list[str]:
     from tiltyard.challenges.catalog import BUILTIN
 
-    return dict(BUILTIN)
+    return list(BUILTIN)
+
+
+def builtin_builder(challenge_id: str) -> Builder:
+    from tiltyard.challenges.catalog import builder
+
+    try:
+        return builder(challenge_id)
+    except KeyError:
+        _not_found(challenge_id)
 
 
 def is_current(bundle_dir: Path) -> bool:
@@ -45,13 +54,12 @@ def is_current(bundle_dir: Path) -> bool:
 def build(ids: list[str] | None = None, *, force: bool = False,
           progress: Callable[[str, str], None] = lambda _id, _step: None) -> list[Bundle]:
     """Build the named built-in challenges (all by default) that are missing or forced."""
-    builders = builtin_builders()
     catalog = get_settings().catalog_dir
     bundles = []
-    for challenge_id in ids or list(builders):
-        builder = builders.get(challenge_id) or _not_found(challenge_id)
+    for challenge_id in ids or builtin_ids():
         target = catalog / challenge_id
         if force or not is_current(target):
+            builder = builtin_builder(challenge_id)
             bundles.append(builder.build(catalog, lambda step, i=challenge_id: progress(i, step)))
         else:
             bundles.append(Bundle(target))
@@ -63,7 +71,7 @@ def build(ids: list[str] | None = None, *, force: bool = False,
 def known_ids() -> list[str]:
     catalog = get_settings().catalog_dir
     on_disk = [p.parent.name for p in catalog.glob(f"*/{MANIFEST_NAME}")] if catalog.is_dir() else []
-    return sorted(set(builtin_builders()) | set(on_disk))
+    return sorted(set(builtin_ids()) | set(on_disk))
 
 
 def get_bundle(challenge_id: str, progress: Callable[[str, str], None] | None = None) -> Bundle:
@@ -74,7 +82,7 @@ def get_bundle(challenge_id: str, progress: Callable[[str, str], None] | None = 
     target = get_settings().catalog_dir / challenge_id
     if is_current(target):
         return Bundle(target)
-    if challenge_id in builtin_builders():
+    if challenge_id in builtin_ids():
         return build([challenge_id], progress=progress or (lambda _i, _s: None))[0]
     _not_found(challenge_id)
 

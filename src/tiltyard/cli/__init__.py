@@ -26,7 +26,7 @@ class FriendlyGroup(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except TiltyardError as error:
-            err_console.print(f"[bold red]Error:[/] {error}")
+            err_console.print(f"[bold red]Error:[/] {error}", soft_wrap=True, highlight=False)
             raise typer.Exit(2) from None
 
 
@@ -145,8 +145,13 @@ def start(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. t
     for entry in bundle.manifest.files_with_role("starter"):
         shutil.copyfile(bundle.root / entry.path, workspace / Path(entry.path).relative_to("starter"))
     shutil.copyfile(bundle.root / bundle.manifest.brief, workspace / "README.md")
-    console.print(f"[green]✓[/] Workspace for [bold]{bundle.manifest.id}[/] in {workspace}")
-    console.print(f"  cd {workspace} && python starter.py && tiltyard submit {bundle.manifest.id} submission.csv")
+    console.print(f"[green]✓[/] Workspace for [bold]{bundle.manifest.id}[/] in {workspace}: "
+                  + ", ".join(sorted(p.name for p in workspace.iterdir())))
+    if (workspace / "starter.py").exists():
+        console.print(f"  cd {workspace} && python starter.py && "
+                      f"tiltyard submit {bundle.manifest.id} submission.csv")
+    else:
+        console.print(f"  cd {workspace} and open the notebook; the brief is README.md")
 
 
 @app.command()
@@ -280,6 +285,15 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
                       else f"[red]{len(result.failures)} checks failed.[/]")
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _register_command_groups() -> None:
+    from tiltyard.cli import lab
+
+    lab.register(app)
+
+
+_register_command_groups()
 
 
 def main() -> None:

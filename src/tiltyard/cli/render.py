@@ -75,9 +75,10 @@ def report_panel(report: Report, path: str | None = None) -> Panel:
         return Panel(Group(*lines), title=f"{title}: rejected ({error.code})", border_style="red")
 
     better = "higher" if metric.direction == "maximize" else "lower"
+    rows = f", {report.public_rows:,} public rows" if report.public_rows else ""
     headline = Text.assemble(("Public " + metric.title + ": ", "bold"),
                              (score(report.public_score), "bold green"),
-                             f"  ({better} is better, {report.public_rows:,} public rows)")
+                             f"  ({better} is better{rows})")
     parts: list = [headline]
     if report.private_scores is not None:
         parts.append(Text.assemble(("Private " + metric.title + ": ", "bold"),

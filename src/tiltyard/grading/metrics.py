@@ -165,6 +165,11 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(1.0 - residual / total)
 
 
+def _scored_by_the_lab(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    raise TiltyardError("Selectivity is computed by the lab's simulator",
+                        expected="tiltyard.labs.grade_lab_file", got="a call with arrays")
+
+
 CLASSIFICATION = ("binary", "multiclass")
 METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("accuracy", "Accuracy", "maximize", "labels", CLASSIFICATION, accuracy),
@@ -179,6 +184,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("mae", "MAE", "minimize", "values", ("regression",), mae),
     Metric("rmsle", "RMSLE", "minimize", "values", ("regression",), rmsle, lower_bound=-1.0),
     Metric("r2", "R²", "maximize", "values", ("regression",), r2),
+    # Lab designs are scored by their lab's simulator, not from predictions and answers.
+    Metric("selectivity", "Selectivity", "maximize", "values", ("lab",), _scored_by_the_lab),
 ]}
 
 

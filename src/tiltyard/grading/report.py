@@ -77,6 +77,8 @@ class Report(BaseModel):
     rank_among_own: int | None = None
     own_submissions: int | None = None
     warnings: list[str] = Field(default_factory=list)
+    details: list[dict] = Field(default_factory=list)  # per-design results of a lab submission
+    artifacts: dict[str, str] = Field(default_factory=dict)  # plots saved beside the report
     timings: Timings = Field(default_factory=Timings)
     environment: Environment = Field(default_factory=Environment.current)
 

@@ -13,7 +13,7 @@ def load():
     return frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
-SPEC = TableSpec(
+BUILDER = TableSpec(
     id="caravan-insurance-v1",
     title="Caravan insurance",
     summary="Find the 6% of customers who buy caravan insurance, from 85 coded attributes.",

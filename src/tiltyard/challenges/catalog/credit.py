@@ -13,7 +13,7 @@ def load():
     return frame.sort_values("applicant_id", kind="stable").reset_index(drop=True)
 
 
-SPEC = TableSpec(
+BUILDER = TableSpec(
     id="credit-risk-v1",
     title="Credit risk",
     summary="Will an applicant's credit go bad? 4,454 loan applications with gaps in the data.",

@@ -39,7 +39,7 @@ def side_tables():
     ]
 
 
-SPEC = TableSpec(
+BUILDER = TableSpec(
     id="flight-delays-v1",
     title="Flight delays from New York",
     summary="Will a 2013 flight out of New York arrive 15 or more minutes late? "

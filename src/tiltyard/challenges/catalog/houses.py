@@ -13,7 +13,7 @@ def load():
     return frame.sort_values("house_id", kind="stable").reset_index(drop=True)
 
 
-SPEC = TableSpec(
+BUILDER = TableSpec(
     id="house-prices-v1",
     title="House prices in Ames",
     summary="Price 2,930 houses sold in Ames, Iowa, 2006–2010, from 73 descriptions of each.",

@@ -13,7 +13,7 @@ def load():
     return frame.sort_values("passenger_id", kind="stable").reset_index(drop=True)
 
 
-SPEC = TableSpec(
+BUILDER = TableSpec(
     id="titanic-v1",
     title="Titanic survival",
     summary="Who survived the sinking of the Titanic? 1,309 passengers, ages often missing.",
