@@ -58,3 +58,36 @@ def make_instructor(client: TestClient, admin: Account, account: Account) -> Non
     response = client.patch(f"/api/v1/users/{account.id}", json={"role": "instructor"},
                             headers=admin.headers)
     assert response.status_code == 200, response.text
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, log_path):
+    """A real `python -m tiltyard.server` process; returns once it answers."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    process = subprocess.Popen([sys.executable, "-m", "tiltyard.server", "127.0.0.1", str(port)],
+                               env={**os.environ, **env}, stdout=open(log_path, "ab"),
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {open(log_path).read()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/challenges", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not answer within 60 s")

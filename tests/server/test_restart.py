@@ -1,0 +1,58 @@
+"""A real server process, killed (SIGKILL) while its grading queue is busy: every submission it
+had accepted is graded once it comes back."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import httpx
+import pytest
+from arena_helpers import CHALLENGE, free_port, predictions_csv, start_server
+from sqlalchemy import create_engine, text
+
+
+@pytest.mark.slow
+def test_submissions_accepted_before_a_kill_are_graded_after_restart(arena_home, titanic_bundle,
+                                                                      tmp_path):
+    from tiltyard.config import get_settings
+
+    env = {key: value for key, value in os.environ.items() if key.startswith("TILTYARD_")}
+    env["TILTYARD_GRADING_THREADS"] = "1"
+    env["TILTYARD_PRACTICE_SUBMISSIONS_PER_DAY"] = "1000"
+    port = free_port()
+    server = start_server(env, port, tmp_path / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        httpx.post(f"{base}/api/v1/auth/signup", json={"username": "ann", "password": "password-123"})
+        token = httpx.post(f"{base}/api/v1/auth/tokens",
+                           json={"username": "ann", "password": "password-123"}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            accepted = [http.post(f"/api/v1/challenges/{CHALLENGE}/submissions",
+                                  files={"file": ("p.csv", predictions_csv(titanic_bundle, seed=i))}).json()["id"]
+                        for i in range(40)]
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+    engine = create_engine(get_settings().resolved_database_url)
+    with engine.connect() as connection:
+        waiting = connection.execute(text("SELECT count(*) FROM submissions WHERE status = 'received'")).scalar()
+    engine.dispose()
+    assert waiting > 0, "the grader finished before the kill; nothing was left to test"
+
+    server = start_server(env, port, tmp_path / "server.log")
+    try:
+        import time
+
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            while time.monotonic() < deadline:
+                statuses = [s["status"] for s in http.get("/api/v1/submissions").json()]
+                if "received" not in statuses:
+                    break
+                time.sleep(0.3)
+        assert sorted(s for s in statuses) == ["graded"] * len(accepted)
+    finally:
+        server.terminate()
+        server.wait(10)
