@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     max_submission_mb: float = 200.0
     owner: str = "local"
+    # Only where bubblewrap cannot run and only trusted code is graded: rlimits alone.
+    allow_weak_sandbox: bool = False
 
     @model_validator(mode="after")
     def _default_catalog(self) -> Settings:

@@ -7,6 +7,7 @@ a rejected one keeps its reason. The CLI and the server both call these function
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -82,6 +83,7 @@ def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
 
 def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
     """Grade a stored submission and record the result (graded or rejected with the reason).
+    Idempotent: a submission graded before gets its recorded report back.
 
     ``source`` is the original file, used only when the file was too large to store."""
     started = time.perf_counter()
@@ -92,6 +94,8 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
             raise SubmissionNotFound(f"There is no submission {submission_id}",
                                      expected="the id returned when it was received",
                                      got=str(submission_id))
+        if row.report is not None:  # graded already (a retried job): one result, not two
+            return learner_report(row)
         stored_path, owner, filename = row.stored_path, row.owner, row.filename
         sha256, submitted_at, challenge_id = row.sha256, row.created_at, row.challenge_id
     bundle = get_bundle(challenge_id)
@@ -109,9 +113,11 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
                        settings.max_submission_bytes)
     except TiltyardError as error:
         report.error = ErrorInfo(**error.to_dict())
+        report.run = getattr(error, "run", None)
         private = None
     else:
         report.status = "graded"
+        report.run = getattr(grade, "run", None)
         report.public_scores = grade.public_scores
         report.warnings = grade.warnings
         report.timings = Timings(read_and_validate_s=grade.read_and_validate_s,
@@ -127,12 +133,31 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
 
 
 def _grade(bundle: Bundle, path: Path, max_bytes: int):
-    """Dispatch on what was handed in: lab designs, or predictions for a table."""
+    """Dispatch on what was handed in: lab designs, code, or predictions for a table."""
     if bundle.manifest.kind == "lab":
         from tiltyard.labs import grade_lab_file
 
         return grade_lab_file(bundle, path, max_bytes=max_bytes)
+    if path.suffix.lower() == ".py":
+        return _grade_code(bundle, path, max_bytes)
     return grader_for(bundle).grade_file(path, max_bytes=max_bytes)
+
+
+def _grade_code(bundle: Bundle, path: Path, max_bytes: int):
+    """Fit and predict in the sandbox, then grade the predictions like a file."""
+    from tiltyard.challenges.challenge import Challenge
+    from tiltyard.runner.code_submission import CodeRunFailed, predict_with_code
+
+    run = predict_with_code(Challenge(bundle), path,
+                            allow_weak_sandbox=get_settings().allow_weak_sandbox)
+    if run.submission is None:
+        raise CodeRunFailed(run.result)
+    with tempfile.TemporaryDirectory() as folder:
+        predictions = Path(folder) / "predictions.csv"
+        run.submission.to_csv(predictions, index=False)
+        grade = grader_for(bundle).grade_file(predictions, max_bytes=max_bytes)
+    grade.run = run.result.model_dump(mode="json")
+    return grade
 
 
 def _attach_lab_results(report: Report, bundle: Bundle, grade) -> None:

@@ -156,11 +156,15 @@ def start(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. t
 
 @app.command()
 def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
-           file: Annotated[Path, typer.Argument(help="Predictions file (CSV or Parquet).")],
+           file: Annotated[Path, typer.Argument(help="Predictions (CSV or Parquet), code (a .py defining "
+                                                     "build_model()), or lab designs (.smi).")],
            json_: JsonOption = False) -> None:
     """Validate, store and grade a submission; print the score and where it stands.
 
-    Example: `tiltyard submit titanic-v1 submission.csv`
+    A .py file is code: its `build_model()` is fitted on train and predicts the hidden test
+    inside the sandbox; the report adds what the run used.
+
+    Example: `tiltyard submit titanic-v1 submission.csv` or `tiltyard submit titanic-v1 solution.py`
     """
     from tiltyard.client import ArenaClient
     from tiltyard.submissions import report_path, submit_file
@@ -288,9 +292,10 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import lab
+    from tiltyard.cli import lab, worker
 
     lab.register(app)
+    worker.register(app)
 
 
 _register_command_groups()

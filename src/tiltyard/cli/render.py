@@ -56,12 +56,22 @@ def ladder_table(report: Report) -> Table:
     return table("Baseline ladder", columns, body, highlight=[mine] if mine is not None else [])
 
 
+def run_line(run: dict) -> Text:
+    """What a code submission's sandboxed run used, against its budget."""
+    budget = run["budget"]
+    return Text(f"Ran in the sandbox ({run['sandbox']}): {run['wall_s']:.1f} s wall, "
+                f"{run['cpu_s']:.1f} s CPU, {run['peak_memory_mb']:.0f} MB peak; budget "
+                f"{budget['wall_seconds']:.0f} s wall, {budget['cpu_seconds']:.0f} s CPU, "
+                f"{budget['memory_mb']} MB, {budget['threads']} threads", style="cyan")
+
+
 def report_panel(report: Report, path: str | None = None) -> Panel:
     metric = get_metric(report.primary_metric)
     title = f"Submission #{report.submission_id} to {report.challenge_id}"
     if report.status == "rejected":
         error = report.error
-        lines = [Text(error.message + ".", style="bold red")]
+        message = error.message if error.message.endswith((".", "!", "?")) else error.message + "."
+        lines = [Text(message, style="bold red")]
         if error.expected:
             lines.append(Text(f"Expected: {error.expected}"))
         if error.got:
@@ -70,6 +80,8 @@ def report_panel(report: Report, path: str | None = None) -> Panel:
             lines.append(Text(f"What to do: {error.hint}", style="yellow"))
         lines.append(Text(f"The file was stored (sha256 {report.submission_sha256[:12]}…) "
                           "with this reason; earlier submissions are untouched.", style="dim"))
+        if report.run:
+            lines.append(run_line(report.run))
         if path:
             lines.append(Text(f"Report: {path}", style="dim"))
         return Panel(Group(*lines), title=f"{title}: rejected ({error.code})", border_style="red")
@@ -91,6 +103,8 @@ def report_panel(report: Report, path: str | None = None) -> Panel:
     if report.rank_among_own:
         parts.append(Text(f"Among your {report.own_submissions} graded submissions to this "
                           f"challenge: #{report.rank_among_own}"))
+    if report.run:
+        parts.append(run_line(report.run))
     parts.append(ladder_table(report))
     for warning in report.warnings:
         parts.append(Text(f"Note: {warning}", style="yellow"))

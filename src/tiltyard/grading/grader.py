@@ -36,6 +36,7 @@ class Grade:
     warnings: list[str]
     read_and_validate_s: float
     score_s: float
+    run: dict | None = None  # what a code submission's sandboxed run used
 
 
 def encode_target(values: pa.ChunkedArray, task: Task) -> np.ndarray:

@@ -77,6 +77,7 @@ class Report(BaseModel):
     rank_among_own: int | None = None
     own_submissions: int | None = None
     warnings: list[str] = Field(default_factory=list)
+    run: dict | None = None  # code submissions: outcome, wall/CPU seconds, peak memory, budget, sandbox
     details: list[dict] = Field(default_factory=list)  # per-design results of a lab submission
     artifacts: dict[str, str] = Field(default_factory=dict)  # plots saved beside the report
     timings: Timings = Field(default_factory=Timings)

@@ -9,9 +9,19 @@ from pathlib import Path
 import pandas as pd
 
 from tiltyard.challenges.challenge import Challenge
+from tiltyard.errors import SubmissionError
 from tiltyard.runner.budget import Budget
 from tiltyard.runner.outcomes import RunResult
 from tiltyard.runner.sandbox import run_code_submission
+
+
+class CodeRunFailed(SubmissionError):
+    """The learner's code did not produce predictions; ``code`` is the outcome class."""
+
+    def __init__(self, result: RunResult):
+        super().__init__(result.message, code=result.outcome.value,
+                         got=result.traceback_tail or (result.stderr_tail[-600:] or None))
+        self.run = result.model_dump(mode="json")
 
 
 @dataclass

@@ -66,7 +66,7 @@ def run_code_submission(code_path: str | Path, train: pd.DataFrame, target: pd.S
     ``predictions`` of an ``ok`` result: labels or values (1-D), the positive class's probability
     for binary tasks (``positive_label``, by default the last of ``classes``), or one column per
     class for multiclass probabilities. ``hidden_paths`` are masked even if they lie inside a folder
-    the sandbox shows (by default the Tiltyard home).
+    the sandbox shows (by default the Tiltyard home and catalog).
     """
     budget = budget or Budget()
     code_path = Path(code_path)
@@ -77,7 +77,7 @@ def run_code_submission(code_path: str | Path, train: pd.DataFrame, target: pd.S
                             "build_model()", got=str(code_path), hint="check the path")
     mode = _choose_mode(allow_weak_sandbox)
     if hidden_paths is None:
-        hidden_paths = (_tiltyard_home(),)
+        hidden_paths = _tiltyard_folders()
     with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root:
         stage = _stage(Path(stage_root), code_path, train, target, test)
         if mode is SandboxMode.BUBBLEWRAP:
@@ -106,10 +106,13 @@ def _choose_mode(allow_weak_sandbox: bool) -> SandboxMode:
              "resource-limits-only mode explicitly (allow_weak_sandbox=True)")
 
 
-def _tiltyard_home() -> Path:
+def _tiltyard_folders() -> tuple[Path, ...]:
+    """The home (submissions, reports, store) and the catalog (sealed answers), which may
+    live elsewhere when a class shares one."""
     from tiltyard.config import get_settings
 
-    return get_settings().home
+    settings = get_settings()
+    return tuple(dict.fromkeys([settings.home, settings.catalog_dir]))
 
 
 class _Stage:

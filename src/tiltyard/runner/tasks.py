@@ -41,27 +41,14 @@ def run_code(payload: dict[str, Any]) -> dict[str, Any]:
     return {"run": result.model_dump(mode="json"), "predictions": predictions}
 
 
-def grade_code_submission(payload: dict[str, Any]) -> dict[str, Any]:
-    """Run a code submission on a built-in challenge and grade it. Payload: challenge_id, code_path,
-    and optionally allow_weak_sandbox."""
-    import tempfile
+def grade_submission(payload: dict[str, Any]) -> dict[str, Any]:
+    """Grade a stored submission (predictions, code or lab designs). Payload: submission_id.
+    Idempotent, like the grading it calls: a retried job returns the first result."""
+    from tiltyard.submissions import grade_received
 
-    import tiltyard
-    from tiltyard.runner.code_submission import predict_with_code
-    from tiltyard.submissions import grader_for
-
-    challenge = tiltyard.load(payload["challenge_id"])
-    run = predict_with_code(challenge, payload["code_path"],
-                            allow_weak_sandbox=payload.get("allow_weak_sandbox", False))
-    graded: dict[str, Any] = {"run": run.result.model_dump(mode="json")}
-    if run.submission is not None:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "predictions.csv"
-            run.submission.to_csv(path, index=False)
-            grade = grader_for(challenge.bundle).grade_file(path, max_bytes=1 << 30)
-        graded.update(public_scores=grade.public_scores, private_scores=grade.private_scores,
-                      warnings=grade.warnings)
-    return graded
+    report = grade_received(int(payload["submission_id"]))
+    return {"submission_id": report.submission_id, "status": report.status,
+            "public_scores": report.public_scores, "error": report.error and report.error.code}
 
 
 def echo(payload: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +56,7 @@ def echo(payload: dict[str, Any]) -> dict[str, Any]:
     return dict(payload)
 
 
-BUILT_IN: dict[str, Handler] = {"run_code": run_code, "grade_code_submission": grade_code_submission,
+BUILT_IN: dict[str, Handler] = {"run_code": run_code, "grade_submission": grade_submission,
                                 "echo": echo}
 # Errors that say the machine, not the job, is at fault: the job is tried again elsewhere.
 RETRYABLE_ERRORS = (SandboxFailure, SandboxUnavailable, OSError, MemoryError)
