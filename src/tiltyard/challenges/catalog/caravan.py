@@ -1,7 +1,7 @@
 """caravan-insurance-v1: who buys caravan insurance; 6% do (ISLR/Caravan, CoIL 2000)."""
 
 from tiltyard.challenges.catalog.sources import rdataset
-from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, shuffled_ids
+from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, with_shuffled_ids
 from tiltyard.challenges.manifest import MetricSpec, Provenance, Task
 
 SEED = 2000
@@ -9,8 +9,7 @@ SEED = 2000
 
 def load():
     frame = rdataset("ISLR", "Caravan").drop(columns=["rownames"])
-    frame.insert(0, "customer_id", shuffled_ids(len(frame), SEED))
-    return frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    return with_shuffled_ids(frame, "customer_id", SEED)
 
 
 BUILDER = TableSpec(

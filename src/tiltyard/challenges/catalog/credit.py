@@ -1,7 +1,7 @@
 """credit-risk-v1: good or bad credit, with missing values (modeldata/credit_data)."""
 
 from tiltyard.challenges.catalog.sources import rdataset
-from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, shuffled_ids
+from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, with_shuffled_ids
 from tiltyard.challenges.manifest import MetricSpec, Provenance, Task
 
 SEED = 4454
@@ -9,8 +9,7 @@ SEED = 4454
 
 def load():
     frame = rdataset("modeldata", "credit_data").drop(columns=["rownames"])
-    frame.insert(0, "applicant_id", shuffled_ids(len(frame), SEED))
-    return frame.sort_values("applicant_id", kind="stable").reset_index(drop=True)
+    return with_shuffled_ids(frame, "applicant_id", SEED)
 
 
 BUILDER = TableSpec(

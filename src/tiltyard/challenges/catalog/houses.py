@@ -1,7 +1,7 @@
 """house-prices-v1: sale prices of houses in Ames, Iowa (modeldata/ames, De Cock 2011)."""
 
 from tiltyard.challenges.catalog.sources import rdataset
-from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, shuffled_ids
+from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, with_shuffled_ids
 from tiltyard.challenges.manifest import MetricSpec, Provenance, Task
 
 SEED = 2011
@@ -9,8 +9,7 @@ SEED = 2011
 
 def load():
     frame = rdataset("modeldata", "ames").drop(columns=["rownames"])
-    frame.insert(0, "house_id", shuffled_ids(len(frame), SEED))
-    return frame.sort_values("house_id", kind="stable").reset_index(drop=True)
+    return with_shuffled_ids(frame, "house_id", SEED)
 
 
 BUILDER = TableSpec(

@@ -76,9 +76,12 @@ def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: int,
     return mask
 
 
-def shuffled_ids(n: int, seed: int) -> np.ndarray:
-    """Ids 1..n in a seeded random order, so that an id says nothing about the target."""
-    return np.random.default_rng(seed).permutation(n) + 1
+def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: int) -> pd.DataFrame:
+    """Ids 1..n in a seeded random order, put first, rows sorted by them: an id (or a row's
+    place in the file) says nothing about the target."""
+    frame = frame.copy()
+    frame.insert(0, id_column, np.random.default_rng(seed).permutation(len(frame)) + 1)
+    return frame.sort_values(id_column, kind="stable").reset_index(drop=True)
 
 
 def read_dictionary(challenge_id: str) -> dict[str, dict]:

@@ -1,7 +1,7 @@
 """titanic-v1: who survived the sinking of the Titanic (carData/TitanicSurvival)."""
 
 from tiltyard.challenges.catalog.sources import rdataset
-from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, shuffled_ids
+from tiltyard.challenges.catalog.table import TableSpec, random_test_mask, with_shuffled_ids
 from tiltyard.challenges.manifest import MetricSpec, Provenance, Task
 
 SEED = 1912
@@ -9,8 +9,7 @@ SEED = 1912
 
 def load():
     frame = rdataset("carData", "TitanicSurvival").rename(columns={"rownames": "name"})
-    frame.insert(0, "passenger_id", shuffled_ids(len(frame), SEED))
-    return frame.sort_values("passenger_id", kind="stable").reset_index(drop=True)
+    return with_shuffled_ids(frame, "passenger_id", SEED)
 
 
 BUILDER = TableSpec(

@@ -17,6 +17,7 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
 from tiltyard.errors import SubmissionError
+from tiltyard.grading.grader import Grade
 from tiltyard.labs.core import LabError, read_designs
 from tiltyard.labs.insecticide.known import NEONICOTINOIDS
 from tiltyard.labs.insecticide.simulation import World
@@ -28,14 +29,9 @@ _morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
 
 
 @dataclass
-class LabGrade:
-    """Same fields as the table grader's Grade, plus the per-design table."""
+class LabGrade(Grade):
+    """The table grader's Grade, plus the per-design table."""
 
-    public_scores: dict[str, float]
-    private_scores: dict[str, float]
-    warnings: list[str]
-    read_and_validate_s: float
-    score_s: float
     designs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
