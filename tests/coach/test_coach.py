@@ -113,7 +113,10 @@ def test_the_progress_bar_shows_folds_and_checks_on_a_terminal(titanic):
     output = io.StringIO()
     console = Console(file=output, force_terminal=True, width=120)
     coach_model(case, titanic_reference(), progress=console)
-    assert "coach" in output.getvalue() and "fold" in output.getvalue()
+    from tiltyard.coach.checks import CHECKS
+
+    total = 5 + 1 + len(CHECKS)
+    assert "coach" in output.getvalue() and f"{total}/{total}" in output.getvalue()
 
 
 def test_the_coach_refuses_what_is_not_an_estimator(titanic):

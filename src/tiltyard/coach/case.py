@@ -8,6 +8,7 @@ exercised without a bundle on disk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -90,9 +91,9 @@ class Case:
     def is_classification(self) -> bool:
         return self.task.type != "regression"
 
-    @property
+    @cached_property
     def truth(self) -> np.ndarray:
-        """The target encoded as the metrics expect (0/1, class index, or float)."""
+        """The target encoded as the metrics expect (0/1, class index, or float); computed once."""
         return encode_target(np.asarray(self.y_train), self.task)
 
     @property

@@ -75,6 +75,7 @@ class CoachReport:
     seconds: float = 0.0
     folder: Path | None = None
     new_lessons: list[str] = field(default_factory=list)  # lessons this run opened for the first time
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage and per check
 
     def __post_init__(self) -> None:
         self.findings.sort(key=lambda f: (f.severity.rank, f.id))
@@ -98,6 +99,7 @@ class CoachReport:
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": COACH_REPORT_SCHEMA_VERSION, "challenge_id": self.challenge_id,
                 "subject": self.subject, "seconds": round(self.seconds, 3),
+                "timings": {k: round(v, 3) for k, v in self.timings.items()},
                 "scores": _plain(self.scores), "skipped": self.skipped,
                 "findings": [f.to_dict() for f in self.findings]}
 

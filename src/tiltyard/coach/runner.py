@@ -37,19 +37,20 @@ def _progress(show: bool | Console):
                     TimeElapsedColumn(), console=console, transient=True)
 
 
-def _run_checks(context: Context, progress, task_id, report_skipped: list[str]) -> list[Finding]:
+def _run_checks(context: Context, progress, task_id, report_skipped: list[str],
+                timings: dict[str, float]) -> list[Finding]:
     findings: list[Finding] = []
     for check in CHECKS:
-        if not check.applies(context):
-            continue
-        if context.budget.exhausted:
+        if check.applies(context) and context.budget.exhausted:
             report_skipped.append(check.name)
-            continue
+        elif check.applies(context):
+            if progress is not None:
+                progress.update(task_id, description=check.name)
+            started = time.perf_counter()
+            findings.extend(check.run(context))
+            timings[check.name] = timings.get(check.name, 0.0) + time.perf_counter() - started
         if progress is not None:
-            progress.update(task_id, description=check.name)
-        findings.extend(check.run(context))
-        if progress is not None:
-            progress.advance(task_id)
+            progress.advance(task_id)  # checks that do not apply count as done: the bar ends full
     return findings
 
 
@@ -77,6 +78,7 @@ def coach_model(case: Case, model: Any, *, folder: Path | None = None,
     budget = TimeBudget(budget_seconds)
     context = Context(case=case, charts=Charts(folder), budget=budget, model=model, seed=seed)
     skipped: list[str] = []
+    timings: dict[str, float] = {}
     with _progress(progress) as bar:
         task_id = bar.add_task("cross-validating", total=n_splits + 1 + len(CHECKS)) if bar else None
 
@@ -86,19 +88,26 @@ def coach_model(case: Case, model: Any, *, folder: Path | None = None,
 
         context.cv = cross_validate(case, model, n_splits=n_splits, seed=seed, budget=budget,
                                     on_fold=fold_done)
+        timings["cross-validation"] = budget.spent
         if context.cv.error is None and len(context.cv.folds) < n_splits:
             skipped.append(f"cross-validation folds {len(context.cv.folds) + 1}-{n_splits}")
+        if bar is not None:  # folds cut short or failed still leave the bar honest
+            bar.update(task_id, completed=n_splits)
         if bar is not None:
             bar.update(task_id, description="predicting test rows")
+        before = time.perf_counter()
         _predict_test(context)
-        findings = _run_checks(context, bar, task_id, skipped)
+        timings["predict-test"] = time.perf_counter() - before
+        if bar is not None:
+            bar.advance(task_id)
+        findings = _run_checks(context, bar, task_id, skipped, timings)
     cv = context.cv
     scores = {"metric": case.metric.name, "train": cv.train_score, "cross_validated": cv.validation_score,
               "cross_validated_std": cv.validation_std, "folds": len(cv.folds),
               "constant": context.constant, "fit_seconds": cv.fit_seconds}
     return CoachReport(challenge_id=case.challenge_id, subject=_describe_model(model), findings=findings,
                        scores=scores, skipped=skipped, seconds=time.perf_counter() - started,
-                       folder=folder)
+                       folder=folder, timings=timings)
 
 
 def predictions_output(frame: pd.DataFrame, case: Case) -> ModelOutput:
@@ -134,11 +143,13 @@ def coach_predictions(case: Case, predictions: pd.DataFrame, *, folder: Path | N
     context = Context(case=case, charts=Charts(folder), budget=TimeBudget(budget_seconds), seed=seed,
                       test_output=predictions_output(predictions, case))
     skipped: list[str] = []
+    timings: dict[str, float] = {}
     with _progress(progress) as bar:
         task_id = bar.add_task("checking", total=len(CHECKS)) if bar else None
-        findings = _run_checks(context, bar, task_id, skipped)
+        findings = _run_checks(context, bar, task_id, skipped, timings)
     return CoachReport(challenge_id=case.challenge_id, subject="predictions", findings=findings,
-                       skipped=skipped, seconds=time.perf_counter() - started, folder=folder)
+                       skipped=skipped, seconds=time.perf_counter() - started, folder=folder,
+                       timings=timings)
 
 
 def _describe_model(model: Any) -> str:

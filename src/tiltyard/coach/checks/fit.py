@@ -23,6 +23,18 @@ def _weakest_learned_rung(context: Context):
     return min(learned, key=lambda r: context.skill(r.score))
 
 
+def _ladder_chart(context: Context, train: float, valid: float):
+    metric, ladder = context.case.metric, context.case.ladder
+    better = "higher" if metric.direction == "maximize" else "lower"
+    return context.charts.bars(
+        "bias_variance",
+        ["train (your model)", "cross-validated (your model)", "constant model",
+         *[f"baseline: {r.name}" for r in ladder]],
+        [train, valid, context.constant, *[r.score for r in ladder]],
+        title=f"{metric.title}: training vs cross-validated vs the ladder ({better} is better)",
+        xlabel=metric.title, highlight=[0, 1])
+
+
 def check_bias_variance(context: Context) -> Iterator[Finding]:
     cv, metric = context.cv, context.case.metric
     train, valid = cv.train_score, cv.validation_score
@@ -32,13 +44,10 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
     numbers = {"train_score": train, "cv_score": valid, "cv_std": cv.validation_std,
                "constant_score": context.constant, "gap_share": gap_share,
                "ladder": {r.name: r.score for r in context.case.ladder}}
-    plot = context.charts.bars(
-        "bias_variance", ["train (your model)", "cross-validated (your model)", "constant model",
-                          *[f"baseline: {r.name}" for r in context.case.ladder]],
-        [train, valid, context.constant, *[r.score for r in context.case.ladder]],
-        title=f"{metric.title}: training vs cross-validated vs the ladder "
-              f"({'higher' if metric.direction == 'maximize' else 'lower'} is better)",
-        xlabel=metric.title, highlight=[0, 1])
+
+    def plot():  # drawn only when a finding needs it: charts cost more than the check
+        return _ladder_chart(context, train, valid)
+
     below_rung = rung is not None and not context.better(valid, rung.score)
     summary = (f"{metric.title} on the rows it trained on: {context.fmt(train)}; cross-validated: "
                f"{context.fmt(valid)} (± {context.fmt(cv.validation_std)} across folds); a constant "
@@ -61,7 +70,7 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
                         "regularisation (smaller C, larger alpha), more neighbours for k-NN",
                         "Average many models (a random forest or boosting with a small learning rate)",
                         "Judge every change by the cross-validated score, never the training score"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot)
+            lesson="bias-and-variance", numbers=numbers, plot=plot())
         return
     if learned_nothing:
         yield Finding(
@@ -73,7 +82,7 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
             next_steps=["Loosen the constraints: weaker regularisation, deeper trees, more features",
                         "Check that the features reach the model (a ColumnTransformer that drops them "
                         "all gives exactly this picture)"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot)
+            lesson="bias-and-variance", numbers=numbers, plot=plot())
         return
     if below_rung and gap_share < LOW_GAP:
         yield Finding(
@@ -84,7 +93,7 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
                      "express what the data holds.",
             next_steps=["Try a more flexible model (gradient boosting, a forest) or add interactions",
                         "Loosen regularisation and watch the cross-validated score"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot)
+            lesson="bias-and-variance", numbers=numbers, plot=plot())
         return
     if gap_share >= 0.5:
         yield Finding(
@@ -93,4 +102,4 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
             evidence=summary + f" {gap_share:.0%} of the training skill does not generalise, though "
                      "the cross-validated score still clears the ladder's first rung.",
             next_steps=["Some regularisation may lift the cross-validated score further"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot)
+            lesson="bias-and-variance", numbers=numbers, plot=plot())

@@ -8,75 +8,72 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from tiltyard.coach.case import subsample
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.findings import Finding, Severity
+from tiltyard.grading.metrics import r2, roc_auc
 
 LEAK_ROWS = 20_000
+BINS = 64
+SHRINK = 10.0
 LEAK_AUC = 0.97  # a single column ranking the classes this well is almost never honest
 LEAK_R2 = 0.95
 ID_NAME = re.compile(r"(^|[_\s])(id|ids|index|idx|key|row|rownames|uuid|number)($|[_\s])|id$", re.I)
 ID_UNIQUE_SHARE = 0.98
 
 
-def _numeric_view(column: pd.Series) -> np.ndarray:
-    if pd.api.types.is_bool_dtype(column.dtype):
-        return column.astype(float).to_numpy()
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        return column.to_numpy(dtype=float, na_value=np.nan)
+def _bin_codes(column: pd.Series) -> np.ndarray:
+    """Each value's bin: up to BINS quantile bins for numbers (so a non-monotone leak or a
+    sorted id still shows), one code per level for the rest; missing gets a code of its own."""
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        return column.astype("int64").to_numpy(dtype=float)
-    return None
+        column = column.astype("int64")
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        present = ~np.isnan(values)
+        if not present.any():
+            return np.zeros(values.size, dtype=np.int64)
+        edges = np.unique(np.quantile(values[present], np.linspace(0, 1, BINS + 1)[1:-1]))
+        codes = np.searchsorted(edges, values, side="right")
+        return np.where(present, codes, edges.size + 1).astype(np.int64)
+    codes = pd.factorize(column)[0].astype(np.int64)
+    return np.where(codes < 0, codes.max() + 1, codes)  # factorize marks missing as -1
 
 
-def _out_of_fold_target_mean(codes: np.ndarray, target: np.ndarray, folds) -> np.ndarray:
+def _out_of_fold_bin_means(codes: np.ndarray, target: np.ndarray, folds) -> np.ndarray:
+    """Each row predicted by the target mean of its bin, learned on the other folds; rare bins
+    are shrunk towards the overall mean so a bin of one row cannot echo its own label."""
+    levels = int(codes.max()) + 1
     prediction = np.empty(target.size)
     for train_at, valid_at in folds:
-        sums = pd.Series(target[train_at]).groupby(codes[train_at]).agg(["sum", "count"])
-        prior, weight = target[train_at].mean(), 10.0  # shrink rare levels towards the mean
-        means = (sums["sum"] + prior * weight) / (sums["count"] + weight)
-        prediction[valid_at] = pd.Series(codes[valid_at]).map(means).fillna(prior).to_numpy()
+        sums = np.bincount(codes[train_at], weights=target[train_at], minlength=levels)
+        counts = np.bincount(codes[train_at], minlength=levels)
+        prior = target[train_at].mean()
+        prediction[valid_at] = ((sums + SHRINK * prior) / (counts + SHRINK))[codes[valid_at]]
     return prediction
 
 
 def single_feature_scores(context: Context) -> dict[str, float]:
-    """How well each column alone predicts the target (ROC AUC for classes, R² for numbers).
-
-    Numbers go through a small cross-fitted tree (catches non-monotone leaks and sorted ids);
-    categories through a cross-fitted target mean.
-    """
+    """How well each column alone predicts the target on rows it did not see: ROC AUC for
+    classes (one class against the rest for multiclass), R² for numbers."""
     case = context.case
     rows = subsample(case.X_train.index, case.y_train, LEAK_ROWS, context.seed)
     X = case.X_train.loc[rows]
     truth = case.truth[case.X_train.index.get_indexer(rows)]
-    binary_view = truth if case.task.type != "multiclass" else (truth == np.bincount(truth).argmax())
-    target = binary_view.astype(float)
+    if case.task.type == "multiclass":
+        truth = truth == np.bincount(truth).argmax()
+    target = truth.astype(float)
     splitter = (StratifiedKFold(3, shuffle=True, random_state=context.seed) if case.is_classification
                 else KFold(3, shuffle=True, random_state=context.seed))
     folds = list(splitter.split(X, target if case.is_classification else None))
     scores = {}
     for name in X.columns:
-        numeric = _numeric_view(X[name])
-        prediction = np.empty(target.size)
-        if numeric is not None:
-            tree = (DecisionTreeClassifier if case.is_classification else DecisionTreeRegressor)(
-                max_leaf_nodes=64, min_samples_leaf=5, random_state=0)
-            column = numeric.reshape(-1, 1)
-            for train_at, valid_at in folds:
-                tree.fit(column[train_at], target[train_at])
-                prediction[valid_at] = (tree.predict_proba(column[valid_at])[:, -1]
-                                        if case.is_classification else tree.predict(column[valid_at]))
-        else:
-            codes = pd.factorize(X[name].astype(str))[0]
-            prediction = _out_of_fold_target_mean(codes, target, folds)
+        prediction = _out_of_fold_bin_means(_bin_codes(X[name]), target, folds)
         if case.is_classification:
-            scores[name] = float(roc_auc_score(target, prediction)) if np.unique(target).size > 1 else 0.5
+            scores[name] = roc_auc(target.astype(int), prediction) if 0 < target.sum() < target.size else 0.5
         else:
-            scores[name] = float(r2_score(target, prediction))
+            scores[name] = r2(target, prediction)
     return scores
 
 
