@@ -100,4 +100,4 @@ def grade_file(world: World, path: Path, *, max_bytes: int | None = None) -> Lab
     if table["canonical_smiles"].duplicated().any():
         warnings.append("the same molecule appears more than once; it counts once")
     return LabGrade({PRIMARY_METRIC: best}, {PRIMARY_METRIC: best}, warnings,
-                    validated - started, time.perf_counter() - validated, table)
+                    validated - started, time.perf_counter() - validated, designs=table)
