@@ -19,6 +19,10 @@ os.environ["COLUMNS"] = "200"  # Rich tables unwrapped, so tests can read them
 
 from tiltyard.config import get_settings  # noqa: E402
 
+POSTGRES_URL = os.environ.get("TILTYARD_TEST_POSTGRES_URL")
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
+    not POSTGRES_URL, reason="set TILTYARD_TEST_POSTGRES_URL to run on PostgreSQL"))]
+
 
 @pytest.fixture(scope="session")
 def catalog():
@@ -43,3 +47,31 @@ def titanic(home):
     import tiltyard
 
     return tiltyard.load("titanic-v1")
+
+
+def empty_postgres(url: str) -> None:
+    """Migrate once, then empty every table (ids restart) so each test starts clean."""
+    from sqlalchemy import text
+
+    from tiltyard.store.database import engine_for
+
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        tables = [row[0] for row in connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=DATABASES)
+def store_home(request, home, monkeypatch):
+    """A fresh home whose store is SQLite, and (when configured) PostgreSQL too."""
+    if request.param == "postgres":
+        monkeypatch.setenv("TILTYARD_DATABASE_URL", POSTGRES_URL)
+        empty_postgres(POSTGRES_URL)
+    else:
+        monkeypatch.delenv("TILTYARD_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()

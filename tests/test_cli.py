@@ -50,7 +50,7 @@ def test_show_prints_brief_dictionary_metric_split_and_baselines(home):
     assert manifest["task"]["positive_label"] == "bad"
 
 
-def test_the_whole_learner_loop(home, tmp_path):
+def test_the_whole_learner_loop(store_home, tmp_path):
     workspace = tmp_path / "ws"
     run("start", "titanic-v1", workspace)
     assert sorted(p.name for p in workspace.iterdir()) == ["README.md", "data", "starter.ipynb", "starter.py"]
@@ -110,7 +110,7 @@ def test_start_refuses_to_overwrite_a_workspace(home, tmp_path):
     run("start", "titanic-v1", tmp_path / "ws", "--force")
 
 
-def test_final_must_name_a_graded_submission_of_that_challenge(home, tmp_path):
+def test_final_must_name_a_graded_submission_of_that_challenge(store_home, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("passenger_id,survived\n1,no\n")
     run("submit", "titanic-v1", path, ok=False)

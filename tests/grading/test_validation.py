@@ -159,7 +159,7 @@ def test_parquet_submissions_are_accepted(credit, tmp_path):
     assert submit_file(credit.id, path).status == "graded"
 
 
-def test_a_rejected_file_is_stored_and_earlier_submissions_untouched(titanic, tmp_path):
+def test_a_rejected_file_is_stored_and_earlier_submissions_untouched(store_home, titanic, tmp_path):
     good = submit_file(titanic.id, write(tmp_path, titanic.sample_submission, "good.csv"))
     before = [(r.id, r.status, r.public_score) for r in history(titanic.id)]
     bad = titanic.sample_submission.iloc[:5]

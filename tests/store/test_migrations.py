@@ -25,10 +25,11 @@ def import_all_models() -> None:
             pass  # optional extras (ray, torch) not installed
 
 
-def test_migrations_match_the_models(tmp_path):
+def test_migrations_match_the_models(store_home):
+    from tiltyard.store import get_engine
+
     import_all_models()
-    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    migrate(engine)
+    engine = get_engine()  # migrated to head: SQLite, and PostgreSQL when configured
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == [], "models changed without a migration: " + repr(differences[:5])

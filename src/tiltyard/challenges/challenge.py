@@ -108,6 +108,15 @@ class Challenge:
             frame[task.target] = values.reshape(-1)
         return frame
 
+    def coach(self, model=None, *, predictions=None, X_train: pd.DataFrame | None = None,
+              X_test: pd.DataFrame | None = None, budget_seconds: float = 600.0, progress: bool = True):
+        """Diagnose a model (cross-validated on the training rows, never the hidden answers)
+        or a predictions table; returns a CoachReport whose findings open lessons."""
+        from tiltyard.coach.challenge import coach_challenge
+
+        return coach_challenge(self, model, predictions=predictions, X_train=X_train, X_test=X_test,
+                               budget_seconds=budget_seconds, progress=progress)
+
     def submit(self, predictions, *, note: str | None = None):
         """Grade predictions like ``tiltyard submit`` does; returns the :class:`Report`."""
         from tiltyard.submissions import submit_file

@@ -158,6 +158,7 @@ def start(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. t
 def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
            file: Annotated[Path, typer.Argument(help="Predictions (CSV or Parquet), code (a .py defining "
                                                      "build_model()), or lab designs (.smi).")],
+           coach: Annotated[bool, typer.Option(help="Show the coach's findings on a predictions file.")] = True,
            json_: JsonOption = False) -> None:
     """Validate, store and grade a submission; print the score and where it stands.
 
@@ -172,7 +173,9 @@ def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. 
     arena = ArenaClient.from_saved()  # after `tiltyard login URL`, the server grades it
     if arena is None:
         bundle_for(challenge_id)
-    with console.status("Grading…" if arena is None else f"Submitting to {arena.url}…"):
+    code = file.suffix.lower() == ".py"
+    doing = "Running your code in the sandbox, then grading" if code else "Grading"
+    with console.status(f"{doing}…" if arena is None else f"Submitting to {arena.url}…"):
         report = arena.submit(challenge_id, file) if arena else submit_file(challenge_id, file)
     if json_:
         console.print_json(report.model_dump_json())
@@ -180,8 +183,26 @@ def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. 
         where = (f"{arena.url}/submissions/{report.submission_id}" if arena
                  else str(report_path(report.submission_id)))
         console.print(report_panel(report, where))
+        if report.status == "graded" and coach and file.suffix.lower() in (".csv", ".parquet"):
+            coach_predictions_file(challenge_id, file)
     if report.status != "graded":
         raise typer.Exit(1)
+
+
+def coach_predictions_file(challenge_id: str, file: Path) -> None:
+    """The findings that need no model (prediction distribution, hard labels, chasing the
+    public board), shown right after the score."""
+    import tiltyard
+    from tiltyard.cli.coach import read_predictions_frame
+    from tiltyard.coach.challenge import coach_challenge
+    from tiltyard.coach.render import render_report
+
+    challenge = tiltyard.load(challenge_id)
+    if challenge.manifest.kind != "table":
+        return
+    report = coach_challenge(challenge, predictions=read_predictions_frame(file), progress=False)
+    if report.findings:
+        render_report(report, console, new_lessons=report.new_lessons)
 
 
 @app.command()
@@ -292,8 +313,10 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import lab, worker
+    from tiltyard.cli import arena, coach, lab, worker
 
+    arena.register(app)
+    coach.register(app)
     lab.register(app)
     worker.register(app)
 
