@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("arena_home", ["sqlite"], indirect=True)
 def test_no_generated_request_gets_a_server_error(app):
     with TestClient(app) as client:
         headers = {"Authorization": f"Bearer {login(client, 'admin', 'admin-password').token}"}

@@ -208,6 +208,9 @@ def is_visible(path: str, visible_roots: list[str]) -> bool:
 
 
 def send(result, header: dict, predictions) -> None:
+    # Our own high-water mark (VmHWM is per address space, not inherited like ru_maxrss): the
+    # parent's sampling of /proc can miss a spike just before the end.
+    header = {**header, "peak_memory_mb": own_peak_memory_mb()}
     result.write(json.dumps(header).encode() + b"\n")
     if predictions is not None:
         import numpy as np
@@ -222,6 +225,17 @@ def send(result, header: dict, predictions) -> None:
             # Refused by allow_pickle=False: the parent sees a truncated payload and says so.
             print(f"tiltyard: predictions could not be serialised: {error}", file=sys.stderr)
     result.close()
+
+
+def own_peak_memory_mb() -> float:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 if __name__ == "__main__":

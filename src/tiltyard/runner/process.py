@@ -23,6 +23,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # A tree that forks while it is being killed needs a few sweeps.
 KILL_ROUNDS = 5
 KILL_WAIT_SECONDS = 5.0
+# Peak memory is read from /proc (VmHWM) while the tree runs: ru_maxrss from wait4 would carry
+# the worker's own high-water mark, which Linux hands down through fork and exec.
+SAMPLE_SECONDS = 0.05
 
 
 @dataclass
@@ -93,8 +96,14 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
                  result_read: result.extend}
         for fd in sinks:
             selector.register(fd, selectors.EVENT_READ)
+        sampled = _TreeUsage()
+
+        def sample() -> None:
+            sampled.peak_memory_mb = max(sampled.peak_memory_mb,
+                                         _tree_usage(process.pid).peak_memory_mb)
+
         exit_seen_at = _drain(selector, sinks, process.pid, deadline=started + wall_seconds,
-                              too_large=lambda: len(result) > result_limit)
+                              too_large=lambda: len(result) > result_limit, sample=sample)
         if exit_seen_at is None or len(result) > result_limit:
             killed_for = "result_too_large" if len(result) > result_limit else "wall_time"
             usage_before_kill = _tree_usage(process.pid)
@@ -109,25 +118,31 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
     return FinishedProcess(
         wait_status=wait_status, killed_for=killed_for, wall_s=wall_s,
         cpu_s=max(rusage.ru_utime + rusage.ru_stime, usage_before_kill.cpu_s),
-        peak_memory_mb=max(rusage.ru_maxrss / 1024, usage_before_kill.peak_memory_mb),
+        peak_memory_mb=max(sampled.peak_memory_mb, usage_before_kill.peak_memory_mb),
         stdout=stdout, stderr=stderr, result=bytes(result))
 
 
 def _drain(selector: selectors.BaseSelector, sinks: dict[int, Callable[[bytes], None]], pid: int,
-           *, deadline: float, too_large: Callable[[], bool]) -> float | None:
+           *, deadline: float, too_large: Callable[[], bool], sample: Callable[[], None]) -> float | None:
     """Read until the process has exited and its pipes are closed; return when it exited, or None
     if the deadline came first (or the result grew too large)."""
     pidfd = os.pidfd_open(pid)
     selector.register(pidfd, selectors.EVENT_READ)
     exited_at: float | None = None
+    sampled_at = 0.0
     try:
         while True:
             now = time.monotonic()
+            if exited_at is None and now - sampled_at >= SAMPLE_SECONDS:
+                sample()
+                sampled_at = now
             if now >= deadline and exited_at is None:
                 return None
             if exited_at is not None and (not sinks or now >= exited_at + LINGER_GRACE_SECONDS):
                 return exited_at
             wait = deadline - now if exited_at is None else exited_at + LINGER_GRACE_SECONDS - now
+            if exited_at is None:
+                wait = min(wait, SAMPLE_SECONDS)
             for key, _ in selector.select(timeout=max(wait, 0.0)):
                 if key.fd == pidfd:
                     exited_at = time.monotonic()

@@ -62,6 +62,7 @@ def _classify(finished: FinishedProcess, *, task_type: str, needs_proba: bool, n
     try:
         header = json.loads(header_line)
         status = header["status"]
+        finished.peak_memory_mb = max(finished.peak_memory_mb, float(header.get("peak_memory_mb", 0)))
     except (ValueError, KeyError, TypeError):
         return _Verdict(Outcome.INVALID_OUTPUT, "The run's result could not be read: something other than the "
                         "harness wrote to its result channel. Do not write to inherited file descriptors.")
