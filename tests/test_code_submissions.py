@@ -63,3 +63,36 @@ def test_the_queue_grades_a_received_submission_once(home, tmp_path):
     assert summary.done == 1 and summary.failed == 0
     report = get_report(submission_id)
     assert report.status == "graded" and report.run["outcome"] == "ok"
+
+
+WEATHER_JOIN = '''
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import make_pipeline
+
+
+class JoinWeather(BaseEstimator, TransformerMixin):
+    """Reads the side table the way a workspace does: data/weather.csv."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        weather = pd.read_csv("data/weather.csv")[["origin", "time_hour", "visib", "wind_speed"]]
+        joined = X.merge(weather, on=["origin", "time_hour"], how="left")
+        return joined[["hour", "distance", "visib", "wind_speed"]]
+
+
+def build_model():
+    return make_pipeline(JoinWeather(), HistGradientBoostingClassifier(max_iter=30))
+'''
+
+
+def test_code_reads_side_tables_from_data_like_in_a_workspace(home, tmp_path):
+    path = tmp_path / "weather.py"
+    path.write_text(WEATHER_JOIN)
+    result = CliRunner().invoke(app, ["submit", "flight-delays-v1", str(path), "--json"])
+    report = json.loads(result.stdout)
+    assert report["status"] == "graded", report["error"]
+    assert report["public_scores"]["roc_auc"] > 0.55

@@ -44,7 +44,8 @@ def predict_with_code(challenge: Challenge, code_path: str | Path, *, budget: Bu
     result = run_code_submission(
         code_path, challenge.X_train, challenge.y_train, challenge.X_test, task_type=task.type,
         needs_proba=challenge.metric.needs_proba, budget=budget or budget_for(challenge),
-        allow_weak_sandbox=allow_weak_sandbox, positive_label=task.positive_label)
+        allow_weak_sandbox=allow_weak_sandbox, positive_label=task.positive_label,
+        data_files=tuple(challenge.bundle.root / table.file for table in challenge.manifest.tables))
     if not result.ok:
         return CodeRun(result, None)
     predictions = result.predictions

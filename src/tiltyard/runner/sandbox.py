@@ -60,8 +60,12 @@ def bubblewrap_problem() -> str | None:
 def run_code_submission(code_path: str | Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame,
                         *, task_type: str, needs_proba: bool, budget: Budget | None = None,
                         allow_weak_sandbox: bool = False, positive_label: object = None,
-                        hidden_paths: tuple[Path, ...] | None = None) -> RunResult:
+                        hidden_paths: tuple[Path, ...] | None = None,
+                        data_files: tuple[Path, ...] = ()) -> RunResult:
     """Fit ``build_model()`` from ``code_path`` on (train, target), predict test, inside the sandbox.
+
+    ``data_files`` (a challenge's public side tables) are readable at ``data/NAME`` from the
+    code's working folder, as in a workspace made by `tiltyard start`.
 
     ``predictions`` of an ``ok`` result: labels or values (1-D), the positive class's probability
     for binary tasks (``positive_label``, by default the last of ``classes``), or one column per
@@ -79,7 +83,7 @@ def run_code_submission(code_path: str | Path, train: pd.DataFrame, target: pd.S
     if hidden_paths is None:
         hidden_paths = _tiltyard_folders()
     with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root:
-        stage = _stage(Path(stage_root), code_path, train, target, test)
+        stage = _stage(Path(stage_root), code_path, train, target, test, data_files)
         if mode is SandboxMode.BUBBLEWRAP:
             finished = _run_in_bubblewrap(stage, budget, needs_proba, hidden_paths)
         else:
@@ -125,12 +129,18 @@ class _Stage:
         self.submission = self.submission_dir / submission_name
         self.harness = root / "harness.py"
         self.scratch = root / "scratch"
+        self.data = self.inputs / "data"
 
 
-def _stage(root: Path, code_path: Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame) -> _Stage:
+def _stage(root: Path, code_path: Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame,
+           data_files: tuple[Path, ...]) -> _Stage:
     stage = _Stage(root, code_path.name)
-    for folder in (stage.inputs, stage.submission_dir, stage.scratch):
+    for folder in (stage.inputs, stage.submission_dir, stage.scratch, stage.data):
         folder.mkdir()
+    for path in data_files:
+        shutil.copyfile(path, stage.data / Path(path).name)
+        (stage.data / Path(path).name).chmod(0o644)
+    stage.data.chmod(0o755)
     _as_parquet(train).to_parquet(stage.inputs / "train.parquet")
     _as_parquet(pd.DataFrame({"target": pd.Series(target).to_numpy()})).to_parquet(stage.inputs / "target.parquet")
     _as_parquet(test).to_parquet(stage.inputs / "test.parquet")
@@ -140,7 +150,7 @@ def _stage(root: Path, code_path: Path, train: pd.DataFrame, target: pd.Series, 
     for path in (stage.inputs, stage.submission_dir):
         path.chmod(0o755)
     for path in [*stage.inputs.iterdir(), stage.submission, stage.harness]:
-        path.chmod(0o644)
+        path.chmod(0o755 if path.is_dir() else 0o644)
     stage.scratch.chmod(0o777)
     return stage
 
@@ -175,7 +185,8 @@ def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
                   "--ro-bind", str(stage.harness), f"{SANDBOX_DIR}/harness.py",
                   "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", SCRATCH_DIR,
                   "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", "/dev/shm",
-                  "--symlink", SCRATCH_DIR, "/tmp"]
+                  "--symlink", SCRATCH_DIR, "/tmp",
+                  "--symlink", f"{inputs}/data", f"{SCRATCH_DIR}/data"]
         for hidden in hidden_paths:
             if any(_is_within(Path(hidden), Path(prefix)) for prefix in python_prefixes) and Path(hidden).exists():
                 binds += ["--tmpfs", str(Path(hidden).resolve())]
@@ -195,6 +206,7 @@ def _run_with_rlimits_only(stage: _Stage, budget: Budget, needs_proba: bool) -> 
         submission=str(stage.submission), visible_roots=["/"])
     # The process limit counts every process of this user, so it starts from how many exist now.
     config["limits"]["RLIMIT_NPROC"] += _processes_of_current_user()
+    (stage.scratch / "data").symlink_to(stage.data)
 
     def argv(result_fd: int) -> list[str]:
         return [sys.executable, "-I", "-B", str(stage.harness), json.dumps({**config, "result_fd": result_fd})]
