@@ -10,6 +10,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,postgres,ray]"
+	# Optional: the coach's PyTorch checks run when PyTorch is installed (a local CPU wheel here).
+	$(PY) -m pip install --quiet torch==2.13.0 || echo "PyTorch not installed: its coach checks are skipped"
 	touch $@
 
 demo: $(VENV)/.installed
