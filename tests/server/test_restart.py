@@ -1,5 +1,6 @@
-"""A real server process, killed (SIGKILL) while its grading queue is busy: every submission it
-had accepted is graded once it comes back."""
+"""A real server process, killed (SIGKILL) while its grading worker process is busy: the worker
+dies with it, and every submission it had accepted is graded once it comes back (queued jobs at
+once, jobs the dead worker held once their leases run out)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def test_submissions_accepted_before_a_kill_are_graded_after_restart(arena_home,
     from tiltyard.config import get_settings
 
     env = {key: value for key, value in os.environ.items() if key.startswith("TILTYARD_")}
-    env["TILTYARD_GRADING_THREADS"] = "1"
+    env["TILTYARD_GRADING_CONCURRENCY"] = "1"
+    env["TILTYARD_GRADING_LEASE_SECONDS"] = "3"
     env["TILTYARD_PRACTICE_SUBMISSIONS_PER_DAY"] = "1000"
     port = free_port()
     server = start_server(env, port, tmp_path / "server.log")

@@ -18,11 +18,17 @@ def register(app: typer.Typer) -> None:
 
 def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-          build: Annotated[bool, typer.Option(help="Build the built-in challenges first.")] = True) -> None:
-    """Run the arena: web UI, HTTP API under /api/v1, and the grading worker.
+          build: Annotated[bool, typer.Option(help="Build the built-in challenges first.")] = True,
+          workers: Annotated[int, typer.Option(
+              min=0, help="Grading worker processes started beside the server; 0 to run them "
+                          "elsewhere with `tiltyard worker` on the same database.")] = 1,
+          concurrency: Annotated[int, typer.Option(
+              min=1, help="Submissions each worker process grades at once.")] = 2) -> None:
+    """Run the arena: web UI, HTTP API under /api/v1, and grading worker processes.
 
+    Submissions wait in the store's durable queue, so a restart grades everything received.
     The first start creates the admin from TILTYARD_ADMIN_USERNAME and TILTYARD_ADMIN_PASSWORD,
-    or prints a one-time setup link. Example: `tiltyard serve --host 0.0.0.0 --port 8000`
+    or prints a one-time setup link. Example: `tiltyard serve --host 0.0.0.0 --workers 2`
     """
     import os
 
@@ -38,9 +44,13 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
             build_catalog()
     os.environ.setdefault("TILTYARD_PUBLIC_URL", f"http://{host}:{port}")
     get_arena_settings.cache_clear()
-    console.print(f"Tiltyard arena on [bold]http://{host}:{port}[/] (API docs at /docs)")
-    # One process: rate limits and the grading queue's claims live in it.
-    uvicorn.run(create_app(), host=host, port=port, workers=1, log_level="warning")
+    arena = get_arena_settings().model_copy(update={"grading_workers": workers,
+                                                     "grading_concurrency": concurrency})
+    graders = (f"{workers} grading worker process{'es' if workers != 1 else ''}" if workers
+               else "no grading workers: run `tiltyard worker` against the same database")
+    console.print(f"Tiltyard arena on [bold]http://{host}:{port}[/] (API docs at /docs); {graders}")
+    # One web process: the rate limiters live in it. Grading runs in the worker processes.
+    uvicorn.run(create_app(arena), host=host, port=port, workers=1, log_level="warning")
 
 
 def login(url: Annotated[str, typer.Argument(help="The arena's address, e.g. http://127.0.0.1:8000.")],

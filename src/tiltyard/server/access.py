@@ -57,6 +57,20 @@ def submission_for(session: Session, viewer: User, submission_id: int, *,
     raise _missing("submission", submission_id, "GET /api/v1/submissions")
 
 
+def submission_artifact_for(session: Session, viewer: User, submission_id: int
+                            ) -> tuple[Submission, Entry]:
+    """Plots saved beside a report (a lab's exploration plot shows everything its maker
+    measured): to the maker, the instructor of its class and admins only."""
+    row, entry = submission_for(session, viewer, submission_id)
+    if entry.user_id == viewer.id or viewer.is_admin:
+        return row, entry
+    if entry.competition_id is not None:
+        competition = session.get(Competition, entry.competition_id)
+        if session.get(Classroom, competition.class_id).instructor_id == viewer.id:
+            return row, entry
+    raise _missing("submission", submission_id, "GET /api/v1/submissions")
+
+
 def _may_see(session: Session, viewer: User, entry: Entry, own_only: bool) -> bool:
     if entry.user_id == viewer.id:
         return True

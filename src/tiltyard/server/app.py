@@ -17,7 +17,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from tiltyard.config import get_settings
 from tiltyard.server.accounts import ensure_admin
 from tiltyard.server.errors import error_response, install_handlers
-from tiltyard.server.grading import GradingWorker
+from tiltyard.server.grading import recover_received
+from tiltyard.server.grading_processes import GradingProcesses
 from tiltyard.server.security import RateLimiter
 from tiltyard.server.settings import ArenaSettings, get_arena_settings
 from tiltyard.store import get_engine
@@ -49,16 +50,20 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
             # Printed, not logged: it is a one-time secret for whoever started the server.
             print(f"No admin yet. Open this link once to create one:\n  {link}", flush=True)
         app.state.setup_link = link
+        waiting = recover_received()
+        if waiting:
+            log.info("%d submissions were waiting to be graded; they are queued", waiting)
         if grade_in_background:
-            app.state.grader.start()
+            app.state.graders.start()
         yield
-        app.state.grader.stop()
+        app.state.graders.stop()
 
     app = FastAPI(title="Tiltyard arena", version="1",
                   summary="Classes, competitions and leaderboards over Tiltyard challenges",
                   openapi_url="/api/v1/openapi.json", lifespan=lifespan)
     app.state.arena = arena
-    app.state.grader = GradingWorker(arena.grading_threads)
+    app.state.graders = GradingProcesses(arena.grading_workers, arena.grading_concurrency,
+                                         arena.grading_lease_seconds)
     app.state.login_limiter = RateLimiter(arena.login_attempts_per_minute)
     app.state.submit_limiter = RateLimiter(arena.submissions_per_minute)
     app.state.setup_link = None

@@ -13,10 +13,16 @@ from tiltyard.grading.report import Report
 from tiltyard.server import catalog
 from tiltyard.server.classes import team_of
 from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from tiltyard.server.grading import enqueue_grading
 from tiltyard.server.access import teaches
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
 from tiltyard.store import Submission
 from tiltyard.submissions import choose_final, learner_report, receive_file
+
+SUFFIXES_BY_KIND = {"table": (".csv", ".parquet", ".py"), "lab": (".smi", ".txt")}
+HINT_BY_KIND = {"table": "Hand in predictions (CSV or Parquet) or a .py file defining "
+                         "build_model()",
+                "lab": "Hand in your final designs as a .smi file, one SMILES per line"}
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -49,14 +55,11 @@ def _check_daily_limit(session: Session, user: User, challenge_id: str,
 
 def submit(session: Session, user: User, challenge_id: str, upload: Path, filename: str, *,
            competition: Competition | None = None, practice_limit: int | None = None) -> Entry:
-    """Check the limits, store the file and its row, and record who and where. Grading is left
-    to the grading worker."""
+    """Check the limits, store the file and its row, record who and where, and enqueue its
+    grading (a worker process grades it)."""
     now = datetime.now(UTC)
     manifest = catalog.bundle(challenge_id).manifest
-    if manifest.kind != "table":
-        raise InvalidInput(f"{challenge_id} is a {manifest.kind} challenge",
-                           expected="a table challenge (the arena grades predictions files)",
-                           got=manifest.kind, hint="Run lab and agent challenges with the CLI")
+    check_kind_of_file(manifest.id, manifest.kind, filename)
     team_id = None
     if competition is not None:
         if not competition.is_open(now):
@@ -75,7 +78,24 @@ def submit(session: Session, user: User, challenge_id: str, upload: Path, filena
                   is_final=False, created_at=now)
     session.add(entry)
     session.commit()
+    # After the entry: a server killed before this line leaves a received submission, which
+    # the next start enqueues (grading.recover_received).
+    enqueue_grading(submission_id)
     return entry
+
+
+def check_kind_of_file(challenge_id: str, kind: str, filename: str) -> None:
+    suffix = Path(filename).suffix.lower()
+    accepted = SUFFIXES_BY_KIND.get(kind, ())
+    if suffix in accepted:
+        return
+    if not accepted:
+        raise InvalidInput(f"{challenge_id} is an {kind} challenge", expected="a table or lab "
+                           "challenge (the arena grades predictions, code and lab designs)",
+                           got=kind, hint="Run agent challenges with the CLI")
+    raise InvalidInput(f"{filename} does not fit {challenge_id}, a {kind} challenge",
+                       expected="a file ending in " + ", ".join(accepted), got=filename,
+                       hint=HINT_BY_KIND[kind])
 
 
 def choose_final_entry(session: Session, user: User, row: Submission, entry: Entry) -> Entry:

@@ -1,108 +1,91 @@
-"""Grading off the request path. A request stores the submission (file and row, status
-``received``) and returns; worker threads here grade whatever is ``received``, oldest first.
-Because the row is committed before grading starts, a server killed mid-grade finds the
-submission still ``received`` when it comes back, and grades it then."""
+"""Grading through the durable queue (``tiltyard.runner.queue``).
+
+A request stores the submission (file and row, status ``received``) and enqueues a
+``grade_submission`` job; worker processes (``grading_processes``, or `tiltyard worker` run
+elsewhere) take the job, grade, and record the report. The queue's leases are what make a
+restart safe: a job whose worker was killed is taken again once its lease runs out, and grading
+is idempotent, so a job run twice records one report.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
+import os
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tiltyard.runner import queue
+from tiltyard.runner.jobs import Job, JobStatus
+from tiltyard.runner.queue import ClaimedJob
+from tiltyard.runner.tasks import execute_job
 from tiltyard.store import Submission, session_scope
-from tiltyard.submissions import grade_received
 
 log = logging.getLogger("tiltyard.server.grading")
+GRADE_KIND = "grade_submission"
 
 
-class GradingWorker:
-    def __init__(self, threads: int = 2, idle_poll_s: float = 2.0):
-        self.threads = max(1, threads)
-        self.idle_poll_s = idle_poll_s
-        self._wake = threading.Condition()
-        self._pending_signal = False
-        self._stopping = False
-        self._claimed: set[int] = set()
-        self._workers: list[threading.Thread] = []
-
-    def start(self) -> None:
-        for index in range(self.threads):
-            thread = threading.Thread(target=self._run, name=f"tiltyard-grader-{index}",
-                                      daemon=True)
-            thread.start()
-            self._workers.append(thread)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        with self._wake:
-            self._stopping = True
-            self._wake.notify_all()
-        for thread in self._workers:
-            thread.join(timeout)
-
-    def notify(self) -> None:
-        """A submission was received: wake a worker now rather than at the next poll."""
-        with self._wake:
-            self._pending_signal = True
-            self._wake.notify()
-
-    def _claim(self) -> int | None:
-        with session_scope() as session:
-            waiting = session.scalars(select(Submission.id).where(
-                Submission.status == "received").order_by(Submission.id).limit(64)).all()
-        with self._wake:
-            for submission_id in waiting:
-                if submission_id not in self._claimed:
-                    self._claimed.add(submission_id)
-                    return submission_id
-        return None
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                if self._stopping:
-                    return
-                self._pending_signal = False
-            submission_id = self._claim()
-            if submission_id is None:
-                with self._wake:
-                    if not self._pending_signal and not self._stopping:
-                        self._wake.wait(self.idle_poll_s)
-                continue
-            try:
-                grade_received(submission_id)
-            except Exception as error:  # noqa: BLE001 - a grader bug must not kill the worker
-                log.exception("grading submission %s failed", submission_id)
-                _record_failure(submission_id, error)
-            finally:
-                with self._wake:
-                    self._claimed.discard(submission_id)
+def grading_payload(submission_id: int) -> dict:
+    return {"submission_id": submission_id}
 
 
-def _record_failure(submission_id: int, error: Exception) -> None:
-    """Mark it rejected with the reason, so it is not picked up again in a loop."""
+def enqueue_grading(submission_id: int) -> int:
+    """Ask a worker to grade this submission; asking twice is one job (the queue's key)."""
+    return queue.enqueue(GRADE_KIND, grading_payload(submission_id))
+
+
+def record_grading_failure(submission_id: int, reason: str) -> None:
+    """A job that could not grade (a grader bug, a broken bundle, a worker killed on every
+    attempt): mark the submission rejected with the reason, so its page stops waiting."""
     with session_scope() as session:
         row = session.get(Submission, submission_id)
         if row is not None and row.status == "received":
             row.status = "rejected"
             row.graded_at = datetime.now(UTC)
             row.error_code = "grading_failed"
-            row.error_message = (f"The grader failed ({type(error).__name__}: {error}). "
-                                 "This is a bug in Tiltyard or a broken bundle; tell the admin.")
+            row.error_message = (f"The grader could not run ({reason}). This is a bug in "
+                                 "Tiltyard or a broken bundle; tell the admin, who can see "
+                                 "the job with `tiltyard worker --status`.")
+
+
+def when_job_settles(job: ClaimedJob, status: str) -> None:
+    """``run_worker``'s ``on_settled`` hook: a grading job that failed for good rejects its
+    submission with the job's error."""
+    if job.kind == GRADE_KIND and status == JobStatus.FAILED:
+        record_grading_failure(int(job.payload["submission_id"]), queue.get_job(job.id).error
+                               or "unknown error")
+
+
+def recover_received() -> int:
+    """At start: every submission still ``received`` has a grading job (a server killed between
+    storing and enqueueing left none), and one whose job failed for good is rejected.
+    Returns how many were waiting."""
+    with session_scope() as session:
+        waiting = session.scalars(select(Submission.id).where(
+            Submission.status == "received").order_by(Submission.id)).all()
+        failed = {job.payload["submission_id"]: job.error for job in session.scalars(
+            select(Job).where(Job.kind == GRADE_KIND, Job.status == JobStatus.FAILED))}
+    for submission_id in waiting:
+        if submission_id in failed:
+            record_grading_failure(submission_id, failed[submission_id] or "unknown error")
+        else:
+            enqueue_grading(submission_id)
+    return len(waiting)
 
 
 def grade_pending_now() -> int:
-    """Grade everything ``received`` in this thread (tests and `tiltyard serve --grade-only`)."""
+    """Run every queued grading job in this thread (tests, and a server started without worker
+    processes that wants to catch up). Returns how many jobs ran."""
+    worker = f"inline:{os.getpid()}"
     count = 0
-    while True:
-        with session_scope() as session:
-            submission_id = session.scalar(select(Submission.id).where(
-                Submission.status == "received").order_by(Submission.id).limit(1))
-        if submission_id is None:
-            return count
-        try:
-            grade_received(submission_id)
-        except Exception as error:  # noqa: BLE001
-            _record_failure(submission_id, error)
+    while (job := queue.claim(worker, lease_seconds=300)) is not None:
         count += 1
+        try:
+            result = execute_job(job.kind, job.payload)
+        except Exception as error:  # noqa: BLE001 - recorded on the job and the submission
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            status = queue.fail(job.id, worker, f"{type(error).__name__}: {error}", retry=False)
+            when_job_settles(job, status or "lost")
+        else:
+            queue.complete(job.id, result)
+    return count

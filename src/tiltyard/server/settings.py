@@ -26,7 +26,9 @@ class ArenaSettings(BaseSettings):
     submissions_per_minute: int = 30  # per account: a burst guard, beside the per-day limit
     practice_submissions_per_day: int | None = None  # default: the challenge's own budget
     secure_cookies: bool = False  # set true behind HTTPS
-    grading_threads: int = 2
+    grading_workers: int = 1  # worker processes started beside the server; 0: run `tiltyard worker`
+    grading_concurrency: int = 2  # jobs each worker process grades at once
+    grading_lease_seconds: float = 30.0  # a killed worker's jobs are taken again after this
 
     def session_secret(self) -> str:
         """The configured key, or one made on first start and kept (0600) in the home folder,

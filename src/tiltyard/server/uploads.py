@@ -12,7 +12,7 @@ from fastapi import UploadFile
 from tiltyard.config import get_settings
 from tiltyard.server.errors import InvalidInput, PayloadTooLarge
 
-ACCEPTED_SUFFIXES = (".csv", ".parquet")
+ACCEPTED_SUFFIXES = (".csv", ".parquet", ".py", ".smi", ".txt")
 CHUNK = 1 << 20
 
 
@@ -26,13 +26,13 @@ def too_large(size: float) -> PayloadTooLarge:
 
 def upload_name(upload: UploadFile | None) -> str:
     if upload is None or not upload.filename:
-        raise InvalidInput("No file came with the form", expected="a predictions file in the "
-                           "'file' field", got="nothing", hint="Choose a CSV or Parquet file")
+        raise InvalidInput("No file came with the form", expected="a file in the 'file' "
+                           "field", got="nothing", hint="Choose a predictions, code or designs file")
     name = Path(upload.filename).name
     if not name.lower().endswith(ACCEPTED_SUFFIXES):
-        raise InvalidInput(f"{name} is not a CSV or Parquet file", expected="a name ending in "
-                           ".csv or .parquet", got=name, hint="Save predictions with "
-                           "df.to_csv('submission.csv', index=False)")
+        raise InvalidInput(f"{name} is not a file the arena grades", expected="predictions "
+                           "(.csv, .parquet), code (.py) or lab designs (.smi)", got=name,
+                           hint="Save predictions with df.to_csv('submission.csv', index=False)")
     return name
 
 

@@ -45,13 +45,13 @@ def read_practice_leaderboard(challenge_id: str, session: SessionDep):
              response_model=SubmissionPublic)
 async def submit_practice(challenge_id: str, request: Request, user: CurrentUser,
                           session: SessionDep, file: UploadFile = File(...)):
-    """Store a predictions file; it is graded off the request path (poll the submission)."""
+    """Store a predictions file (.csv, .parquet), a code file (.py, defining build_model()) or
+    a lab's final designs (.smi); a worker grades it off the request path (poll the submission)."""
     catalog.bundle(challenge_id)
     check_submission_rate(request, user)
     async with saved_upload(file) as (path, name):
         entry = entries.submit(session, user, challenge_id, path, name,
                                practice_limit=request.app.state.arena.practice_submissions_per_day)
-    request.app.state.grader.notify()
     from tiltyard.store import Submission
 
     return submission_public(session.get(Submission, entry.submission_id), entry, user.username)

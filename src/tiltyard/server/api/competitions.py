@@ -40,7 +40,6 @@ async def submit_to_competition(competition_id: int, request: Request, user: Cur
     async with saved_upload(file) as (path, name):
         entry = entries.submit(session, user, competition.challenge_id, path, name,
                                competition=competition)
-    request.app.state.grader.notify()
     return submission_public(session.get(Submission, entry.submission_id), entry, user.username)
 
 

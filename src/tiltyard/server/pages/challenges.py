@@ -31,7 +31,6 @@ async def submit_from_page(request: Request, challenge_id: str, user: CurrentUse
     async with saved_upload(file) as (path, name):
         entry = entries.submit(session, user, challenge_id, path, name,
                                practice_limit=request.app.state.arena.practice_submissions_per_day)
-    request.app.state.grader.notify()
     return RedirectResponse(f"/submissions/{entry.submission_id}", status_code=303)
 
 

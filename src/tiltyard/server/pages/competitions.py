@@ -38,7 +38,6 @@ async def submit_from_page(request: Request, competition_id: int, user: CurrentU
     async with saved_upload(file) as (path, name):
         entry = entries.submit(session, user, competition.challenge_id, path, name,
                                competition=competition)
-    request.app.state.grader.notify()
     return RedirectResponse(f"/submissions/{entry.submission_id}", status_code=303)
 
 

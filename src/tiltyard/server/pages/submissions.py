@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from tiltyard.server import entries
-from tiltyard.server.access import submission_for
+from tiltyard.config import get_settings
+from tiltyard.server.access import submission_artifact_for, submission_for
 from tiltyard.server.charts import report_charts
 from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep
+from tiltyard.server.errors import NotFound
 from tiltyard.server.models import Competition, User
 from tiltyard.server.pages.rendering import render
 
@@ -50,3 +54,18 @@ def choose_final(request: Request, submission_id: int, user: CurrentUser, sessio
     row, entry = submission_for(session, user, submission_id)
     entries.choose_final_entry(session, user, row, entry)
     return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
+
+
+@router.get("/submissions/{submission_id}/artifacts/{name}", response_class=FileResponse)
+def report_artifact(submission_id: int, name: str, user: CurrentUser, session: SessionDep):
+    """A plot saved beside the report (a lab's exploration plot), for its maker, the class's
+    instructor and admins."""
+    row, _entry = submission_artifact_for(session, user, submission_id)
+    artifacts = (row.report or {}).get("artifacts", {})
+    path = Path(artifacts[name]).resolve() if name in artifacts else None
+    reports = get_settings().reports_dir.resolve()
+    if path is None or not path.is_relative_to(reports) or not path.is_file():
+        raise NotFound(f"Submission {submission_id} has no {name!r}", expected="one of "
+                       + (", ".join(sorted(artifacts)) or "nothing (this report saved no plots)"),
+                       got=name, hint="Open the report page; it links the plots it has")
+    return FileResponse(path)
