@@ -118,6 +118,7 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
     else:
         report.status = "graded"
         report.run = getattr(grade, "run", None)
+        report.charts = getattr(grade, "charts", {})
         report.public_scores = grade.public_scores
         report.warnings = grade.warnings
         report.timings = Timings(read_and_validate_s=grade.read_and_validate_s,

@@ -56,6 +56,7 @@ def test_sign_up_submit_and_see_the_leaderboard(live_url, page, titanic_bundle, 
     # HTMX polls the status until the grader is done, then the page reloads with the charts.
     page.wait_for_selector(".status-graded", timeout=30_000)
     page.wait_for_selector("#chart-ladder svg", timeout=30_000)
+    page.wait_for_selector("#chart-confusion svg", timeout=30_000)  # accuracy: a label metric
     score = page.inner_text(".status-graded strong")
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
 

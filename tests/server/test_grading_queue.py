@@ -91,3 +91,15 @@ def test_a_restart_enqueues_submissions_stored_without_a_job(client, titanic_bun
     assert grade_all() == 1
     assert client.get(f"/api/v1/submissions/{sent.json()['id']}",
                       headers=ann.headers).json()["status"] == "graded"
+
+
+def test_the_report_page_draws_the_confusion_matrix_of_the_public_rows(client, titanic_bundle):
+    ann = sign_up(client, "ann")
+    sent = _submit(client, ann, "p.csv", predictions_csv(titanic_bundle, seed=2))
+    grade_all()
+    report = client.get(f"/api/v1/submissions/{sent.json()['id']}/report",
+                        headers=ann.headers).json()
+    counts = report["charts"]["confusion"]["counts"]
+    assert sum(map(sum, counts)) == report["public_rows"]
+    page = client.get(f"/submissions/{sent.json()['id']}", headers=ann.headers).text
+    assert 'data-chart="chart-confusion"' in page and "Confusion matrix (public rows)" in page

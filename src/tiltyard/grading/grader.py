@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pyarrow.csv as pa_csv
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import Task
 from tiltyard.errors import BundleError
+from tiltyard.grading.diagnostics import chart_data
 from tiltyard.grading.metrics import Metric, get_metric
 from tiltyard.grading.validation import read_predictions
 
@@ -37,6 +38,7 @@ class Grade:
     read_and_validate_s: float
     score_s: float
     run: dict | None = None  # what a code submission's sandboxed run used
+    charts: dict = field(default_factory=dict)  # diagnostics.chart_data on the public rows
 
 
 def encode_target(values: pa.ChunkedArray, task: Task) -> np.ndarray:
@@ -85,9 +87,12 @@ class Grader:
                                        max_bytes=max_bytes)
         validated = time.perf_counter()
         public, private = self.score(predictions.values)
+        # Public rows only: nothing in a report may tell about the private split.
+        charts = chart_data(self.task, self.primary, answers.y_true[answers.public],
+                            predictions.values[answers.public])
         return Grade(public_scores=public, private_scores=private, warnings=predictions.warnings,
                      read_and_validate_s=validated - started,
-                     score_s=time.perf_counter() - validated)
+                     score_s=time.perf_counter() - validated, charts=charts)
 
     def score(self, values: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
         """Scores of predictions already in answer order, on the public and private rows."""

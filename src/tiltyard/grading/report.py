@@ -80,6 +80,9 @@ class Report(BaseModel):
     run: dict | None = None  # code submissions: outcome, wall/CPU seconds, peak memory, budget, sandbox
     details: list[dict] = Field(default_factory=list)  # per-design results of a lab submission
     artifacts: dict[str, str] = Field(default_factory=dict)  # plots saved beside the report
+    # Chart data from the public rows (grading.diagnostics): confusion, reliability and score
+    # distribution, or residuals by decile. Optional, so schema 1 reports without it still load.
+    charts: dict = Field(default_factory=dict)
     timings: Timings = Field(default_factory=Timings)
     environment: Environment = Field(default_factory=Environment.current)
 
