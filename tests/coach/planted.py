@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.compose import TransformedTargetRegressor, make_column_selector, make_column_transformer
-from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
@@ -26,7 +26,15 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from solutions import CARAVAN_NOMINAL, TITANIC_CATEGORIES, caravan, ordinal_for_trees, titanic
+from solutions import (
+    CARAVAN_NOMINAL,
+    FLIGHT_CATEGORIES,
+    FLIGHT_NUMBERS,
+    TITANIC_CATEGORIES,
+    caravan,
+    ordinal_for_trees,
+    titanic,
+)
 
 NUMBERS = make_column_selector(dtype_include="number")
 CATEGORIES = make_column_selector(dtype_exclude="number")
@@ -87,6 +95,18 @@ def _days_since_start(ch):
             "X_train": add(ch.X_train), "X_test": add(ch.X_test)}
 
 
+def with_day_of_year(frame):
+    return frame.assign(day_of_year=pd.to_datetime(frame["time_hour"]).dt.day_of_year)
+
+
+def _day_of_year(ch):
+    # The reference flights model plus the day of the year: shuffled folds train on the days
+    # around each validation day, so the day's weather leaks in and flatters it.
+    model = make_pipeline(ordinal_for_trees(FLIGHT_CATEGORIES, [*FLIGHT_NUMBERS, "day_of_year"]),
+                          HistGradientBoostingClassifier(max_iter=100, random_state=0))
+    return {"model": model, "X_train": with_day_of_year(ch.X_train), "X_test": with_day_of_year(ch.X_test)}
+
+
 def _dropna(ch):
     return {"model": titanic(), "X_train": ch.X_train.dropna()}
 
@@ -137,6 +157,8 @@ PLANTED: list[Planted] = [
     Planted("id-like-feature", "flight-delays-v1", "the row number kept as a feature", _with_row_number),
     Planted("train-only-feature", "titanic-v1", "the lifeboat number, known only for survivors", _train_only),
     Planted("train-test-shift", "flight-delays-v1", "days since 1 January on a time split", _days_since_start),
+    Planted("time-trend-feature", "flight-delays-v1", "the day of the year as a feature on a time split",
+            _day_of_year),
     Planted("single-class-predictions", "titanic-v1", "an RBF SVM so regularised it says 'no' to all",
             _model(lambda: make_pipeline(make_column_transformer(
                 (OneHotEncoder(handle_unknown="ignore"), TITANIC_CATEGORIES),

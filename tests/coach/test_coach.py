@@ -163,3 +163,63 @@ def test_a_plain_case_works_without_any_challenge():
                          LogisticRegression(), progress=False)
     assert report.scores["cross_validated"] > 0.7 and report.serious == []
     render_lesson("bias-and-variance", Console(file=io.StringIO()))
+
+
+def test_the_learning_curve_stays_out_of_a_spent_budget(titanic):
+    import time
+
+    from tiltyard.coach.budget import TimeBudget
+    from tiltyard.coach.crossval import cross_validate
+    from tiltyard.coach.learning_curve import learning_curve
+
+    case = case_from_challenge(titanic, history=[])
+    cv = cross_validate(case, titanic_reference())
+    spent = TimeBudget(1e-6)
+    time.sleep(1e-3)
+    assert learning_curve(case, titanic_reference(), cv, spent) is None
+    curve = learning_curve(case, titanic_reference(), cv, TimeBudget(None))
+    assert curve.rows == sorted(curve.rows) and abs(curve.rows[-1] - len(case.X_train) * 4 / 5) <= 1
+
+
+def test_a_time_split_is_reported_as_validated_in_time_order(home):
+    import tiltyard
+    from solutions import flight_delays
+
+    flights = tiltyard.load("flight-delays-v1")
+    report = coach_challenge(flights, flight_delays(), history=[], max_rows=3_000, progress=False,
+                             record=False)
+    console = Console(record=True, width=200)
+    render_report(report, console)
+    assert "Validated in time order" in console.export_text()
+    assert json.loads((report.folder / "coach.json").read_text())["scores"]["time_ordered"] is True
+
+
+def test_leaderboard_chasing_is_read_from_the_learners_real_submissions(titanic, tmp_path):
+    """A learner flips one prediction at a time and keeps each flip the public score rewards:
+    the store's history, not a list handed to the coach, raises the finding."""
+    import numpy as np
+
+    from tiltyard.submissions import submit_file
+
+    labels = titanic_reference().fit(titanic.X_train, titanic.y_train).predict(titanic.X_test)
+    kept, best, rng = labels.copy(), None, np.random.default_rng(0)
+    for attempt in range(22):
+        trial = kept.copy()
+        flip = rng.integers(len(trial))
+        trial[flip] = "yes" if trial[flip] == "no" else "no"
+        path = tmp_path / f"attempt{attempt}.csv"
+        titanic.as_submission(trial).to_csv(path, index=False)
+        graded = submit_file("titanic-v1", path)
+        assert graded.status == "graded", graded.error
+        score = graded.public_scores[graded.primary_metric]
+        if best is None or score >= best:
+            kept, best = trial, score
+    other = tmp_path / "other.csv"
+    titanic.as_submission(labels).to_csv(other, index=False)
+    submit_file("titanic-v1", other, owner="someone-else")  # not this learner's history
+
+    report = coach_challenge(titanic, titanic_reference(), progress=False, record=False)
+    finding = report.get("leaderboard-chasing")
+    assert finding is not None and finding.severity is Severity.SERIOUS
+    assert finding.numbers["submissions"] == 22
+    assert "22 submissions" in finding.evidence and finding.plot.is_file()

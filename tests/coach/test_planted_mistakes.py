@@ -103,3 +103,60 @@ def test_charts_and_report_are_saved_beside_each_other(planted_results):
 
     saved = json.loads(path.read_text())
     assert saved["findings"][0]["id"] in report.ids and saved["scores"]["folds"] == 5
+
+
+def _report_for(planted_results, finding_id):
+    return next((p, r) for p, r in planted_results if p.finding == finding_id)
+
+
+def test_on_a_time_split_the_coach_validates_in_time_order_and_catches_what_shuffling_flatters(
+        planted_results, reference_results, challenges):
+    import dataclasses
+
+    from tiltyard.coach.challenge import case_from_challenge
+    from tiltyard.coach.runner import coach_model
+
+    planted, in_time = _report_for(planted_results, "time-trend-feature")
+    assert in_time.scores["time_ordered"] and "forward-chaining" in in_time.scores["validation"]
+    finding = in_time.get("time-trend-feature")
+    assert finding.severity.value == "serious" and "day_of_year" in finding.evidence
+    assert "validated in time order" in finding.evidence
+    # The same model judged on shuffled folds looks far better and raises nothing serious:
+    # that flattering score is what a learner would have trusted.
+    flights = challenges[planted.challenge]
+    made = planted.make(flights)
+    case = case_from_challenge(flights, X_train=made["X_train"], X_test=made["X_test"], history=[],
+                               max_rows=FLIGHT_ROWS)
+    with threadpool_limits(limits=1):
+        shuffled = coach_model(dataclasses.replace(case, time_ordered=False), made["model"], progress=False)
+    assert not shuffled.scores["time_ordered"]
+    assert shuffled.scores["cross_validated"] > in_time.scores["cross_validated"] + 0.05
+    assert shuffled.serious == []
+    flight_reference = next(r for cid, _, r in reference_results if cid == "flight-delays-v1")
+    assert flight_reference.scores["time_ordered"] and flight_reference.serious == []
+    titanic_reference = next(r for cid, _, r in reference_results if cid == "titanic-v1")
+    assert not titanic_reference.scores["time_ordered"]
+
+
+def test_bias_and_variance_findings_show_a_learning_curve_beside_the_report(planted_results):
+    for finding_id in ("overfitting", "underfitting"):
+        _, report = _report_for(planted_results, finding_id)
+        finding = report.get(finding_id)
+        assert finding.plot.name == "learning_curve.png" and finding.plot.parent == report.folder
+        assert [p.name for p in finding.extra_plots] == ["bias_variance.png"]
+        curve = finding.numbers["learning_curve"]
+        assert curve["rows"] == sorted(curve["rows"]) and len(curve["rows"]) == 4
+        assert "Learning curve" in finding.evidence
+    from tiltyard.grading.metrics import get_metric
+
+    _, overfit = _report_for(planted_results, "overfitting")
+    curve = overfit.get("overfitting").numbers["learning_curve"]
+    metric = get_metric(overfit.scores["metric"])
+    # An unpruned tree: at every size it scores better on its own rows than on new ones.
+    assert all(metric.better(t, v) for t, v in zip(curve["train"], curve["validation"]))
+
+
+def test_the_learning_curve_is_drawn_only_when_a_bias_or_variance_finding_fires(reference_results):
+    for _, name, report in reference_results:
+        fired = {"overfitting", "underfitting"} & set(report.ids)
+        assert (report.folder / "learning_curve.png").exists() == bool(fired), name

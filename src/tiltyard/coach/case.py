@@ -68,6 +68,9 @@ class Case:
     history: list[float] = field(default_factory=list)
     public_rows: int | None = None
     challenge_id: str | None = None
+    # True when the challenge's test rows come after its training rows in time (split method
+    # "time") and the index gives the rows' time order: the coach then validates forward in time.
+    time_ordered: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.X_train, pd.DataFrame):

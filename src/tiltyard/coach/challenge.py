@@ -78,7 +78,14 @@ def case_from_challenge(challenge, *, X_train: pd.DataFrame | None = None,
         original_train=original, original_target=challenge.y_train.loc[original.index],
         history=list(history) if history is not None else history_from_store(challenge.id),
         public_rows=manifest.split.public_rows if manifest.split else None,
-        challenge_id=challenge.id)
+        challenge_id=challenge.id, time_ordered=is_time_split(challenge))
+
+
+def is_time_split(challenge) -> bool:
+    """Test rows later in time than training rows, and train.csv in time order (its row order is
+    the index the coach keeps): the bundle's split policy says so."""
+    split = challenge.manifest.split
+    return split is not None and split.method == "time"
 
 
 def report_folder(challenge_id: str) -> Path:

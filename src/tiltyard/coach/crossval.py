@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
 from tiltyard.challenges.manifest import Task
 from tiltyard.coach.budget import TimeBudget
@@ -76,6 +76,8 @@ class FoldScore:
     validation: float
     fit_seconds: float
     validation_rows: int
+    train_at: np.ndarray  # row positions the fold trained on (the learning curve refits subsets)
+    valid_at: np.ndarray
 
 
 @dataclass
@@ -93,6 +95,7 @@ class CrossValidation:
     error: BaseException | None = None
     error_trace: str = ""
     n_splits: int = 5
+    time_ordered: bool = False
 
     @property
     def completed(self) -> bool:
@@ -117,11 +120,34 @@ class CrossValidation:
     def warning_messages(self, category: str) -> list[str]:
         return list(dict.fromkeys(msg for cat, msg in self.warnings if cat == category))
 
+    @property
+    def scheme(self) -> str:
+        """How the folds were cut, in words a report can show."""
+        return describe_folds(self.time_ordered, self.n_splits)
 
-def splitter(case: Case, n_splits: int, seed: int):
+
+def describe_folds(time_ordered: bool, n_splits: int) -> str:
+    if time_ordered:
+        return (f"{n_splits} forward-chaining folds, each trained on the rows that come before its "
+                "validation rows in train.csv")
+    return f"{n_splits} shuffled folds"
+
+
+def fold_indices(case: Case, n_splits: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Row positions (train, validation) per fold.
+
+    On a time-split challenge the folds chain forward in the rows' time order (their index, the
+    row of train.csv): shuffling would let the model train on the days after those it is
+    validated on, and flatter a model that memorises dates.
+    """
+    if case.time_ordered:
+        order = np.argsort(case.X_train.index.to_numpy(), kind="stable")
+        return [(order[train_at], order[valid_at])
+                for train_at, valid_at in TimeSeriesSplit(n_splits=n_splits).split(order)]
     if case.is_classification:
-        return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    return KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        return list(folds.split(case.X_train, case.truth))
+    return list(KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(case.X_train))
 
 
 def _oof_array(case: Case, rows: int) -> np.ndarray:
@@ -130,43 +156,65 @@ def _oof_array(case: Case, rows: int) -> np.ndarray:
     return np.full(rows, np.nan)
 
 
+@dataclass
+class FittedFold:
+    estimator: Any
+    valid: ModelOutput
+    train_score: float
+    validation_score: float
+    fit_seconds: float
+
+
+def fit_and_score(case: Case, model: Any, train_at: np.ndarray, valid_at: np.ndarray) -> FittedFold:
+    """Fit a clone on ``train_at``, score it there (on a sample) and on ``valid_at``.
+
+    Raises whatever the learner's model raises; callers decide whether that is a finding."""
+    X, y, truth = case.X_train, case.y_train, case.truth
+    estimator = clone(model)
+    started = time.perf_counter()
+    estimator.fit(X.iloc[train_at], y.iloc[train_at])
+    fit_seconds = time.perf_counter() - started
+    valid = model_output(estimator, X.iloc[valid_at], case.task, case.metric)
+    train_sample = train_at[:: max(1, train_at.size // TRAIN_SCORE_ROWS)]
+    train = model_output(estimator, X.iloc[train_sample], case.task, case.metric)
+    return FittedFold(estimator=estimator, valid=valid, fit_seconds=fit_seconds,
+                      train_score=case.metric(truth[train_sample], train.values),
+                      validation_score=case.metric(truth[valid_at], valid.values))
+
+
 def cross_validate(case: Case, model: Any, *, n_splits: int = 5, seed: int = 0,
                    budget: TimeBudget | None = None,
                    on_fold: Callable[[int], None] | None = None) -> CrossValidation:
     """Fit ``model`` on each training fold; stop early on an error or a spent budget."""
     budget = budget or TimeBudget(None)
-    X, y, truth = case.X_train, case.y_train, case.truth
-    rows = len(X)
+    rows = len(case.X_train)
     result = CrossValidation(folds=[], oof=_oof_array(case, rows), oof_labels=None,
                              oof_decision=None, predicted=np.zeros(rows, dtype=bool), kind=None,
-                             truth=truth, n_splits=n_splits)
-    stratify_on = truth if case.is_classification else None
-    for fold, (train_at, valid_at) in enumerate(splitter(case, n_splits, seed).split(X, stratify_on)):
-        if fold and not budget.allows(result.fit_seconds / fold * 1.1):
+                             truth=case.truth, n_splits=n_splits, time_ordered=case.time_ordered)
+    for fold, (train_at, valid_at) in enumerate(fold_indices(case, n_splits, seed)):
+        # Time-ordered folds grow: the next one costs about (fold + 2) / (fold + 1) of the last.
+        growth = (fold + 1) / fold if case.time_ordered and fold else 1.0
+        if fold and not budget.allows(result.folds[-1].fit_seconds * growth * 1.1):
             break
-        estimator = clone(model)
-        started = time.perf_counter()
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                estimator.fit(X.iloc[train_at], y.iloc[train_at])
-                fit_seconds = time.perf_counter() - started
-                valid = model_output(estimator, X.iloc[valid_at], case.task, case.metric)
-                train_sample = train_at[:: max(1, train_at.size // TRAIN_SCORE_ROWS)]
-                train = model_output(estimator, X.iloc[train_sample], case.task, case.metric)
+                fitted = fit_and_score(case, model, train_at, valid_at)
             result.warnings += [(w.category.__name__, str(w.message)) for w in caught]
         except Exception as exc:  # noqa: BLE001 - a failing fit is a finding, not a crash
             result.warnings += [(w.category.__name__, str(w.message)) for w in caught]
             result.error = exc
             result.error_trace = "".join(traceback.format_exception(exc)[-6:])
             break
-        _store_fold(result, valid, valid_at)
+        _store_fold(result, fitted.valid, valid_at)
         result.folds.append(FoldScore(
-            train=case.metric(truth[train_sample], train.values),
-            validation=case.metric(truth[valid_at], valid.values),
-            fit_seconds=fit_seconds, validation_rows=valid_at.size))
-        if fold == 0:
-            result.fitted, result.fitted_rows = estimator, X.index[train_at]
+            train=fitted.train_score, validation=fitted.validation_score,
+            fit_seconds=fitted.fit_seconds, validation_rows=valid_at.size,
+            train_at=train_at, valid_at=valid_at))
+        # The model the checks look inside: the one trained on the most rows (on time-ordered
+        # folds, the latest and largest window; on shuffled folds, the first).
+        if result.fitted is None or train_at.size > len(result.fitted_rows):
+            result.fitted, result.fitted_rows = fitted.estimator, case.X_train.index[train_at]
         if on_fold:
             on_fold(fold)
     return result

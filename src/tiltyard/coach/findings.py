@@ -40,12 +40,14 @@ class Finding:
     next_steps: list[str]
     lesson: str
     numbers: dict[str, Any] = field(default_factory=dict)
-    plot: Path | None = None
+    plot: Path | None = None  # the chart that says it best, saved beside the report
+    extra_plots: list[Path] = field(default_factory=list)  # further charts for the same finding
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = self.severity.value
         data["plot"] = self.plot.name if self.plot else None
+        data["extra_plots"] = [path.name for path in self.extra_plots]
         data["numbers"] = _plain(self.numbers)
         return data
 

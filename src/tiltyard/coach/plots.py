@@ -70,6 +70,24 @@ class Charts:
         ax.set_ylabel(ylabel)
         return self._save(plt, fig, name)
 
+    def learning_curve(self, name: str, rows: list[int], train: list[float], validation: list[float],
+                       *, title: str, ylabel: str, reference: float | None = None,
+                       reference_label: str = "") -> Path | None:
+        """Training and validation scores against training rows (log scale)."""
+        if self.folder is None:
+            return None
+        plt, fig, ax = self._figure()
+        ax.plot(rows, train, marker="o", color="#c0392b", label="training rows")
+        ax.plot(rows, validation, marker="o", color="#2c3e50", label="validation rows")
+        if reference is not None:
+            ax.axhline(reference, color="#7f8c8d", linestyle="--", label=reference_label)
+        ax.set_xscale("log")
+        ax.set_xlabel("training rows")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(loc="best")
+        return self._save(plt, fig, name)
+
     def reliability(self, name: str, predicted: np.ndarray, observed: np.ndarray,
                     *, title: str) -> Path | None:
         if self.folder is None:

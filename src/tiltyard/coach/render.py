@@ -21,8 +21,10 @@ def finding_panel(finding: Finding) -> Panel:
     if finding.next_steps:
         body.append(Text("\nTry next:", style="bold"))
         body += [Text(f"  • {step}") for step in finding.next_steps]
-    if finding.plot is not None:
-        body.append(Text(f"\nChart: {finding.plot}", style="dim"))
+    charts = [path for path in (finding.plot, *finding.extra_plots) if path is not None]
+    if charts:
+        body.append(Text(f"\nChart{'s' if len(charts) > 1 else ''}: " + ", ".join(map(str, charts)),
+                         style="dim"))
     body.append(Text(f"\nLesson: tiltyard lessons {finding.lesson}"
                      + (f"  ({lesson.title})" if lesson else ""), style="green"))
     title = Text.assemble((f"{finding.severity.value.upper()} ", STYLE[finding.severity]),
@@ -39,6 +41,8 @@ def render_report(report: CoachReport, console: Console | None = None, *,
                       f"{scores['train']:.4f}, cross-validated {scores['cross_validated']:.4f} "
                       f"± {scores['cross_validated_std']:.4f} ({scores['folds']} folds), constant "
                       f"{scores['constant']:.4f}   [dim]{report.seconds:.1f}s[/]")
+        if scores.get("time_ordered"):
+            console.print(f"[bold]Validated in time order[/] (the test rows come later): {scores['validation']}.")
     if not report.findings:
         console.print("[green]No findings: nothing the coach knows how to spot went wrong.[/]")
     for finding in report.findings:

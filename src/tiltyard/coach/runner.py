@@ -104,7 +104,8 @@ def coach_model(case: Case, model: Any, *, folder: Path | None = None,
     cv = context.cv
     scores = {"metric": case.metric.name, "train": cv.train_score, "cross_validated": cv.validation_score,
               "cross_validated_std": cv.validation_std, "folds": len(cv.folds),
-              "constant": context.constant, "fit_seconds": cv.fit_seconds}
+              "constant": context.constant, "fit_seconds": cv.fit_seconds,
+              "validation": cv.scheme, "time_ordered": cv.time_ordered}
     return CoachReport(challenge_id=case.challenge_id, subject=_describe_model(model), findings=findings,
                        scores=scores, skipped=skipped, seconds=time.perf_counter() - started,
                        folder=folder, timings=timings)

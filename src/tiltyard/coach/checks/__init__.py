@@ -13,6 +13,7 @@ from tiltyard.coach.checks import (
     preprocessing,
     probabilities,
     shift,
+    time_order,
 )
 from tiltyard.coach.checks.base import Check, Context
 
@@ -21,6 +22,7 @@ CHECKS: list[Check] = [
     Check("missing-values", missing.check_fails_on_missing),
     Check("rows-dropped", missing.check_rows_dropped),
     Check("bias-variance", fit.check_bias_variance, needs=("cv",)),
+    Check("time-trend-features", time_order.check_time_trend_features, needs=("cv",)),
     Check("hard-labels", probabilities.check_hard_labels),
     Check("single-class", imbalance.check_single_class, needs=("cv",)),
     Check("accuracy-habits", imbalance.check_accuracy_habits, needs=("model",)),

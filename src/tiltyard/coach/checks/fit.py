@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.findings import Finding, Severity
+from tiltyard.coach.learning_curve import LearningCurve, learning_curve
 
 # Share of the apparent (training) skill that does not survive cross-validation.
 OVERFIT_GAP = 0.35
@@ -13,6 +14,8 @@ OVERFIT_GAP_WITHOUT_LADDER = 0.6
 # Below this share of the weakest learned baseline's skill, the model learned next to nothing.
 NOTHING_LEARNED = 0.15
 LOW_GAP = 0.15
+# The last doubling of rows still adds this share of the model's skill: the curve is rising.
+RISING = 0.03
 
 
 def _weakest_learned_rung(context: Context):
@@ -45,13 +48,23 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
                "constant_score": context.constant, "gap_share": gap_share,
                "ladder": {r.name: r.score for r in context.case.ladder}}
 
-    def plot():  # drawn only when a finding needs it: charts cost more than the check
-        return _ladder_chart(context, train, valid)
+    def evidence_and_charts(text: str, without_curve: str = "", **finding) -> Finding:
+        # Drawn only when a finding fires: the curve refits the model, charts cost time too.
+        curve = _learning_curve(context)
+        ladder = _ladder_chart(context, train, valid)
+        if curve is None:
+            return Finding(evidence=text + without_curve, numbers=numbers, plot=ladder, **finding)
+        return Finding(evidence=text + " " + _read_curve(context, curve, finding["id"]),
+                       numbers={**numbers, "learning_curve": curve.to_numbers()},
+                       plot=_curve_chart(context, curve, rung), extra_plots=[ladder] if ladder else [],
+                       **finding)
 
     below_rung = rung is not None and not context.better(valid, rung.score)
-    summary = (f"{metric.title} on the rows it trained on: {context.fmt(train)}; cross-validated: "
-               f"{context.fmt(valid)} (± {context.fmt(cv.validation_std)} across folds); a constant "
-               f"model scores {context.fmt(context.constant)}.")
+    summary = (f"The test rows come after the training rows in time, so the coach validated in "
+               f"time order: {cv.scheme}. " if cv.time_ordered else "") + (
+        f"{metric.title} on the rows it trained on: {context.fmt(train)}; cross-validated: "
+        f"{context.fmt(valid)} (± {context.fmt(cv.validation_std)} across folds); a constant "
+        f"model scores {context.fmt(context.constant)}.")
     if rung is not None:
         summary += f" The simplest learned baseline ({rung.name}) scores {context.fmt(rung.score)}."
 
@@ -61,45 +74,84 @@ def check_bias_variance(context: Context) -> Iterator[Finding]:
     memorised = train_skill > (NOTHING_LEARNED * rung_skill if rung_skill else 1e-9)
     overfit_limit = OVERFIT_GAP if context.case.ladder else OVERFIT_GAP_WITHOUT_LADDER
     if memorised and gap_share >= overfit_limit and (below_rung or not context.case.ladder):
-        yield Finding(
+        yield evidence_and_charts(
             id="overfitting", severity=Severity.SERIOUS,
             title="The model memorises its training rows (high variance)",
-            evidence=summary + f" {gap_share:.0%} of the skill it shows on its own training rows "
-                     "disappears on rows it has not seen.",
+            text=summary + f" {gap_share:.0%} of the skill it shows on its own training rows "
+                           "disappears on rows it has not seen.",
             next_steps=["Constrain the model: shallower trees, larger min_samples_leaf, stronger "
                         "regularisation (smaller C, larger alpha), more neighbours for k-NN",
                         "Average many models (a random forest or boosting with a small learning rate)",
                         "Judge every change by the cross-validated score, never the training score"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot())
+            lesson="bias-and-variance")
         return
     if learned_nothing:
-        yield Finding(
+        yield evidence_and_charts(
             id="underfitting", severity=Severity.SERIOUS,
             title="The model learned next to nothing (high bias)",
-            evidence=summary + " Its cross-validated score is barely better than predicting a "
-                     "constant, and its training score is no better either: more data will not help, "
-                     "a more flexible model will.",
+            text=summary + " Its cross-validated score is barely better than predicting a "
+                           "constant, and its training score is no better either.",
+            without_curve=" More data will not help; a more flexible model will.",
             next_steps=["Loosen the constraints: weaker regularisation, deeper trees, more features",
                         "Check that the features reach the model (a ColumnTransformer that drops them "
                         "all gives exactly this picture)"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot())
+            lesson="bias-and-variance")
         return
     if below_rung and gap_share < LOW_GAP:
-        yield Finding(
+        yield evidence_and_charts(
             id="underfitting", severity=Severity.WARNING,
             title="The model is too simple for this data (high bias)",
-            evidence=summary + f" Training and cross-validated scores are close (gap {gap_share:.0%} "
-                     "of its skill), and both are below the simplest baseline: the model cannot "
-                     "express what the data holds.",
+            text=summary + f" Training and cross-validated scores are close (gap {gap_share:.0%} "
+                           "of its skill), and both are below the simplest baseline: the model cannot "
+                           "express what the data holds.",
             next_steps=["Try a more flexible model (gradient boosting, a forest) or add interactions",
                         "Loosen regularisation and watch the cross-validated score"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot())
+            lesson="bias-and-variance")
         return
     if gap_share >= 0.5:
-        yield Finding(
+        yield evidence_and_charts(
             id="overfitting", severity=Severity.WARNING,
             title="Large gap between training and cross-validated scores",
-            evidence=summary + f" {gap_share:.0%} of the training skill does not generalise, though "
-                     "the cross-validated score still clears the ladder's first rung.",
+            text=summary + f" {gap_share:.0%} of the training skill does not generalise, though "
+                           "the cross-validated score still clears the ladder's first rung.",
             next_steps=["Some regularisation may lift the cross-validated score further"],
-            lesson="bias-and-variance", numbers=numbers, plot=plot())
+            lesson="bias-and-variance")
+
+
+def _learning_curve(context: Context) -> LearningCurve | None:
+    if context.model is None:
+        return None
+    return learning_curve(context.case, context.model, context.cv, context.budget, context.seed)
+
+
+def _read_curve(context: Context, curve: LearningCurve, finding_id: str) -> str:
+    """The learning curve in words: what more rows would (not) do."""
+    fmt = context.fmt
+    text = (f"Learning curve ({curve.folds} fold{'s' if curve.folds > 1 else ''}): with "
+            f"{curve.rows[0]} training rows it scores {fmt(curve.train[0])} on them and "
+            f"{fmt(curve.validation[0])} on validation rows; with {curve.rows[-1]}, "
+            f"{fmt(curve.train[-1])} and {fmt(curve.validation[-1])}.")
+    gain = context.skill(curve.validation[-1]) - context.skill(curve.validation[-2])
+    rising = gain > RISING * max(abs(context.skill(curve.validation[-1])), 1e-12)
+    if finding_id == "overfitting":
+        text += (" The validation score is still rising with more rows: more data would help, and "
+                 "so would a model that needs less of it." if rising else
+                 " The validation score has stopped rising: more rows alone will not close the gap; "
+                 "constrain the model.")
+    else:
+        text += (" Both scores are still moving: some of the shortfall is too little data." if rising else
+                 " Both curves are flat and close together: more rows will not help, a more "
+                 "flexible model will.")
+    if curve.skipped:
+        text += f" (Curve cut short: {curve.skipped}.)"
+    return text
+
+
+def _curve_chart(context: Context, curve: LearningCurve, rung):
+    metric = context.case.metric
+    better = "higher" if metric.direction == "maximize" else "lower"
+    return context.charts.learning_curve(
+        "learning_curve", curve.rows, curve.train, curve.validation,
+        title=f"Learning curve: {metric.title} on training and validation rows ({better} is better)",
+        ylabel=metric.title, reference=rung.score if rung is not None else context.constant,
+        reference_label=f"baseline: {rung.name}" if rung is not None else "constant model")

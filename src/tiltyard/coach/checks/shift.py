@@ -103,10 +103,26 @@ def check_shift(context: Context) -> Iterator[Finding]:
         evidence=f"A classifier tells test rows from training rows with ROC AUC {auc:.3f} "
                  f"(0.5 = indistinguishable). The columns that drift most: "
                  + ", ".join(f"{c} ({drifts[c]:.2f})" for c in top)
-                 + ". Cross-validation on shuffled training rows overestimates the test score "
-                   "when the model leans on them.",
+                 + ". " + _what_validation_saw(context),
         next_steps=[f"Check what {top[0]!r} means over time: drop it, or replace it with a "
                     "version that is stable (a rate, a difference, a season instead of a date)",
-                    "Validate the way the test was cut (for a time split: train on earlier rows, "
-                    "validate on later ones)"],
+                    _validate_like_the_test(context)],
         lesson="train-test-shift", numbers=numbers, plot=plot)
+
+
+def _time_ordered(context: Context) -> bool:
+    return context.cv.time_ordered if context.cv is not None else context.case.time_ordered
+
+
+def _what_validation_saw(context: Context) -> str:
+    if _time_ordered(context):
+        return ("The coach validated in time order (earlier rows train, later rows validate), so "
+                "its cross-validated score already carries part of this drift; the test, further "
+                "away in time, may carry more.")
+    return "Cross-validation on shuffled training rows overestimates the test score when the model leans on them."
+
+
+def _validate_like_the_test(context: Context) -> str:
+    if _time_ordered(context):
+        return "Prefer features whose meaning holds from one period to the next; compare the time-ordered fold scores"
+    return "Validate the way the test was cut (for a time split: train on earlier rows, validate on later ones)"
