@@ -185,8 +185,11 @@ def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
                   "--ro-bind", str(stage.harness), f"{SANDBOX_DIR}/harness.py",
                   "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", SCRATCH_DIR,
                   "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", "/dev/shm",
-                  "--symlink", SCRATCH_DIR, "/tmp",
                   "--symlink", f"{inputs}/data", f"{SCRATCH_DIR}/data"]
+        if not any(_is_within(Path(prefix), Path("/tmp")) for prefix in python_prefixes):
+            # /tmp is the scratch folder, unless Python itself lives under /tmp (a CI checkout):
+            # then /tmp holds its read-only bind and TMPDIR alone points at scratch.
+            binds += ["--symlink", SCRATCH_DIR, "/tmp"]
         for hidden in hidden_paths:
             if any(_is_within(Path(hidden), Path(prefix)) for prefix in python_prefixes) and Path(hidden).exists():
                 binds += ["--tmpfs", str(Path(hidden).resolve())]
