@@ -133,7 +133,7 @@ class _Stage:
 
 
 def _stage(root: Path, code_path: Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame,
-           data_files: tuple[Path, ...]) -> _Stage:
+           data_files: tuple[Path, ...] = ()) -> _Stage:
     stage = _Stage(root, code_path.name)
     for folder in (stage.inputs, stage.submission_dir, stage.scratch, stage.data):
         folder.mkdir()
