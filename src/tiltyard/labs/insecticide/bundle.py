@@ -132,7 +132,7 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 def starter_notebook() -> nbformat.NotebookNode:
     cells = [
         nbformat.v4.new_markdown_cell(
-            f"# {TITLE}\n\nRead `brief.md` first. This notebook goes from a first batch to a "
+            f"# {TITLE}\n\nRead `README.md` (the brief) first. This notebook goes from a first batch to a "
             "graded design. Every query counts against your budget of "
             f"{EXPERIMENT_BUDGET:,} molecules; every query is stored."),
         nbformat.v4.new_code_cell(
