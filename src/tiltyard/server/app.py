@@ -9,23 +9,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
-from tiltyard.config import get_settings
 from tiltyard.server.accounts import ensure_admin
-from tiltyard.server.errors import error_response, install_handlers
+from tiltyard.server.errors import install_handlers
 from tiltyard.server.grading import recover_received
 from tiltyard.server.grading_processes import GradingProcesses
+from tiltyard.server.middleware import UploadLimitAndSecurityHeaders
 from tiltyard.server.security import RateLimiter
 from tiltyard.server.settings import ArenaSettings, get_arena_settings
 from tiltyard.store import get_engine
 
 log = logging.getLogger("tiltyard.server")
 STATIC = Path(__file__).parent / "static"
-UPLOAD_SLACK = 64 * 1024  # multipart headers and the other form fields
 
 
 def prepare_store(arena: ArenaSettings) -> str | None:
@@ -68,22 +67,7 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     app.state.submit_limiter = RateLimiter(arena.submissions_per_minute)
     app.state.setup_link = None
 
-    @app.middleware("http")
-    async def limit_upload_size(request: Request, call_next):
-        # Refuse an oversized upload before reading it; uploads.saved_upload also counts bytes
-        # for requests that do not say their length.
-        length = request.headers.get("content-length")
-        limit = get_settings().max_submission_bytes + UPLOAD_SLACK
-        if length and length.isdigit() and int(length) > limit:
-            from tiltyard.server.uploads import too_large
-
-            return error_response(request, too_large(int(length)), 413)
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    app.add_middleware(UploadLimitAndSecurityHeaders)  # inside the session middleware
     app.add_middleware(SessionMiddleware, secret_key=arena.session_secret(),
                        session_cookie="tiltyard_session", same_site="lax",
                        https_only=arena.secure_cookies, max_age=14 * 24 * 3600)

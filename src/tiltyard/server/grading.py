@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tiltyard.config import get_settings
 from tiltyard.runner import queue
 from tiltyard.runner.jobs import Job, JobStatus
 from tiltyard.runner.queue import ClaimedJob
@@ -23,6 +25,27 @@ from tiltyard.store import Submission, session_scope
 
 log = logging.getLogger("tiltyard.server.grading")
 GRADE_KIND = "grade_submission"
+
+
+def _grades_stamp():
+    return get_settings().home / "arena-grades.stamp"
+
+
+def note_grades_changed() -> None:
+    """Tell every server process on this home that a grade was recorded (leaderboards cached
+    between grades are stale). A tiny file, replaced atomically, so any process can read it."""
+    stamp = _grades_stamp()
+    partial = stamp.with_name(f"{stamp.name}.{os.getpid()}")
+    partial.write_text(f"{time.time_ns()} {os.getpid()}", encoding="utf-8")
+    partial.replace(stamp)
+
+
+def grades_version() -> str:
+    """Changes whenever ``note_grades_changed`` is called; '' before the first grade."""
+    try:
+        return _grades_stamp().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
 
 
 def grading_payload(submission_id: int) -> dict:
@@ -50,8 +73,11 @@ def record_grading_failure(submission_id: int, reason: str) -> None:
 
 def when_job_settles(job: ClaimedJob, status: str) -> None:
     """``run_worker``'s ``on_settled`` hook: a grading job that failed for good rejects its
-    submission with the job's error."""
-    if job.kind == GRADE_KIND and status == JobStatus.FAILED:
+    submission with the job's error; any settled grading job changes leaderboards."""
+    if job.kind != GRADE_KIND:
+        return
+    note_grades_changed()
+    if status == JobStatus.FAILED:
         record_grading_failure(int(job.payload["submission_id"]), queue.get_job(job.id).error
                                or "unknown error")
 
@@ -88,4 +114,5 @@ def grade_pending_now() -> int:
             when_job_settles(job, status or "lost")
         else:
             queue.complete(job.id, result)
+            when_job_settles(job, JobStatus.DONE)
     return count

@@ -5,18 +5,28 @@ Baselines are always rows. Ties go to the earlier submission."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
+from tiltyard.config import get_settings
 from tiltyard.grading.metrics import get_metric
 from tiltyard.server import catalog
+from tiltyard.server.grading import grades_version
 from tiltyard.server.models import Competition, Entry, Team, User, aware
-from tiltyard.store import Submission
+from tiltyard.store import Submission, get_engine
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+# Practice boards are cached between grades (see grading.note_grades_changed). Grades recorded
+# by a `tiltyard worker` run elsewhere do not touch the stamp, so a cached board also expires.
+BOARD_MAX_AGE_S = 2.0
+_boards: dict[str, tuple[tuple, Board]] = {}
+_boards_lock = threading.Lock()
 
 
 @dataclass
@@ -59,7 +69,43 @@ def _baselines(manifest, scoring: str) -> list[Row]:
 
 
 def practice_board(session: Session, challenge_id: str) -> Board:
-    manifest = catalog.bundle(challenge_id).manifest
+    """The practice board, computed once per grade (and at least every BOARD_MAX_AGE_S);
+    callers only read it."""
+    key, board = _cached_practice_board(challenge_id)
+    if board is None:
+        board = _practice_board(session, catalog.bundle(challenge_id).manifest)
+        with _boards_lock:
+            _boards[board.challenge_id] = (key, board)
+    return board
+
+
+async def practice_board_async(challenge_id: str) -> Board:
+    """``practice_board`` for async routes: a cached board costs no database session and no
+    thread hop; a stale one is computed in the thread pool."""
+    _key, board = _cached_practice_board(challenge_id)
+    if board is not None:
+        return board
+
+    def compute() -> Board:
+        session = sessionmaker(get_engine(), expire_on_commit=False)()
+        try:
+            return practice_board(session, challenge_id)
+        finally:
+            session.close()
+
+    return await run_in_threadpool(compute)
+
+
+def _cached_practice_board(challenge_id: str) -> tuple[tuple, Board | None]:
+    bundle = catalog.bundle(challenge_id)
+    key = (get_settings().resolved_database_url, bundle.hash, grades_version(),
+           int(time.monotonic() // BOARD_MAX_AGE_S))
+    with _boards_lock:
+        cached = _boards.get(bundle.manifest.id)
+    return key, cached[1] if cached and cached[0] == key else None
+
+
+def _practice_board(session: Session, manifest) -> Board:
     metric = get_metric(manifest.metric.primary)
     best: dict[str, Row] = {}
     counts: dict[str, int] = {}

@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from tiltyard.server import catalog, entries
 from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, SessionDep
-from tiltyard.server.leaderboards import practice_board
+from tiltyard.server.leaderboards import practice_board_async
 from tiltyard.server.publish import (challenge_public, challenge_summary, leaderboard_public,
                                      submission_public)
 from tiltyard.server.schemas import (ChallengePublic, ChallengeSummary, LeaderboardPublic,
@@ -37,8 +37,8 @@ def download_public_file(challenge_id: str, path: str):
 
 
 @router.get("/{challenge_id}/leaderboard", response_model=LeaderboardPublic)
-def read_practice_leaderboard(challenge_id: str, session: SessionDep):
-    return leaderboard_public(practice_board(session, challenge_id))
+async def read_practice_leaderboard(challenge_id: str):
+    return leaderboard_public(await practice_board_async(challenge_id))
 
 
 @router.post("/{challenge_id}/submissions", status_code=status.HTTP_202_ACCEPTED,

@@ -8,8 +8,8 @@ from fastapi.responses import RedirectResponse
 
 from tiltyard.server import entries
 from tiltyard.server.api.limits import check_submission_rate
-from tiltyard.server.deps import CurrentUser, FormCsrf, OptionalUser, SessionDep
-from tiltyard.server.leaderboards import practice_board
+from tiltyard.server.deps import CurrentUser, FormCsrf, OptionalUser, OptionalViewer, SessionDep
+from tiltyard.server.leaderboards import practice_board_async
 from tiltyard.server.pages.rendering import render
 from tiltyard.server.publish import challenge_public
 from tiltyard.server.uploads import saved_upload
@@ -35,7 +35,8 @@ async def submit_from_page(request: Request, challenge_id: str, user: CurrentUse
 
 
 @router.get("/challenges/{challenge_id}/leaderboard")
-def practice_leaderboard_page(request: Request, challenge_id: str, user: OptionalUser,
-                              session: SessionDep):
-    return render(request, "leaderboard.html", {"board": practice_board(session, challenge_id),
+async def practice_leaderboard_page(request: Request, challenge_id: str, user: OptionalViewer):
+    # async, with a board cached between grades: the busiest public page stays off the
+    # thread pool and the database (benchmarks/server.py).
+    return render(request, "leaderboard.html", {"board": await practice_board_async(challenge_id),
                                                 "competition": None})
