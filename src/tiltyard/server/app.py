@@ -62,7 +62,7 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
                   openapi_url="/api/v1/openapi.json", lifespan=lifespan)
     app.state.arena = arena
     app.state.graders = GradingProcesses(arena.grading_workers, arena.grading_concurrency,
-                                         arena.grading_lease_seconds)
+                                         arena.grading_lease_seconds, arena.grading_niceness)
     app.state.login_limiter = RateLimiter(arena.login_attempts_per_minute)
     app.state.submit_limiter = RateLimiter(arena.submissions_per_minute)
     app.state.setup_link = None

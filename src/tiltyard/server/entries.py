@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from tiltyard.grading.report import Report
 from tiltyard.server import catalog
@@ -82,6 +83,12 @@ def submit(session: Session, user: User, challenge_id: str, upload: Path, filena
     # the next start enqueues (grading.recover_received).
     enqueue_grading(submission_id)
     return entry
+
+
+async def submit_off_loop(*args, **kwargs) -> Entry:
+    """``submit`` from an async route: hashing, copying and the database writes run in the
+    thread pool, so pages keep being served while uploads arrive."""
+    return await run_in_threadpool(submit, *args, **kwargs)
 
 
 def check_kind_of_file(challenge_id: str, kind: str, filename: str) -> None:

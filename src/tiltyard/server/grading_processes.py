@@ -19,15 +19,18 @@ log = logging.getLogger("tiltyard.server.grading")
 PR_SET_PDEATHSIG = 1
 STOP_WAIT_SECONDS = 30.0
 WORKER_CODE = ("import sys; from tiltyard.server.grading_processes import work; "
-               "work(int(sys.argv[1]), float(sys.argv[2]))")
+               "work(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]))")
 
 
 def _die_with_the_server() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def work(concurrency: int, lease_seconds: float) -> None:
-    """The body of one worker process: grade until told to stop (SIGTERM)."""
+def work(concurrency: int, lease_seconds: float, niceness: int = 0) -> None:
+    """The body of one worker process: grade until told to stop (SIGTERM). A positive
+    ``niceness`` (inherited by its pool processes and sandboxes) lets pages go first when
+    grading keeps every core busy."""
+    os.nice(niceness)
     from tiltyard.runner.worker import run_worker
     from tiltyard.server.grading import when_job_settles
 
@@ -38,7 +41,8 @@ def work(concurrency: int, lease_seconds: float) -> None:
 class GradingProcesses:
     """Starts ``count`` worker processes, each grading ``concurrency`` jobs at once."""
 
-    def __init__(self, count: int, concurrency: int, lease_seconds: float):
+    def __init__(self, count: int, concurrency: int, lease_seconds: float, niceness: int = 0):
+        self.niceness = niceness
         self.count = count
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -47,7 +51,8 @@ class GradingProcesses:
     def start(self) -> None:
         for _ in range(self.count):
             self.processes.append(subprocess.Popen(
-                [sys.executable, "-c", WORKER_CODE, str(self.concurrency), str(self.lease_seconds)],
+                [sys.executable, "-c", WORKER_CODE, str(self.concurrency), str(self.lease_seconds),
+                 str(self.niceness)],
                 preexec_fn=_die_with_the_server))
 
     def stop(self) -> None:

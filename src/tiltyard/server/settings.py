@@ -29,6 +29,8 @@ class ArenaSettings(BaseSettings):
     grading_workers: int = 1  # worker processes started beside the server; 0: run `tiltyard worker`
     grading_concurrency: int = 2  # jobs each worker process grades at once
     grading_lease_seconds: float = 30.0  # a killed worker's jobs are taken again after this
+    grading_niceness: int = 10  # workers yield the CPU to the web server (os.nice)
+    leaderboard_refresh_seconds: float = 0.5  # while grades pour in, boards lag at most this
 
     def session_secret(self) -> str:
         """The configured key, or one made on first start and kept (0600) in the home folder,

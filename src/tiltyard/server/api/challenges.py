@@ -49,9 +49,10 @@ async def submit_practice(challenge_id: str, request: Request, user: CurrentUser
     a lab's final designs (.smi); a worker grades it off the request path (poll the submission)."""
     catalog.bundle(challenge_id)
     check_submission_rate(request, user)
+    limit = request.app.state.arena.practice_submissions_per_day
     async with saved_upload(file) as (path, name):
-        entry = entries.submit(session, user, challenge_id, path, name,
-                               practice_limit=request.app.state.arena.practice_submissions_per_day)
+        entry = await entries.submit_off_loop(session, user, challenge_id, path, name,
+                                              practice_limit=limit)
     from tiltyard.store import Submission
 
     return submission_public(session.get(Submission, entry.submission_id), entry, user.username)

@@ -38,8 +38,8 @@ async def submit_to_competition(competition_id: int, request: Request, user: Cur
     competition, _ = competition_for(session, user, competition_id)
     check_submission_rate(request, user)
     async with saved_upload(file) as (path, name):
-        entry = entries.submit(session, user, competition.challenge_id, path, name,
-                               competition=competition)
+        entry = await entries.submit_off_loop(session, user, competition.challenge_id, path, name,
+                                              competition=competition)
     return submission_public(session.get(Submission, entry.submission_id), entry, user.username)
 
 

@@ -28,9 +28,10 @@ def challenge_page(request: Request, challenge_id: str, user: OptionalUser, sess
 async def submit_from_page(request: Request, challenge_id: str, user: CurrentUser,
                            session: SessionDep, file: UploadFile | None = File(None)):
     check_submission_rate(request, user)
+    limit = request.app.state.arena.practice_submissions_per_day
     async with saved_upload(file) as (path, name):
-        entry = entries.submit(session, user, challenge_id, path, name,
-                               practice_limit=request.app.state.arena.practice_submissions_per_day)
+        entry = await entries.submit_off_loop(session, user, challenge_id, path, name,
+                                              practice_limit=limit)
     return RedirectResponse(f"/submissions/{entry.submission_id}", status_code=303)
 
 

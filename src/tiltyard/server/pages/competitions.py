@@ -36,8 +36,8 @@ async def submit_from_page(request: Request, competition_id: int, user: CurrentU
     competition, _ = competition_for(session, user, competition_id)
     check_submission_rate(request, user)
     async with saved_upload(file) as (path, name):
-        entry = entries.submit(session, user, competition.challenge_id, path, name,
-                               competition=competition)
+        entry = await entries.submit_off_loop(session, user, competition.challenge_id, path, name,
+                                              competition=competition)
     return RedirectResponse(f"/submissions/{entry.submission_id}", status_code=303)
 
 
