@@ -48,8 +48,9 @@ def store_file(path: Path, sha256: str) -> Path:
 
 def submit_file(challenge_id: str, path: Path, *, owner: str | None = None,
                 filename: str | None = None) -> Report:
-    """Store, grade and record one predictions file. Never raises for a bad file: the
-    report says ``rejected`` with the reason; raises only if the challenge is unknown."""
+    """Store, grade and record one submission (predictions, code or lab designs). Never
+    raises for a bad file: the report says ``rejected`` with the reason; raises only if the
+    challenge is unknown or the path holds no file."""
     path = Path(path)
     submission_id = receive_file(challenge_id, path, owner=owner, filename=filename)
     return grade_received(submission_id, source=path)
