@@ -3,6 +3,7 @@ file) reaches a worker as a job, and the report page shows what the run used."""
 
 from __future__ import annotations
 
+import pytest
 from arena_helpers import CHALLENGE, grade_all, predictions_csv, sign_up
 
 SOLUTION = b'''
@@ -103,3 +104,37 @@ def test_the_report_page_draws_the_confusion_matrix_of_the_public_rows(client, t
     assert sum(map(sum, counts)) == report["public_rows"]
     page = client.get(f"/submissions/{sent.json()['id']}", headers=ann.headers).text
     assert 'data-chart="chart-confusion"' in page and "Confusion matrix (public rows)" in page
+
+
+@pytest.fixture(scope="session")
+def lab_challenge():
+    from tiltyard.challenges.registry import build
+
+    return build(["insecticide-design-v1"])[0]
+
+
+@pytest.mark.slow
+def test_a_lab_submission_shows_its_designs_and_a_plot_only_its_maker_sees(client, lab_challenge):
+    from arena_helpers import login
+    from tiltyard.labs.insecticide.known import NICOTINE
+
+    ann, bob = sign_up(client, "ann"), sign_up(client, "bob")
+    sent = client.post(f"/api/v1/challenges/{lab_challenge.manifest.id}/submissions",
+                       files={"file": ("designs.smi", f"{NICOTINE} nicotine\n".encode())},
+                       headers=ann.headers)
+    assert sent.status_code == 202, sent.text
+    grade_all()
+    submission = sent.json()["id"]
+    report = client.get(f"/api/v1/submissions/{submission}/report", headers=ann.headers).json()
+    assert report["status"] == "graded", report["error"]
+    assert report["details"][0]["canonical_smiles"] and "exploration_plot" in report["artifacts"]
+    page = client.get(f"/submissions/{submission}", headers=ann.headers).text
+    assert "Your designs" in page and f"/submissions/{submission}/artifacts/exploration_plot" in page
+    plot = f"/submissions/{submission}/artifacts/exploration_plot"
+    shown = client.get(plot, headers=ann.headers)
+    assert shown.status_code == 200 and shown.content[:4] == b"\x89PNG"
+    assert client.get(plot, headers=bob.headers).status_code == 404
+    admin = login(client, "admin", "admin-password")
+    assert client.get(plot, headers=admin.headers).status_code == 200
+    assert client.get(f"/submissions/{submission}/artifacts/answers",
+                      headers=ann.headers).status_code == 404
