@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
@@ -33,9 +34,13 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
-def _die_with_the_worker() -> None:
+def _die_with_the_worker(worker_pid: int) -> None:
     # A pool process must not outlive a worker that is killed: its sandboxes die with it.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # A worker killed while this process was still starting sent no signal; the process would
+    # wait forever on a call queue whose writing end it holds itself.
+    if os.getppid() != worker_pid:
+        os._exit(1)
 
 
 class LocalExecutor:
@@ -48,7 +53,7 @@ class LocalExecutor:
     def _new_pool(self) -> ProcessPoolExecutor:
         # "spawn": the worker may hold database connections and threads that must not be forked.
         return ProcessPoolExecutor(max_workers=self.capacity, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_die_with_the_worker)
+                                   initializer=_die_with_the_worker, initargs=(os.getpid(),))
 
     def submit(self, kind: str, payload: dict[str, Any]) -> Future:
         future = self._pool.submit(execute_job, kind, payload)

@@ -9,6 +9,7 @@ go back to the queue when their leases run out.
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import signal
@@ -22,8 +23,10 @@ WORKER_CODE = ("import sys; from tiltyard.server.grading_processes import work; 
                "work(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]))")
 
 
-def _die_with_the_server() -> None:
+def _die_with_the_server(server_pid: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != server_pid:  # the server died before the signal was asked for
+        os._exit(1)
 
 
 def work(concurrency: int, lease_seconds: float, niceness: int = 0) -> None:
@@ -53,7 +56,7 @@ class GradingProcesses:
             self.processes.append(subprocess.Popen(
                 [sys.executable, "-c", WORKER_CODE, str(self.concurrency), str(self.lease_seconds),
                  str(self.niceness)],
-                preexec_fn=_die_with_the_server))
+                preexec_fn=functools.partial(_die_with_the_server, os.getpid())))
 
     def stop(self) -> None:
         """SIGTERM: each worker finishes the jobs it holds, then exits; killed if it lingers."""
