@@ -128,6 +128,8 @@ def test_a_lab_submission_shows_its_designs_and_a_plot_only_its_maker_sees(clien
     report = client.get(f"/api/v1/submissions/{submission}/report", headers=ann.headers).json()
     assert report["status"] == "graded", report["error"]
     assert report["details"][0]["canonical_smiles"] and "exploration_plot" in report["artifacts"]
+    # A URL of this server, never a path on its disk.
+    assert report["artifacts"]["exploration_plot"] == f"/submissions/{submission}/artifacts/exploration_plot"
     page = client.get(f"/submissions/{submission}", headers=ann.headers).text
     assert "Your designs" in page and f"/submissions/{submission}/artifacts/exploration_plot" in page
     plot = f"/submissions/{submission}/artifacts/exploration_plot"

@@ -140,7 +140,7 @@ def report_for(session: Session, row: Submission, entry: Entry, viewer: User) ->
     if row.report is None:
         return None
     if entry.competition_id is None:
-        return learner_report(row)
+        return _served(learner_report(row), row.id)
     report = Report.model_validate(row.report)
     report.final = entry.is_final
     competition = session.get(Competition, entry.competition_id)
@@ -152,6 +152,12 @@ def report_for(session: Session, row: Submission, entry: Entry, viewer: User) ->
         manifest = catalog.bundle(row.challenge_id).manifest
         for rung in report.ladder:
             rung.private_score = manifest.baseline(rung.name).private_score
+    return _served(report, row.id)
+
+
+def _served(report: Report, submission_id: int) -> Report:
+    """Artifacts as this server's URLs: a report never shows the server's file paths."""
+    report.artifacts = {name: f"/submissions/{submission_id}/artifacts/{name}" for name in report.artifacts}
     return report
 
 
