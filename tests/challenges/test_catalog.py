@@ -119,3 +119,16 @@ def test_python_api(home):
 
     with pytest.raises(SubmissionError, match="one row per test row"):
         ch.submit(np.ones(3))
+
+
+def test_a_lab_bundle_regrades_its_baselines_and_catches_a_wrong_score(catalog, tmp_path):
+    source = catalog["insecticide-design-v1"].root
+    result = check_challenge(source)
+    assert result.ok and sum(c.name.endswith("regrades") for c in result.checks) == 4
+    copy = tmp_path / "lab"
+    shutil.copytree(source, copy)
+    manifest = (copy / "challenge.toml").read_text()
+    best = catalog["insecticide-design-v1"].manifest.baseline("surrogate search").public_score
+    (copy / "challenge.toml").write_text(manifest.replace(f"public_score = {best}", "public_score = 0.99"))
+    failed = [c.name for c in check_challenge(copy).failures]
+    assert failed == ["baseline surrogate search regrades"]

@@ -16,7 +16,7 @@ from tiltyard.challenges.bundle import Bundle, list_files, write_csv
 from tiltyard.challenges.manifest import Manifest
 from tiltyard.errors import TiltyardError
 
-SCORE_TOLERANCE = 1e-9
+SCORE_TOLERANCE = 1e-6  # manifests may round scores to six decimals
 REFIT_TOLERANCE = 0.02  # refitted baselines may drift a little with library versions
 
 
@@ -63,7 +63,17 @@ def check_challenge(path: Path, *, refit: bool = False) -> CheckResult:
                f"{manifest.brief} tells the story")
     if manifest.kind == "table":
         _check_table(result, bundle, refit=refit)
+    elif manifest.kind == "lab":
+        _check_lab(result, bundle)
     return result
+
+
+def _check_lab(result: CheckResult, bundle: Bundle) -> None:
+    """A lab's baselines are design files graded by its simulator: they must grade the same."""
+    from tiltyard.labs import grade_lab_file
+
+    _regrade_baselines(result, bundle, lambda path: grade_lab_file(bundle, path),
+                       bundle.manifest.metric.primary)
 
 
 def _check_files(result: CheckResult, bundle: Bundle) -> bool:
@@ -142,19 +152,25 @@ def _check_table(result: CheckResult, bundle: Bundle, *, refit: bool) -> None:
 
 def _check_baselines(result: CheckResult, bundle: Bundle, grader, metric, *, refit: bool,
                      train: pd.DataFrame, test: pd.DataFrame) -> None:
+    if _regrade_baselines(result, bundle, lambda path: grader.grade_file(path, max_bytes=1 << 40),
+                          metric.name) and refit:
+        _refit_baselines(result, bundle, grader, metric, train, test)
+
+
+def _regrade_baselines(result: CheckResult, bundle: Bundle, grade_file, metric_name: str) -> bool:
+    """Grade every baseline's stored submission again; the scores must be the manifest's."""
     manifest = bundle.manifest
     if not result.add("baselines listed", len(manifest.baselines) >= 2,
                       f"{len(manifest.baselines)} baselines"):
-        return
+        return False
     for baseline in manifest.baselines:
-        grade = grader.grade_file(bundle.root / baseline.predictions, max_bytes=1 << 40)
-        public, private = grade.public_scores[metric.name], grade.private_scores[metric.name]
+        grade = grade_file(bundle.root / baseline.predictions)
+        public, private = grade.public_scores[metric_name], grade.private_scores[metric_name]
         same = (math.isclose(public, baseline.public_score, abs_tol=SCORE_TOLERANCE)
                 and math.isclose(private, baseline.private_score, abs_tol=SCORE_TOLERANCE))
         result.add(f"baseline {baseline.name} regrades", same,
                    f"stored {baseline.public_score:.6f}, regraded {public:.6f}")
-    if refit:
-        _refit_baselines(result, bundle, grader, metric, train, test)
+    return True
 
 
 def _refit_baselines(result: CheckResult, bundle: Bundle, grader, metric, train, test) -> None:
