@@ -30,6 +30,15 @@ def _when(value: datetime | None) -> str:
 templates.env.filters["score"] = _score
 templates.env.filters["when"] = _when
 templates.env.filters["markdown"] = lambda text: Markup(_markdown.render(text or ""))
+
+
+def without_title(markdown: str) -> str:
+    """A brief opens with '# Title'; the page already shows the title as its heading."""
+    first, _, rest = (markdown or "").partition("\n")
+    return rest.lstrip("\n") if first.startswith("# ") else markdown
+
+
+templates.env.filters["without_title"] = without_title
 # Vega-Lite specs go into <script type="application/json">; escape "</" so data cannot end it.
 templates.env.filters["spec"] = lambda spec: Markup(json.dumps(spec).replace("</", "<\\/"))
 
