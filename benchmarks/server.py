@@ -10,7 +10,8 @@ tiltyard.server` with its grading worker process(es), and the store is SQLite (W
 The load generator (asyncio + httpx) shares the machine's cores with the server and the
 workers, so figures are a floor. Latency is counted from each request's scheduled start (no
 coordinated omission). Goals (issue 3): >= 50 graded submissions/s for 10,000-row files;
-leaderboard p99 < 50 ms at 200 req/s on 2 cores.
+leaderboard p99 < 50 ms at 200 req/s on 2 cores. The competition page (a signed-in member's
+view: board, teams, their own submissions) is measured beside the practice board.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -127,20 +128,23 @@ def summary(latencies: list[float], elapsed: float, failures: int) -> dict:
             "failures": failures}
 
 
-async def paced_gets(url: str, rate: float, seconds: float) -> dict:
+async def paced_gets(url: str, rate: float, seconds: float, headers: dict | None = None) -> dict:
     total = int(rate * seconds)
     latencies: list[float] = []
     failures = 0
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
         start_at = time.perf_counter()
 
         async def one(i: int) -> None:
             nonlocal failures
             scheduled = start_at + i / rate
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            response = await client.get(url)
-            failures += response.status_code != 200
+            try:
+                response = await client.get(url)
+                failures += response.status_code != 200
+            except httpx.HTTPError:  # a timeout counts as a failure, at its full latency
+                failures += 1
             latencies.append(time.perf_counter() - scheduled)
 
         await asyncio.gather(*(one(i) for i in range(total)))
@@ -165,7 +169,8 @@ def graded_times(database: Path) -> tuple[dict[int, float], int]:
 
 
 async def submissions(base: str, tokens: list[str], files: list[bytes], total: int,
-                      concurrency: int, database: Path) -> dict:
+                      concurrency: int, database: Path,
+                      path: str = f"/api/v1/challenges/{CHALLENGE}/submissions") -> dict:
     """Upload ``total`` files from ``concurrency`` clients, then wait until every one is graded.
     Reports upload latency, and graded per second from the first upload to the last grade."""
     upload_latencies: list[float] = []
@@ -181,7 +186,7 @@ async def submissions(base: str, tokens: list[str], files: list[bytes], total: i
                 n = todo.pop()
                 sent, sent_wall = time.perf_counter(), time.time()
                 response = await client.post(
-                    f"/api/v1/challenges/{CHALLENGE}/submissions",
+                    path,
                     files={"file": ("p.csv", files[n % len(files)], "text/csv")},
                     headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
                 upload_latencies.append(time.perf_counter() - sent)
@@ -220,6 +225,35 @@ def sign_up_learners(base: str, count: int) -> list[str]:
             http.post("/api/v1/auth/signup", json=account)
             tokens.append(http.post("/api/v1/auth/tokens", json=account).json()["token"])
     return tokens
+
+
+def make_competition(base: str, tokens: list[str]) -> int:
+    """A class (the admin teaches it) every learner joins, with an open competition on the
+    benchmark challenge: teams of up to 2 (the first ten learners pair up)."""
+    now = datetime.now(UTC)
+    with httpx.Client(base_url=base, timeout=60) as http:
+        admin = http.post("/api/v1/auth/tokens", json={"username": "admin",
+                                                        "password": "admin-password"}).json()
+        headers = {"Authorization": f"Bearer {admin['token']}"}
+        klass = http.post("/api/v1/classes", json={"name": "bench"}, headers=headers).json()
+        comp = http.post(f"/api/v1/classes/{klass['id']}/competitions", headers=headers, json={
+            "challenge_id": CHALLENGE, "opens_at": (now - timedelta(hours=1)).isoformat(),
+            "closes_at": (now + timedelta(days=7)).isoformat(), "submissions_per_day": 10_000,
+            "max_team_size": 2})
+        if comp.status_code != 201:
+            raise SystemExit(f"could not create the competition: {comp.text}")
+        comp_id = comp.json()["id"]
+        for n, token in enumerate(tokens):
+            learner = {"Authorization": f"Bearer {token}"}
+            http.post("/api/v1/classes/join", json={"join_code": klass["join_code"]},
+                      headers=learner)
+            if n < 10 and n % 2 == 0:
+                team = http.post(f"/api/v1/competitions/{comp_id}/teams",
+                                 json={"name": f"team{n:02d}"}, headers=learner).json()
+            elif n < 10:
+                http.post(f"/api/v1/competitions/{comp_id}/teams/{team['id']}/members",
+                          headers=learner)
+    return comp_id
 
 
 def main() -> None:
@@ -270,6 +304,22 @@ def main() -> None:
         results["leaderboard page (HTML) while grading"] = asyncio.run(while_grading(
             paced_gets(board, args.rate, args.seconds),
             submissions(base, tokens, files, args.submissions // 2, 2, database)))
+        # A competition: every learner (five teams of two among them) submits twice; the page
+        # is read by a signed-in learner (an API token), as only members may see it.
+        comp_id = make_competition(base, tokens)
+        comp_path = f"/api/v1/competitions/{comp_id}/submissions"
+        asyncio.run(submissions(base, tokens, files, 2 * LEARNERS, args.concurrency, database,
+                                path=comp_path))
+        viewer = {"Authorization": f"Bearer {tokens[-1]}"}
+        comp_page = f"{base}/competitions/{comp_id}"
+        results["competition page (HTML)"] = asyncio.run(paced_gets(
+            comp_page, args.rate, args.seconds, viewer))
+        results["competition leaderboard API (JSON)"] = asyncio.run(paced_gets(
+            f"{base}/api/v1/competitions/{comp_id}/leaderboard", args.rate, args.seconds, viewer))
+        results["competition page (HTML) while grading"] = asyncio.run(while_grading(
+            paced_gets(comp_page, args.rate, args.seconds, viewer),
+            submissions(base, tokens, files, args.submissions // 2, 2, database,
+                        path=comp_path)))
     finally:
         arena.terminate()
         ceiling.terminate()
@@ -277,7 +327,8 @@ def main() -> None:
         ceiling.wait(30)
         shutil.rmtree(home, ignore_errors=True)
     print(f"{os.cpu_count()} CPUs; {args.workers} worker process(es) x {args.jobs_per_worker} jobs; "
-          f"leaderboard of {LEARNERS} learners + 2 baselines")
+          f"leaderboard of {LEARNERS} learners + 2 baselines; competition of {LEARNERS - 5} "
+          "entrants (5 teams of 2)")
     print(f"{'endpoint':<60} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5}  notes")
     for name, r in results.items():
         notes = (f"graded {r['graded']} (rejected {r['rejected']}) at {r['graded_per_s']:.1f}/s; "
@@ -288,7 +339,8 @@ def main() -> None:
               f"{r['failures']:5d}  {notes}")
     ceiling = results["ceiling GET /ping"]
     for name in ("leaderboard page (HTML)", "leaderboard API (JSON)",
-                 "leaderboard page (HTML) while grading"):
+                 "leaderboard page (HTML) while grading", "competition page (HTML)",
+                 "competition leaderboard API (JSON)", "competition page (HTML) while grading"):
         r = results[name]
         print(f"{name}: p50 {r['p50_ms'] / ceiling['p50_ms']:.1f}x, p99 "
               f"{r['p99_ms'] / ceiling['p99_ms']:.1f}x the ceiling's (goal: p99 < 50 ms at 200 req/s)")

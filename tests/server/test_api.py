@@ -154,3 +154,50 @@ def test_sign_up_in_the_browser_without_javascript(client):
                                             "csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/me"
     assert "dee" in client.get("/me").text
+
+
+def test_cached_competition_board_follows_grades_final_choices_and_the_close(
+        client, titanic_bundle):
+    from tiltyard.server import leaderboards
+    from tiltyard.server.models import Competition
+    from tiltyard.store import session_scope
+
+    _teacher, klass, comp = _class_with_competition(client)
+    ann, bob = _join(client, klass, "ann"), _join(client, klass, "bob")
+    path = f"/api/v1/competitions/{comp['id']}/submissions"
+    board_url = f"/api/v1/competitions/{comp['id']}/leaderboard"
+
+    def people(account):
+        board = client.get(board_url, headers=account.headers).json()
+        return board["scoring"], [(r["who"], r["submission_id"], r["final"], r["private_score"])
+                                  for r in board["rows"] if not r["baseline"]]
+
+    assert _submit(client, ann, path, predictions_csv(titanic_bundle, value=0.0)).status_code == 202
+    grade_all()
+    assert people(bob) == ("public", [("ann", people(bob)[1][0][1], False, None)])
+    with session_scope() as session:  # a board read twice without a change is one computation
+        competition = session.get(Competition, comp["id"])
+        assert leaderboards.competition_board(session, competition) is \
+            leaderboards.competition_board(session, competition)
+    # A new grade shows on the cached board.
+    assert _submit(client, bob, path, predictions_csv(titanic_bundle, value=0.0)).status_code == 202
+    assert [who for who, *_ in people(ann)[1]] == ["ann"]  # received, not graded yet
+    grade_all()
+    assert [who for who, *_ in people(ann)[1]] == ["ann", "bob"]
+    assert "<td>bob" in client.get(f"/competitions/{comp['id']}", headers=ann.headers).text
+    # So does a final choice: ann's second submission, chosen, is her row.
+    second = _submit(client, ann, path, predictions_csv(titanic_bundle, seed=3)).json()["id"]
+    grade_all()
+    assert client.post(f"/api/v1/submissions/{second}/final", headers=ann.headers).status_code == 200
+    rows = dict((who, (sid, final)) for who, sid, final, _ in people(bob)[1])
+    assert rows["ann"] == (second, True)
+    # The close turns the board private at once, with no grade in between.
+    _close(comp["id"])
+    scoring, rows = people(bob)
+    assert scoring == "private" and all(private is not None for *_, private in rows)
+    assert "Closed: ranked on private scores" in client.get(
+        f"/competitions/{comp['id']}", headers=bob.headers).text
+    # A viewer outside the class still sees nothing, cached board or not.
+    outsider = sign_up(client, "eve")
+    assert client.get(board_url, headers=outsider.headers).status_code == 404
+    assert client.get(f"/competitions/{comp['id']}", headers=outsider.headers).status_code in (302, 303, 404)

@@ -14,7 +14,7 @@ from tiltyard.grading.report import Report
 from tiltyard.server import catalog
 from tiltyard.server.classes import team_of
 from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited
-from tiltyard.server.grading import enqueue_grading
+from tiltyard.server.grading import enqueue_grading, note_grades_changed
 from tiltyard.server.access import teaches
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
 from tiltyard.store import Submission
@@ -131,6 +131,7 @@ def choose_final_entry(session: Session, user: User, row: Submission, entry: Ent
                     .values(is_final=False))
     entry.is_final = True
     session.commit()
+    note_grades_changed()  # the entrant's row on cached competition boards changes
     return entry
 
 

@@ -23,8 +23,9 @@ from tiltyard.server.settings import get_arena_settings
 from tiltyard.store import Submission, get_engine
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
-# Practice boards are cached between grades (see grading.note_grades_changed). Grades recorded
-# by a `tiltyard worker` run elsewhere do not touch the stamp, so a cached board also expires.
+# Boards are cached between grades and final choices (see grading.note_grades_changed). Grades
+# recorded by a `tiltyard worker` run elsewhere do not touch the stamp, so a cached board also
+# expires.
 BOARD_MAX_AGE_S = 2.0
 
 
@@ -69,36 +70,46 @@ def _baselines(manifest, scoring: str) -> list[Row]:
 
 @dataclass
 class _CachedBoard:
-    source: tuple  # (database, bundle hash, grades version)
+    source: tuple  # (database, home, bundle hash, grades version)
     board: Board
     made_at: float  # time.monotonic()
 
 
-_boards: dict[str, _CachedBoard] = {}
+# Keyed by ("practice", challenge id) or ("competition", id, challenge id, scoring). A board
+# holds nothing per viewer (the page marks the viewer's own row), and the routes check that
+# the viewer may see the competition before asking for its board.
+_boards: dict[tuple, _CachedBoard] = {}
 _boards_lock = threading.Lock()
 _compute_lock = threading.Lock()  # one computation at a time: a burst of misses computes once
+
+
+def _through_cache(key: tuple, bundle, compute) -> Board:
+    """The cached board under ``key``, or ``compute()`` stored there (single flight)."""
+    board = _cached(key, bundle)
+    if board is None:
+        with _compute_lock:
+            board = _cached(key, bundle)
+            if board is None:
+                source = _source(bundle)  # read before the rows, so a grade in between shows
+                board = compute()
+                with _boards_lock:
+                    _boards[key] = _CachedBoard(source, board, time.monotonic())
+    return board
 
 
 def practice_board(session: Session, challenge_id: str) -> Board:
     """The practice board, cached between grades; while grades pour in it is recomputed at
     most every ``leaderboard_refresh_seconds``. Callers only read it."""
     bundle = catalog.bundle(challenge_id)
-    board = _cached_practice_board(bundle)
-    if board is None:
-        with _compute_lock:
-            board = _cached_practice_board(bundle)
-            if board is None:
-                source = _source(bundle)  # read before the rows, so a grade in between shows
-                board = _practice_board(session, bundle.manifest)
-                with _boards_lock:
-                    _boards[bundle.manifest.id] = _CachedBoard(source, board, time.monotonic())
-    return board
+    return _through_cache(("practice", bundle.manifest.id), bundle,
+                          lambda: _practice_board(session, bundle.manifest))
 
 
 async def practice_board_async(challenge_id: str) -> Board:
     """``practice_board`` for async routes: a cached board costs no database session and no
     thread hop; a stale one is computed in the thread pool."""
-    board = _cached_practice_board(catalog.bundle(challenge_id))
+    bundle = catalog.bundle(challenge_id)
+    board = _cached(("practice", bundle.manifest.id), bundle)
     if board is not None:
         return board
 
@@ -112,18 +123,32 @@ async def practice_board_async(challenge_id: str) -> Board:
     return await run_in_threadpool(compute)
 
 
+def competition_board(session: Session, competition: Competition,
+                      now: datetime | None = None) -> Board:
+    """The competition's board, cached like practice boards (between grades and final choices)
+    and apart for public and private scoring, so the board turns private the moment the
+    competition closes. Call it only for a viewer who may see the competition."""
+    now = now or datetime.now(UTC)
+    bundle = catalog.bundle(competition.challenge_id)
+    scoring = "private" if competition.is_closed(now) else "public"
+    key = ("competition", competition.id, competition.challenge_id, scoring)
+    return _through_cache(key, bundle,
+                          lambda: _competition_board(session, competition, scoring))
+
+
 def _source(bundle) -> tuple:
-    return get_settings().resolved_database_url, bundle.hash, grades_version()
+    settings = get_settings()
+    return settings.resolved_database_url, str(settings.home), bundle.hash, grades_version()
 
 
-def _cached_practice_board(bundle) -> Board | None:
+def _cached(key: tuple, bundle) -> Board | None:
     with _boards_lock:
-        cached = _boards.get(bundle.manifest.id)
+        cached = _boards.get(key)
     if cached is None:
         return None
     age = time.monotonic() - cached.made_at
     source = _source(bundle)
-    if age >= BOARD_MAX_AGE_S or cached.source[:2] != source[:2]:
+    if age >= BOARD_MAX_AGE_S or cached.source[:3] != source[:3]:
         return None
     if cached.source == source or age < get_arena_settings().leaderboard_refresh_seconds:
         return cached.board
@@ -154,12 +179,9 @@ def _practice_board(session: Session, manifest) -> Board:
                  direction=metric.direction, scoring="public", rows=rows)
 
 
-def competition_board(session: Session, competition: Competition,
-                      now: datetime | None = None) -> Board:
-    now = now or datetime.now(UTC)
+def _competition_board(session: Session, competition: Competition, scoring: str) -> Board:
     manifest = catalog.bundle(competition.challenge_id).manifest
     metric = get_metric(manifest.metric.primary)
-    scoring = "private" if competition.is_closed(now) else "public"
     team_names = dict(session.execute(select(Team.id, Team.name).where(
         Team.competition_id == competition.id)).all())
     chosen: dict[tuple, Row] = {}
