@@ -27,7 +27,9 @@ def create_user(session: Session, username: str, password: str, role: str = Role
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    # No username holds a NUL (sign-up's pattern forbids it), and PostgreSQL rejects one in a query.
+    user = None if "\x00" in username else session.scalar(
+        select(User).where(User.username == username.strip().lower()))
     if user is None:
         burn_password_check(password)
     elif verify_password(user.password_hash, password):
