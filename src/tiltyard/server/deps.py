@@ -3,9 +3,9 @@ role checks and CSRF. Routes declare what they need: ``SessionDep``, ``CurrentUs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +17,7 @@ from tiltyard.server.models import Token, User, aware
 from tiltyard.server.security import same_secret, token_digest
 from tiltyard.store import get_engine
 
+T = TypeVar("T")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -103,6 +104,22 @@ async def optional_viewer(request: Request) -> User | None:
 
 
 OptionalViewer = Annotated[User | None, Depends(optional_viewer)]
+
+
+async def as_signed_in_viewer(request: Request, work: Callable[[Session, User], T]) -> T:
+    """Run ``work(session, user)`` for the signed-in viewer in one thread hop with its own
+    session: the same checks as ``CurrentUser`` and ``SessionDep`` for busy read-only routes,
+    without a hop per dependency (each one queues behind every other request under load)."""
+    def run() -> T:
+        session = sessionmaker(get_engine(), expire_on_commit=False)()
+        try:
+            user = _resolve_user(request, session)
+            request.state.user = user
+            return work(session, current_user(user))
+        finally:
+            session.close()
+
+    return await run_in_threadpool(run)
 
 
 def current_user(user: OptionalUser) -> User:

@@ -8,7 +8,7 @@ from tiltyard.server import classes as class_logic
 from tiltyard.server import entries
 from tiltyard.server.access import competition_for
 from tiltyard.server.api.limits import check_submission_rate
-from tiltyard.server.deps import CurrentUser, SessionDep
+from tiltyard.server.deps import CurrentUser, SessionDep, as_signed_in_viewer
 from tiltyard.server.leaderboards import competition_board
 from tiltyard.server.publish import competition_public, leaderboard_public, submission_public
 from tiltyard.server.schemas import (CompetitionPublic, LeaderboardPublic, SubmissionPublic,
@@ -26,9 +26,12 @@ def read_competition(competition_id: int, user: CurrentUser, session: SessionDep
 
 
 @router.get("/{competition_id}/leaderboard", response_model=LeaderboardPublic)
-def read_leaderboard(competition_id: int, user: CurrentUser, session: SessionDep):
-    competition, _ = competition_for(session, user, competition_id)
-    return leaderboard_public(competition_board(session, competition))
+async def read_leaderboard(competition_id: int, request: Request):
+    def work(session, user):
+        competition, _ = competition_for(session, user, competition_id)
+        return leaderboard_public(competition_board(session, competition))
+
+    return await as_signed_in_viewer(request, work)
 
 
 @router.post("/{competition_id}/submissions", status_code=status.HTTP_202_ACCEPTED,

@@ -9,7 +9,7 @@ from tiltyard.server import classes as class_logic
 from tiltyard.server import entries
 from tiltyard.server.access import competition_for, teaches
 from tiltyard.server.api.limits import check_submission_rate
-from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep
+from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep, as_signed_in_viewer
 from tiltyard.server.leaderboards import competition_board
 from tiltyard.server.pages.rendering import render
 from tiltyard.server.uploads import saved_upload
@@ -18,16 +18,18 @@ router = APIRouter()
 
 
 @router.get("/competitions/{competition_id}")
-def competition_page(request: Request, competition_id: int, user: CurrentUser,
-                     session: SessionDep):
-    competition, classroom = competition_for(session, user, competition_id)
-    return render(request, "competition.html", {
-        "competition": competition, "classroom": classroom,
-        "state": class_logic.state_of(competition), "instructor": teaches(user, classroom),
-        "board": competition_board(session, competition),
-        "teams": class_logic.teams_of(session, competition),
-        "my_team": class_logic.team_of(session, competition, user),
-        "mine": entries.entries_of(session, user, competition_id=competition.id)})
+async def competition_page(request: Request, competition_id: int):
+    def work(session, user):
+        competition, classroom = competition_for(session, user, competition_id)
+        return render(request, "competition.html", {
+            "competition": competition, "classroom": classroom,
+            "state": class_logic.state_of(competition), "instructor": teaches(user, classroom),
+            "board": competition_board(session, competition),
+            "teams": class_logic.teams_of(session, competition),
+            "my_team": class_logic.team_of(session, competition, user),
+            "mine": entries.entries_of(session, user, competition_id=competition.id)})
+
+    return await as_signed_in_viewer(request, work)
 
 
 @router.post("/competitions/{competition_id}/submit", dependencies=[FormCsrf])
