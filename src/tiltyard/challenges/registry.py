@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tiltyard.challenges.bundle import Bundle
-from tiltyard.challenges.manifest import MANIFEST_NAME, Manifest
+from tiltyard.challenges.manifest import MANIFEST_NAME
 from tiltyard.config import get_settings
 from tiltyard.errors import ChallengeNotFound
 
@@ -42,13 +42,25 @@ def builtin_builder(challenge_id: str) -> Builder:
         _not_found(challenge_id)
 
 
-def is_current(bundle_dir: Path) -> bool:
-    """A built bundle is reused if its manifest parses; `catalog build --force` rebuilds."""
+_opened: dict[Path, tuple[int, Bundle]] = {}
+
+
+def open_bundle(bundle_dir: Path) -> Bundle | None:
+    """The bundle in ``bundle_dir``, its manifest parsed once while the file is unchanged;
+    None if there is none or it does not parse (a built-in is then rebuilt)."""
     try:
-        Manifest.read(bundle_dir)
-        return True
-    except Exception:  # noqa: BLE001 - any unreadable bundle is rebuilt
-        return False
+        stamp = (bundle_dir / MANIFEST_NAME).stat().st_mtime_ns
+    except OSError:
+        return None
+    cached = _opened.get(bundle_dir)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        bundle = Bundle(bundle_dir)
+    except Exception:  # noqa: BLE001 - any unreadable bundle counts as absent
+        return None
+    _opened[bundle_dir] = (stamp, bundle)
+    return bundle
 
 
 def build(ids: list[str] | None = None, *, force: bool = False,
@@ -57,12 +69,11 @@ def build(ids: list[str] | None = None, *, force: bool = False,
     catalog = get_settings().catalog_dir
     bundles = []
     for challenge_id in ids or builtin_ids():
-        target = catalog / challenge_id
-        if force or not is_current(target):
+        existing = None if force else open_bundle(catalog / challenge_id)
+        if existing is None:
             builder = builtin_builder(challenge_id)
-            bundles.append(builder.build(catalog, lambda step, i=challenge_id: progress(i, step)))
-        else:
-            bundles.append(Bundle(target))
+            existing = builder.build(catalog, lambda step, i=challenge_id: progress(i, step))
+        bundles.append(existing)
     for stale in catalog.glob(".build-*"):
         shutil.rmtree(stale, ignore_errors=True)
     return bundles
@@ -78,10 +89,10 @@ def get_bundle(challenge_id: str, progress: Callable[[str, str], None] | None = 
     """The bundle for ``challenge_id`` (or a bundle folder path), building a built-in on first use."""
     as_path = Path(challenge_id)
     if (as_path / MANIFEST_NAME).is_file():
-        return Bundle(as_path)
-    target = get_settings().catalog_dir / challenge_id
-    if is_current(target):
-        return Bundle(target)
+        return Bundle(as_path)  # an author's folder: always read afresh, it may be changing
+    existing = open_bundle(get_settings().catalog_dir / challenge_id)
+    if existing is not None:
+        return existing
     if challenge_id in builtin_ids():
         return build([challenge_id], progress=progress or (lambda _i, _s: None))[0]
     _not_found(challenge_id)

@@ -1,10 +1,9 @@
-"""The challenges as the server shows them: manifests cached while their file is unchanged,
-so pages and leaderboards do not parse TOML on every request."""
+"""The challenges as the server shows them: only bundles already built, found through the
+registry (which parses a manifest once while its file is unchanged)."""
 
 from __future__ import annotations
 
 import difflib
-import threading
 from pathlib import Path
 
 from tiltyard.challenges.bundle import Bundle
@@ -14,12 +13,9 @@ from tiltyard.config import get_settings
 from tiltyard.errors import ChallengeNotFound
 from tiltyard.server.errors import NotFound
 
-_cache: dict[str, tuple[float, Bundle]] = {}
-_lock = threading.Lock()
-
 
 def bundle(challenge_id: str) -> Bundle:
-    """The bundle of a known challenge id; built-ins are built on first use."""
+    """The bundle of a challenge already built in the catalog folder."""
     ids = challenge_ids()
     # Only bundles already built: building one inside a request would take minutes (`serve`
     # builds the catalog first). This also keeps a path-like id from opening a folder by path.
@@ -30,19 +26,7 @@ def bundle(challenge_id: str) -> Bundle:
                                 hint=f"Did you mean {close[0]!r}?" if close
                                 else "The catalog page lists them; the admin adds built-ins "
                                      "with `tiltyard catalog build`")
-    manifest_path: Path = get_settings().catalog_dir / challenge_id / MANIFEST_NAME
-    try:
-        mtime = manifest_path.stat().st_mtime
-    except FileNotFoundError:
-        mtime = -1.0
-    with _lock:
-        cached = _cache.get(challenge_id)
-        if cached and cached[0] == mtime and mtime >= 0:
-            return cached[1]
-    fresh = get_bundle(challenge_id)
-    with _lock:
-        _cache[challenge_id] = (manifest_path.stat().st_mtime, fresh)
-    return fresh
+    return get_bundle(challenge_id)  # parsed once while its manifest is unchanged
 
 
 def public_file(challenge_id: str, path: str) -> Path:
