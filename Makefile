@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 	@echo "Next: cd demo-workspace, improve starter.py, submit again; 'tiltyard --help' for more."
 
 test: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed

@@ -24,7 +24,7 @@ from sklearn.metrics import roc_auc_score
 
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import Manifest, MetricSpec, Provenance, Split, Task
-from tiltyard.grading.grader import Grader
+from tiltyard.kinds.table.grader import Grader
 
 
 def make_bundle(root: Path, rows: int) -> tuple[Bundle, Path]:
@@ -89,9 +89,13 @@ def main() -> None:
         warm.answers  # noqa: B018 - a server keeps answers in memory between submissions
         results = {
             "floor (pyarrow + numpy, rows in order)": timed(lambda: floor(predictions, y), args.repeat, "floor"),
-            "typical (pandas.read_csv + merge + sklearn)": timed(lambda: typical(predictions, answers), args.repeat, "typical"),
-            "tiltyard, answers in memory": timed(lambda: warm.grade_file(predictions, max_bytes=1 << 40), args.repeat, "tiltyard warm"),
-            "tiltyard, answers read each time": timed(lambda: Grader(bundle).grade_file(predictions, max_bytes=1 << 40), args.repeat, "tiltyard cold"),
+            "typical (pandas.read_csv + merge + sklearn)":
+            timed(lambda: typical(predictions, answers), args.repeat, "typical"),
+            "tiltyard, answers in memory":
+            timed(lambda: warm.grade_file(predictions, max_bytes=1 << 40), args.repeat, "tiltyard warm"),
+            "tiltyard, answers read each time":
+            timed(lambda: Grader(bundle).grade_file(predictions, max_bytes=1 << 40), args.repeat,
+                  "tiltyard cold"),
         }
         check = warm.grade_file(predictions, max_bytes=1 << 40)
         reference = roc_auc_score(y[answers["split"] == "public"],

@@ -17,8 +17,8 @@ import time
 import numpy as np
 from rdkit import Chem
 
-from tiltyard.labs.insecticide import chemistry, fragments
-from tiltyard.labs.insecticide.simulation import World
+from tiltyard.kinds.lab.insecticide import chemistry, fragments
+from tiltyard.kinds.lab.insecticide.simulation import World
 
 BATCH = 1_000
 

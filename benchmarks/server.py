@@ -42,9 +42,8 @@ LEARNERS = 50
 def make_challenge(catalog: Path, test_rows: int = TEST_ROWS) -> None:
     """A binary table challenge (ROC AUC) with ``test_rows`` hidden answers and two baselines."""
     from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle
-    from tiltyard.challenges.manifest import (BaselineEntry, Manifest, MetricSpec, Provenance,
-                                              Split, Task)
-    from tiltyard.grading.grader import Grader
+    from tiltyard.challenges.manifest import BaselineEntry, Manifest, MetricSpec, Provenance, Split, Task
+    from tiltyard.kinds.table.grader import Grader
 
     rng = np.random.default_rng(0)
     staging = staging_folder(catalog, CHALLENGE)

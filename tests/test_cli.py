@@ -64,7 +64,7 @@ def test_the_whole_learner_loop(store_home, tmp_path):
     report = json.loads(run("submit", "titanic-v1", workspace / "submission.csv", "--json").stdout)
     assert report["status"] == "graded" and report["private_scores"] is None
     assert report["rank_among_own"] == 1 and report["own_submissions"] == 2
-    assert report["schema_version"] == 1 and len(report["bundle_hash"]) == 64
+    assert report["schema_version"] == 2 and report["kind"] == "table" and len(report["bundle_hash"]) == 64
 
     history = json.loads(run("history", "titanic-v1", "--json").stdout)
     assert [h["id"] for h in history] == [1, 2]

@@ -30,7 +30,7 @@ def test_submit_code_reports_score_and_what_the_run_used(home, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["status"] == "graded" and report["public_scores"]["accuracy"] > 0.7
-    run = report["run"]
+    run = section_data(report, "run")
     assert run["outcome"] == "ok" and run["sandbox"] == "bubblewrap"
     assert run["wall_s"] > 0 and run["peak_memory_mb"] > 10 and run["budget"]["memory_mb"] > 0
     shown = CliRunner().invoke(app, ["report", str(report["submission_id"])]).stdout
@@ -46,7 +46,7 @@ def test_failing_code_is_rejected_with_its_class_and_the_learners_traceback(home
     assert report["status"] == "rejected" and report["error"]["code"] == "exception"
     assert "NameError" in report["error"]["message"] and "helper()" in report["error"]["got"]
     assert "site-packages" not in report["error"]["got"]  # the learner's frames only
-    assert report["run"]["outcome"] == "exception"
+    assert section_data(report, "run")["outcome"] == "exception"
 
 
 def test_the_queue_grades_a_received_submission_once(home, tmp_path):
@@ -62,7 +62,7 @@ def test_the_queue_grades_a_received_submission_once(home, tmp_path):
     summary = run_worker(until_idle=True, concurrency=1)
     assert summary.done == 1 and summary.failed == 0
     report = get_report(submission_id)
-    assert report.status == "graded" and report.run["outcome"] == "ok"
+    assert report.status == "graded" and report.section("run").data["outcome"] == "ok"
 
 
 WEATHER_JOIN = '''
@@ -96,3 +96,8 @@ def test_code_reads_side_tables_from_data_like_in_a_workspace(home, tmp_path):
     report = json.loads(result.stdout)
     assert report["status"] == "graded", report["error"]
     assert report["public_scores"]["roc_auc"] > 0.55
+
+
+def section_data(report: dict, name: str) -> dict:
+    """The data of a report's section by name (a stored report is JSON)."""
+    return next(s["data"] for s in report["sections"] if s["name"] == name)

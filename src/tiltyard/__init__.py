@@ -8,19 +8,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from tiltyard.challenges.challenge import Challenge
 from tiltyard.errors import TiltyardError
-from tiltyard.grading.report import Report
+from tiltyard.report import Report
 
 __version__ = "0.1.0"
 
+# The functions below import what they use when called: `import tiltyard` (and so every CLI
+# start) stays quick, and a kind's package is imported only for a challenge of that kind.
 
-def load(challenge_id: str) -> Challenge:
-    """A challenge by versioned id (built on first use) or by bundle folder path."""
+
+def load(challenge_id: str) -> Any:
+    """A challenge by versioned id (built on first use) or by bundle folder path: the kind's
+    learner handle (a table's Challenge with .train, .X_test, .submit; a lab's Lab)."""
     from tiltyard.challenges.registry import get_bundle
+    from tiltyard.plugins import kind_of
 
-    return Challenge(get_bundle(challenge_id))
+    bundle = get_bundle(challenge_id)
+    return kind_of(bundle).handle(bundle)
 
 
 def challenges() -> list[str]:
@@ -30,19 +36,26 @@ def challenges() -> list[str]:
     return known_ids()
 
 
+def evaluate(challenge_id: str | Path, path: str | Path):
+    """Grade a file without storing anything (no database needed); returns a Grade."""
+    from tiltyard.evaluate import evaluate as run
+
+    return run(challenge_id, path)
+
+
 def submit(challenge_id: str, path: str | Path) -> Report:
-    """Store and grade a predictions file, as `tiltyard submit` does."""
+    """Store and grade a file, as `tiltyard submit` does."""
     from tiltyard.submissions import submit_file
 
     return submit_file(challenge_id, Path(path))
 
 
 def check_challenge(path: str | Path, *, refit: bool = False):
-    """Check a bundle folder against the contract; see :mod:`tiltyard.challenges.check`."""
-    from tiltyard.challenges.check import check_challenge as run
+    """Check a bundle folder against the contract; see :mod:`tiltyard.check`."""
+    from tiltyard.check import check_challenge as run
 
     return run(Path(path), refit=refit)
 
 
-__all__ = ["Challenge", "Report", "TiltyardError", "challenges", "check_challenge", "load",
+__all__ = ["Report", "TiltyardError", "challenges", "check_challenge", "evaluate", "load",
            "submit", "__version__"]

@@ -13,7 +13,7 @@ import httpx
 
 from tiltyard.config import get_settings
 from tiltyard.errors import TiltyardError
-from tiltyard.grading.report import Report
+from tiltyard.report import Report
 
 
 def credentials_path() -> Path:

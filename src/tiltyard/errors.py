@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+
+
+class ErrorInfo(BaseModel):
+    """The one shape of an error everywhere: in a report, in the HTTP API, in `--json`."""
+
+    code: str
+    message: str
+    expected: str | None = None
+    got: str | None = None
+    hint: str | None = None
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.5) -> str | None:
+    """'Did you mean 'agent'?' for the closest choice, or None when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f"Did you mean {close[0]!r}?" if close else None
+
 
 class TiltyardError(Exception):
     """Base of every error Tiltyard raises on purpose.
@@ -32,9 +53,12 @@ class TiltyardError(Exception):
             parts.append(self.hint if self.hint.endswith(("?", "!", ".")) else self.hint + ".")
         return " ".join(parts)
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {"code": self.code, "message": self.message, "expected": self.expected,
-                "got": self.got, "hint": self.hint}
+    def info(self) -> ErrorInfo:
+        return ErrorInfo(code=self.code, message=self.message, expected=self.expected,
+                         got=self.got, hint=self.hint)
+
+    def to_dict(self):  # TEMP until the baseline run ends
+        return self.info().model_dump()
 
 
 class ConfigError(TiltyardError):

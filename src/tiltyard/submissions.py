@@ -7,32 +7,21 @@ a rejected one keeps its reason. The CLI and the server both call these function
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
 
-from tiltyard.challenges.bundle import Bundle, sha256_file
+from tiltyard.challenges.bundle import sha256_file
 from tiltyard.challenges.registry import get_bundle
 from tiltyard.config import get_settings
+from tiltyard.core import EvaluationFailed
 from tiltyard.errors import SubmissionError, SubmissionNotFound, TiltyardError
-from tiltyard.grading.grader import Grader
-from tiltyard.grading.metrics import get_metric
-from tiltyard.grading.report import ErrorInfo, Report, Rung, Timings
+from tiltyard.evaluate import evaluate
+from tiltyard.plugins import kind_of, primary_metric
+from tiltyard.report import Report, Rung, Timings
 from tiltyard.store import Submission, session_scope
-
-
-@lru_cache(maxsize=16)
-def _grader(root: str, bundle_hash: str) -> Grader:
-    # Keyed by hash too: a rebuilt bundle gets a fresh grader with fresh answers.
-    return Grader(Bundle(Path(root)))
-
-
-def grader_for(bundle: Bundle) -> Grader:
-    return _grader(str(bundle.root), bundle.hash)
 
 
 def store_file(path: Path, sha256: str) -> Path:
@@ -101,8 +90,8 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
         sha256, submitted_at, challenge_id = row.sha256, row.created_at, row.challenge_id
     bundle = get_bundle(challenge_id)
     manifest = bundle.manifest
-    metric = get_metric(manifest.metric.primary)
-    report = Report(submission_id=submission_id, challenge_id=manifest.id,
+    metric = primary_metric(manifest)
+    report = Report(submission_id=submission_id, kind=manifest.kind, challenge_id=manifest.id,
                     challenge_title=manifest.title, bundle_hash=bundle.hash,
                     submission_sha256=sha256, filename=filename,
                     submitted_at=submitted_at, owner=owner, status="rejected",
@@ -110,66 +99,28 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
                     public_rows=manifest.split.public_rows if manifest.split else 0,
                     private_rows=manifest.split.private_rows if manifest.split else 0)
     try:
-        grade = _grade(bundle, Path(stored_path) if stored_path else Path(source),
-                       settings.max_submission_bytes)
+        grade = evaluate(bundle, Path(stored_path) if stored_path else Path(source),
+                         max_bytes=settings.max_submission_bytes)
     except TiltyardError as error:
-        report.error = ErrorInfo(**error.to_dict())
-        report.run = getattr(error, "run", None)
+        report.error = error.info()
+        report.sections = error.sections if isinstance(error, EvaluationFailed) else []
         private = None
     else:
         report.status = "graded"
-        report.run = getattr(grade, "run", None)
-        report.charts = getattr(grade, "charts", {})
+        report.sections = grade.sections
         report.public_scores = grade.public_scores
         report.warnings = grade.warnings
         report.timings = Timings(read_and_validate_s=grade.read_and_validate_s,
                                  score_s=grade.score_s)
         private = grade.private_scores
-        if manifest.kind == "lab":
-            _attach_lab_results(report, bundle, grade)
+        folder = report_path(submission_id).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        report.artifacts = kind_of(bundle).after_grade(bundle, grade, folder, str(submission_id), owner)
         report.ladder = [Rung(name=b.name, description=b.description, public_score=b.public_score,
                               beaten=metric.better(report.public_score, b.public_score))
                          for b in manifest.baselines]
     report.timings.total_s = time.perf_counter() - started
     return _record(submission_id, report, private)
-
-
-def _grade(bundle: Bundle, path: Path, max_bytes: int):
-    """Dispatch on what was handed in: lab designs, code, or predictions for a table."""
-    if bundle.manifest.kind == "lab":
-        from tiltyard.labs import grade_lab_file
-
-        return grade_lab_file(bundle, path, max_bytes=max_bytes)
-    if path.suffix.lower() == ".py":
-        return _grade_code(bundle, path, max_bytes)
-    return grader_for(bundle).grade_file(path, max_bytes=max_bytes)
-
-
-def _grade_code(bundle: Bundle, path: Path, max_bytes: int):
-    """Fit and predict in the sandbox, then grade the predictions like a file."""
-    from tiltyard.challenges.challenge import Challenge
-    from tiltyard.runner.code_submission import CodeRunFailed, predict_with_code
-
-    run = predict_with_code(Challenge(bundle), path,
-                            allow_weak_sandbox=get_settings().allow_weak_sandbox)
-    if run.submission is None:
-        raise CodeRunFailed(run.result)
-    with tempfile.TemporaryDirectory() as folder:
-        predictions = Path(folder) / "predictions.csv"
-        run.submission.to_csv(predictions, index=False)
-        grade = grader_for(bundle).grade_file(predictions, max_bytes=max_bytes)
-    grade.run = run.result.model_dump(mode="json")
-    return grade
-
-
-def _attach_lab_results(report: Report, bundle: Bundle, grade) -> None:
-    """Per-design results in the report, and the exploration plot saved beside it."""
-    from tiltyard.labs import save_exploration_plot
-
-    report.details = grade.designs.astype(object).where(grade.designs.notna(), None).to_dict("records")
-    plot = report_path(report.submission_id).with_name(f"{report.submission_id}-exploration.png")
-    save_exploration_plot(bundle, grade.designs, plot, report.owner)
-    report.artifacts["exploration_plot"] = str(plot)
 
 
 def _record(submission_id: int, report: Report, private: dict[str, float] | None) -> Report:
@@ -192,7 +143,7 @@ def _record(submission_id: int, report: Report, private: dict[str, float] | None
 
 def _rank(session, report: Report) -> tuple[int, int]:
     """Place among this owner's graded submissions to the challenge (1 = best)."""
-    metric = get_metric(report.primary_metric)
+    metric = primary_metric(get_bundle(report.challenge_id).manifest)
     scores = session.scalars(select(Submission.public_score).where(
         Submission.challenge_id == report.challenge_id, Submission.owner == report.owner,
         Submission.status == "graded")).all()
@@ -283,7 +234,7 @@ def leaderboard(challenge_id: str) -> list[dict]:
     Ties go to the earlier submission. Private scores appear only for final submissions.
     """
     manifest = get_bundle(challenge_id).manifest
-    metric = get_metric(manifest.metric.primary)
+    metric = primary_metric(manifest)
     with session_scope() as session:
         rows = session.scalars(select(Submission).where(
             Submission.challenge_id == manifest.id, Submission.status == "graded")).all()
@@ -304,3 +255,11 @@ def leaderboard(challenge_id: str) -> list[dict]:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def grade_job(payload: dict) -> dict:
+    """The ``grade_submission`` job: grade a stored submission (payload: submission_id).
+    Idempotent, like the grading it calls: a retried job returns the first result."""
+    report = grade_received(int(payload["submission_id"]))
+    return {"submission_id": report.submission_id, "status": report.status,
+            "public_scores": report.public_scores, "error": report.error and report.error.code}

@@ -25,9 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
-
 from solutions import (
-    CARAVAN_NOMINAL,
     FLIGHT_CATEGORIES,
     FLIGHT_NUMBERS,
     TITANIC_CATEGORIES,

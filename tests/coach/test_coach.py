@@ -13,10 +13,12 @@ from rich.console import Console
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeClassifier
+from solutions import ordinal_for_trees
+from solutions import titanic as titanic_reference
 
-from solutions import ordinal_for_trees, titanic as titanic_reference
+import tiltyard
 from tiltyard.coach import Case, coach_model, coach_predictions, get_lesson, load_build_model
-from tiltyard.coach.challenge import case_from_challenge, coach_challenge, coach_solution_file
+from tiltyard.coach.challenge import case_from_challenge, coach_challenge
 from tiltyard.coach.findings import CoachReport, Finding, Severity
 from tiltyard.coach.journal import lessons_met, record_lessons
 from tiltyard.coach.lesson_book import all_lessons
@@ -74,7 +76,7 @@ def test_lessons_met_are_stored_once_per_learner_and_counted(home):
 def test_the_cli_entry_point_coaches_a_solution_file_and_keeps_report_charts_and_lessons(home, tmp_path):
     solution = tmp_path / "solution.py"
     solution.write_text(UNPRUNED_TREE)
-    report = coach_solution_file("titanic-v1", solution, progress=False, history=[])
+    report = coach_challenge(tiltyard.load("titanic-v1"), load_build_model(solution), progress=False, history=[])
     assert "overfitting" in report.ids
     assert (report.folder / "coach.json").is_file()
     assert report.folder.is_relative_to(home)
@@ -153,7 +155,7 @@ def test_a_plain_case_works_without_any_challenge():
     import numpy as np
 
     from tiltyard.challenges.manifest import Task
-    from tiltyard.grading.metrics import get_metric
+    from tiltyard.metrics import get_metric
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
@@ -182,8 +184,9 @@ def test_the_learning_curve_stays_out_of_a_spent_budget(titanic):
 
 
 def test_a_time_split_is_reported_as_validated_in_time_order(home):
-    import tiltyard
     from solutions import flight_delays
+
+    import tiltyard
 
     flights = tiltyard.load("flight-delays-v1")
     report = coach_challenge(flights, flight_delays(), history=[], max_rows=3_000, progress=False,

@@ -8,10 +8,10 @@ Flights are coached on a 20 000-row stratified sample to keep the suite within m
 from __future__ import annotations
 
 import pytest
-from threadpoolctl import threadpool_limits
-
 from planted import PLANTED
 from solutions import REFERENCES
+from threadpoolctl import threadpool_limits
+
 from tiltyard.coach.challenge import coach_challenge
 
 FLIGHT_ROWS = 20_000
@@ -86,7 +86,7 @@ def test_references_raise_no_serious_finding(reference_results):
 def test_findings_carry_evidence_a_next_step_and_a_known_lesson(planted_results):
     from tiltyard.coach.lesson_book import all_lessons
 
-    for planted, report in planted_results:
+    for _planted, report in planted_results:
         for finding in report.findings:
             assert finding.evidence and finding.next_steps, finding.id
             assert finding.lesson in all_lessons(), f"{finding.id} opens unknown lesson {finding.lesson}"
@@ -147,7 +147,7 @@ def test_bias_and_variance_findings_show_a_learning_curve_beside_the_report(plan
         curve = finding.numbers["learning_curve"]
         assert curve["rows"] == sorted(curve["rows"]) and len(curve["rows"]) == 4
         assert "Learning curve" in finding.evidence
-    from tiltyard.grading.metrics import get_metric
+    from tiltyard.metrics import get_metric
 
     _, overfit = _report_for(planted_results, "overfitting")
     curve = overfit.get("overfitting").numbers["learning_curve"]

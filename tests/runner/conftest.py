@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from tiltyard.config import get_settings
+from tiltyard.kinds.table.code import run_code_submission
 from tiltyard.runner.budget import Budget
-from tiltyard.runner.sandbox import bubblewrap_problem, run_code_submission
+from tiltyard.runner.sandbox import bubblewrap_problem
 
 SECRET = "SEALED-ANSWER-7f3a9c"
 OTHER_LEARNER_SECRET = "OTHER-LEARNER-CODE-51d2e8"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tiltyard.kinds.table import grader_for
+from tiltyard.kinds.table.code import budget_for, predict_with_code
 from tiltyard.runner.budget import Budget
-from tiltyard.runner.code_submission import budget_for, predict_with_code
-from tiltyard.submissions import grader_for
 
 from .conftest import needs_bubblewrap
 

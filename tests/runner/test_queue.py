@@ -131,7 +131,8 @@ CODE_JOBS = {
 
 
 def _run_code_jobs(tmp_path: Path, **worker_options) -> dict[str, object]:
-    jobs = {name: queue.enqueue("run_code", _code_job(tmp_path, name, source, wall_seconds=3 if name == "sleeper" else 20))
+    jobs = {name: queue.enqueue("run_code", _code_job(tmp_path, name, source,
+                                                      wall_seconds=3 if name == "sleeper" else 20))
             for name, source in CODE_JOBS.items()}
     summary = run_worker(until_idle=True, **worker_options)
     assert summary.done == len(CODE_JOBS) and summary.failed == summary.retried == 0

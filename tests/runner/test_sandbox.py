@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tiltyard.kinds.table.code import run_code_submission
 from tiltyard.runner import sandbox
 from tiltyard.runner.budget import Budget
 from tiltyard.runner.errors import SandboxUnavailable
@@ -52,12 +53,12 @@ def test_regression_and_multiclass(table, tmp_path):
     train, _, test = table
     ridge = tmp_path / "ridge.py"
     ridge.write_text("from sklearn.linear_model import Ridge\ndef build_model():\n    return Ridge(alpha=1e-6)\n")
-    regression = sandbox.run_code_submission(ridge, train, train["a"] * 2, test, task_type="regression",
+    regression = run_code_submission(ridge, train, train["a"] * 2, test, task_type="regression",
                                              needs_proba=False, budget=Budget(wall_seconds=30))
     assert regression.ok and np.allclose(regression.predictions, test["a"] * 2, atol=1e-4)
     logistic = tmp_path / "logistic.py"
     logistic.write_text(LOGISTIC)
-    three_classes = sandbox.run_code_submission(logistic, train, np.digitize(train["a"], [-0.5, 0.5]), test,
+    three_classes = run_code_submission(logistic, train, np.digitize(train["a"], [-0.5, 0.5]), test,
                                                 task_type="multiclass", needs_proba=True,
                                                 budget=Budget(wall_seconds=30))
     assert three_classes.ok and three_classes.predictions.shape == (len(test), 3)

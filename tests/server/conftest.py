@@ -5,11 +5,11 @@ Store and API tests run on SQLite, and on PostgreSQL too when TILTYARD_TEST_POST
 from __future__ import annotations
 
 import pytest
+from arena_helpers import CHALLENGE
 from fastapi.testclient import TestClient
 
 from tiltyard.config import get_settings
 from tiltyard.server.settings import get_arena_settings
-from arena_helpers import CHALLENGE
 
 
 @pytest.fixture(scope="session")

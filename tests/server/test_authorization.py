@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from arena_helpers import (CHALLENGE, grade_all, login, make_instructor, predictions_csv,
-                                   sign_up)
+from arena_helpers import CHALLENGE, grade_all, login, make_instructor, predictions_csv, sign_up
 
 ANON, LEARNER, OTHER, INSTRUCTOR, OTHER_INSTRUCTOR, ADMIN = (
     "anonymous", "learner", "other_learner", "instructor", "other_instructor", "admin")

@@ -21,7 +21,6 @@ MANIFEST_NAME = "challenge.toml"
 SCHEMA_VERSION = 1
 ID_PATTERN = re.compile(r"^(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)-v(?P<version>[1-9][0-9]*)$")
 
-Kind = Literal["table", "lab", "agent"]
 TaskType = Literal["binary", "multiclass", "regression"]
 ColumnType = Literal["numeric", "categorical", "text", "datetime", "id", "boolean"]
 FileRole = Literal["brief", "public", "sealed", "starter", "lesson"]
@@ -127,7 +126,7 @@ class Manifest(Strict):
     schema_version: int = SCHEMA_VERSION
     id: str
     title: str
-    kind: Kind
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # a registered kind (tiltyard.plugins)
     summary: str
     difficulty: Literal["beginner", "intermediate", "advanced"]
     brief: str = "brief.md"
@@ -141,9 +140,19 @@ class Manifest(Strict):
     tables: list[SideTable] = Field(default_factory=list)
     baselines: list[BaselineEntry] = Field(default_factory=list)
     lessons: list[str] = Field(default_factory=list)
-    lab: dict[str, Any] | None = None
-    agent: dict[str, Any] | None = None
+    # The kind's own section, written as [KIND] in challenge.toml ([lab] for a lab); its
+    # schema is the kind's (ChallengeKind.section_model), checked by the kind.
+    section: dict[str, Any] | None = None
     files: list[FileEntry] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_section(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("kind"), str) and data["kind"] in data \
+                and data["kind"] not in cls.model_fields:
+            data = dict(data)
+            data["section"] = data.pop(data["kind"])
+        return data
 
     @field_validator("id")
     @classmethod
@@ -153,12 +162,6 @@ class Manifest(Strict):
                 f"id {value!r} must be lowercase words joined by '-' and end in '-vN', "
                 "like 'flight-delays-v1'")
         return value
-
-    @model_validator(mode="after")
-    def _table_needs_task(self) -> Manifest:
-        if self.kind == "table" and (self.task is None or self.split is None):
-            raise ValueError("a table challenge declares [task] and [split]")
-        return self
 
     @property
     def name(self) -> str:
@@ -188,6 +191,8 @@ class Manifest(Strict):
 
     def dump(self, path: Path) -> None:
         data = self.model_dump(mode="json", exclude_none=True)
+        if "section" in data:
+            data[self.kind] = data.pop("section")
         path.write_text(tomli_w.dumps(data), encoding="utf-8")
 
     @classmethod

@@ -3,17 +3,21 @@ bundle folder in the catalog directory (or a path given directly)."""
 
 from __future__ import annotations
 
-import difflib
 import shutil
 from collections.abc import Callable
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import MANIFEST_NAME
 from tiltyard.config import get_settings
-from tiltyard.errors import ChallengeNotFound
+from tiltyard.errors import ChallengeNotFound, did_you_mean
 
+# Built-in challenges, ours and other packages', are entry points in this group:
+# ``"titanic-v1" = "tiltyard.catalog.titanic:BUILDER"``, as Gymnasium registers its environments.
+GROUP = "tiltyard.challenges"
 Progress = Callable[[str], None]
 
 
@@ -27,19 +31,20 @@ class Builder(Protocol):
     def build(self, catalog_dir: Path, progress: Progress = ...) -> Bundle: ...
 
 
-def builtin_ids() -> list[str]:
-    from tiltyard.challenges.catalog import BUILTIN
+@cache
+def _builders() -> dict:
+    return {point.name: point for point in entry_points(group=GROUP)}
 
-    return list(BUILTIN)
+
+def builtin_ids() -> list[str]:
+    return list(_builders())
 
 
 def builtin_builder(challenge_id: str) -> Builder:
-    from tiltyard.challenges.catalog import builder
-
-    try:
-        return builder(challenge_id)
-    except KeyError:
+    point = _builders().get(challenge_id)
+    if point is None:
         _not_found(challenge_id)
+    return point.load()
 
 
 _opened: dict[Path, tuple[int, Bundle]] = {}
@@ -100,7 +105,6 @@ def get_bundle(challenge_id: str, progress: Callable[[str, str], None] | None = 
 
 def _not_found(challenge_id: str):
     ids = known_ids()
-    close = difflib.get_close_matches(challenge_id, ids, n=1, cutoff=0.5)
-    hint = f"Did you mean {close[0]!r}?" if close else "List them with `tiltyard challenges`"
+    hint = did_you_mean(challenge_id, ids) or "List them with `tiltyard challenges`"
     raise ChallengeNotFound(f"There is no challenge {challenge_id!r}",
                             expected="one of " + ", ".join(ids), got=challenge_id, hint=hint)

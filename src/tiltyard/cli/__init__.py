@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -79,16 +78,15 @@ def list_challenges(json_: JsonOption = False) -> None:
     Example: `tiltyard challenges --json`
     """
     from tiltyard.challenges.registry import get_bundle, known_ids
+    from tiltyard.plugins import kind_of
 
     bundles_for()
     rows = []
     for challenge_id in known_ids():
         manifest = get_bundle(challenge_id).manifest
-        task = manifest.task.type if manifest.task else manifest.kind
-        rows.append({"id": manifest.id, "kind": manifest.kind, "task": task,
-                     "metric": manifest.metric.primary,
-                     "rows": manifest.split.train_rows + manifest.split.test_rows if manifest.split else None,
-                     "difficulty": manifest.difficulty, "title": manifest.title})
+        rows.append({"id": manifest.id, "kind": manifest.kind, **kind_of(manifest).describe(manifest),
+                     "metric": manifest.metric.primary, "difficulty": manifest.difficulty,
+                     "title": manifest.title})
     if json_:
         print_json(console, rows)
         return
@@ -118,7 +116,9 @@ def show(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. ti
     """
     bundle = bundle_for(challenge_id)
     if json_:
-        print_json(console, bundle.manifest.model_dump(mode="json", exclude={"files"}))
+        # A private score is part of the hidden answers: never shown before a competition closes.
+        print_json(console, bundle.manifest.model_dump(
+            mode="json", exclude={"files": True, "baselines": {"__all__": {"private_score"}}}))
         return
     console.print(Markdown(bundle.brief))
 
@@ -131,33 +131,25 @@ def start(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. t
 
     Example: `tiltyard start titanic-v1 ~/work/titanic && cd ~/work/titanic && python starter.py`
     """
+    from tiltyard.plugins import kind_of
+
     bundle = bundle_for(challenge_id)
     workspace = directory or Path(bundle.manifest.id)
     if workspace.exists() and any(workspace.iterdir()) and not force:
         raise TiltyardError(f"{workspace} already exists and is not empty",
                             expected="a new or empty folder", got=f"{len(list(workspace.iterdir()))} entries",
                             hint="Pick another folder, or pass --force to overwrite the starter files")
-    (workspace / "data").mkdir(parents=True, exist_ok=True)
-    for entry in bundle.manifest.files_with_role("public"):
-        target = workspace / "data" / Path(entry.path).relative_to("public")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(bundle.root / entry.path, target)
-    for entry in bundle.manifest.files_with_role("starter"):
-        shutil.copyfile(bundle.root / entry.path, workspace / Path(entry.path).relative_to("starter"))
-    shutil.copyfile(bundle.root / bundle.manifest.brief, workspace / "README.md")
+    next_step = kind_of(bundle).workspace(bundle, workspace)
     console.print(f"[green]✓[/] Workspace for [bold]{bundle.manifest.id}[/] in {workspace}: "
                   + ", ".join(sorted(p.name for p in workspace.iterdir())))
-    if (workspace / "starter.py").exists():
-        console.print(f"  cd {workspace} && python starter.py && "
-                      f"tiltyard submit {bundle.manifest.id} submission.csv")
-    else:
-        console.print(f"  cd {workspace} and open the notebook; the brief is README.md")
+    console.print(f"  {next_step}", markup=False, highlight=False)
 
 
 @app.command()
 def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
-           file: Annotated[Path, typer.Argument(help="Predictions (CSV or Parquet), code (a .py defining "
-                                                     "build_model()), or lab designs (.smi).")],
+           file: Annotated[Path, typer.Argument(help="What the challenge grades: predictions (CSV or "
+                                                     "Parquet) or code (a .py defining build_model()) "
+                                                     "for a table, designs for a lab.")],
            coach: Annotated[bool, typer.Option(help="Show the coach's findings on a predictions file.")] = True,
            json_: JsonOption = False) -> None:
     """Validate, store and grade a submission; print the score and where it stands.
@@ -171,9 +163,14 @@ def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. 
     from tiltyard.submissions import report_path, submit_file
 
     arena = ArenaClient.from_saved()  # after `tiltyard login URL`, the server grades it
+    code = False
     if arena is None:
-        bundle_for(challenge_id)
-    code = file.suffix.lower() == ".py"
+        from tiltyard.plugins import kind_of
+
+        bundle = bundle_for(challenge_id)
+        accepted = kind_of(bundle).formats(bundle.manifest)
+        # A file of no accepted format is still stored and rejected with the reason, below.
+        code = any(f.runs_code and file.suffix.lower() in f.suffixes for f in accepted)
     doing = "Running your code in the sandbox, then grading" if code else "Grading"
     with console.status(f"{doing}…" if arena is None else f"Submitting to {arena.url}…"):
         report = arena.submit(challenge_id, file) if arena else submit_file(challenge_id, file)
@@ -183,7 +180,7 @@ def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. 
         where = (f"{arena.url}/submissions/{report.submission_id}" if arena
                  else str(report_path(report.submission_id)))
         console.print(report_panel(report, where))
-        if report.status == "graded" and coach and file.suffix.lower() in (".csv", ".parquet"):
+        if report.status == "graded" and coach and not code:
             coach_predictions_file(challenge_id, file)
     if report.status != "graded":
         raise typer.Exit(1)
@@ -198,8 +195,8 @@ def coach_predictions_file(challenge_id: str, file: Path) -> None:
     from tiltyard.coach.render import render_report
 
     challenge = tiltyard.load(challenge_id)
-    if challenge.manifest.kind != "table":
-        return
+    if getattr(challenge, "task", None) is None:
+        return  # the coach reads predictions of a supervised task
     report = coach_challenge(challenge, predictions=read_predictions_frame(file), progress=False)
     if report.findings:
         render_report(report, console, new_lessons=report.new_lessons)
@@ -290,21 +287,22 @@ def final(challenge_id: Annotated[str, typer.Argument(help="Challenge id.")],
 @app.command()
 def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding challenge.toml).")],
           refit: Annotated[bool, typer.Option(help="Also refit the baselines and compare scores.")] = False,
+          only: Annotated[str | None, typer.Option(help="Run one check by its id, e.g. table.ids.")] = None,
           json_: JsonOption = False) -> None:
     """Check a bundle folder against the contract (manifest, hashes, ids, answers, baselines).
 
     Example: `tiltyard check ~/.local/share/tiltyard/catalog/titanic-v1 --refit`
     """
-    from tiltyard.challenges.check import check_challenge
+    from tiltyard.check import check_challenge
 
     with console.status("Checking…"):
-        result = check_challenge(path, refit=refit)
+        result = check_challenge(path, refit=refit, only=only)
     if json_:
         print_json(console, {"path": str(path), "challenge_id": result.challenge_id, "ok": result.ok,
                              "checks": [c.__dict__ for c in result.checks]})
     else:
-        console.print(table(f"check {path}", ["", "check", "detail"],
-                            [["[green]✓[/]" if c.passed else "[red]✗[/]", c.name, c.detail]
+        console.print(table(f"check {path}", ["", "id", "check", "detail"],
+                            [["[green]✓[/]" if c.passed else "[red]✗[/]", c.id, c.name, c.detail]
                              for c in result.checks]))
         console.print("[green]All checks passed.[/]" if result.ok
                       else f"[red]{len(result.failures)} checks failed.[/]")
@@ -313,12 +311,17 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import arena, coach, lab, worker
+    from types import SimpleNamespace
+
+    from tiltyard.cli import arena, coach, worker
+    from tiltyard.plugins import get_kind, kind_names
 
     arena.register(app)
     coach.register(app)
-    lab.register(app)
     worker.register(app)
+    tools = SimpleNamespace(console=console, table=table, print_json=print_json, bundle_for=bundle_for)
+    for name in kind_names():
+        get_kind(name).register_cli(app, tools)
 
 
 _register_command_groups()

@@ -11,8 +11,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from tiltyard.grading.metrics import get_metric
-from tiltyard.grading.report import Report
+from tiltyard.metrics import METRICS
+from tiltyard.plugins import get_kind
+from tiltyard.report import Report
+
+
+def metric_title(name: str) -> str:
+    return METRICS[name].title if name in METRICS else name.replace("_", " ").capitalize()
 
 
 def print_json(console: Console, data) -> None:
@@ -40,13 +45,13 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence], *
 
 def ladder_table(report: Report) -> Table:
     """The baselines and this submission, best first, on the public split."""
-    metric = get_metric(report.primary_metric)
     show_private = report.private_scores is not None
     rows = [(rung.public_score, f"baseline: {rung.name}", rung.private_score, rung.description)
             for rung in report.ladder]
     rows.append((report.public_score, "▶ this submission", report.private_score, report.filename))
-    rows.sort(key=lambda r: metric.sort_key(r[0]))
-    columns = ["", f"public {metric.title}"] + (["private"] if show_private else []) + ["what"]
+    best_first = -1 if report.direction == "maximize" else 1
+    rows.sort(key=lambda r: best_first * r[0])
+    columns = ["", f"public {metric_title(report.primary_metric)}"] + (["private"] if show_private else []) + ["what"]
     body = []
     mine = None
     for index, (public, name, private, what) in enumerate(rows):
@@ -56,17 +61,13 @@ def ladder_table(report: Report) -> Table:
     return table("Baseline ladder", columns, body, highlight=[mine] if mine is not None else [])
 
 
-def run_line(run: dict) -> Text:
-    """What a code submission's sandboxed run used, against its budget."""
-    budget = run["budget"]
-    return Text(f"Ran in the sandbox ({run['sandbox']}): {run['wall_s']:.1f} s wall, "
-                f"{run['cpu_s']:.1f} s CPU, {run['peak_memory_mb']:.0f} MB peak; budget "
-                f"{budget['wall_seconds']:.0f} s wall, {budget['cpu_seconds']:.0f} s CPU, "
-                f"{budget['memory_mb']} MB, {budget['threads']} threads", style="cyan")
+def section_lines(report: Report) -> list[Text]:
+    """One line per report section that has something to say in a terminal (its kind decides)."""
+    lines = (get_kind(section.kind).summary(section) for section in report.sections)
+    return [Text(line, style="cyan") for line in lines if line]
 
 
 def report_panel(report: Report, path: str | None = None) -> Panel:
-    metric = get_metric(report.primary_metric)
     title = f"Submission #{report.submission_id} to {report.challenge_id}"
     if report.status == "rejected":
         error = report.error
@@ -80,31 +81,30 @@ def report_panel(report: Report, path: str | None = None) -> Panel:
             lines.append(Text(f"What to do: {error.hint}", style="yellow"))
         lines.append(Text(f"The file was stored (sha256 {report.submission_sha256[:12]}…) "
                           "with this reason; earlier submissions are untouched.", style="dim"))
-        if report.run:
-            lines.append(run_line(report.run))
+        lines += section_lines(report)
         if path:
             lines.append(Text(f"Report: {path}", style="dim"))
         return Panel(Group(*lines), title=f"{title}: rejected ({error.code})", border_style="red")
 
-    better = "higher" if metric.direction == "maximize" else "lower"
+    better = "higher" if report.direction == "maximize" else "lower"
     rows = f", {report.public_rows:,} public rows" if report.public_rows else ""
-    headline = Text.assemble(("Public " + metric.title + ": ", "bold"),
+    title_of_metric = metric_title(report.primary_metric)
+    headline = Text.assemble(("Public " + title_of_metric + ": ", "bold"),
                              (score(report.public_score), "bold green"),
                              f"  ({better} is better{rows})")
     parts: list = [headline]
     if report.private_scores is not None:
-        parts.append(Text.assemble(("Private " + metric.title + ": ", "bold"),
+        parts.append(Text.assemble(("Private " + title_of_metric + ": ", "bold"),
                                    (score(report.private_score), "bold magenta"),
                                    f"  (final submission, {report.private_rows:,} private rows)"))
-    others = {k: v for k, v in report.public_scores.items() if k != metric.name}
+    others = {k: v for k, v in report.public_scores.items() if k != report.primary_metric}
     if others:
-        parts.append(Text("Also: " + ", ".join(f"{get_metric(k).title} {v:.4f}" for k, v in others.items())))
+        parts.append(Text("Also: " + ", ".join(f"{metric_title(k)} {v:.4f}" for k, v in others.items())))
     parts.append(Text(f"Ladder: {report.ladder_summary}"))
     if report.rank_among_own:
         parts.append(Text(f"Among your {report.own_submissions} graded submissions to this "
                           f"challenge: #{report.rank_among_own}"))
-    if report.run:
-        parts.append(run_line(report.run))
+    parts += section_lines(report)
     parts.append(ladder_table(report))
     for warning in report.warnings:
         parts.append(Text(f"Note: {warning}", style="yellow"))

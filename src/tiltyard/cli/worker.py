@@ -12,12 +12,15 @@ from tiltyard.cli.render import print_json, table
 def worker(
     executor: Annotated[str, typer.Option(help="Where jobs run: 'local' (a process pool) or 'ray'.")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (with --executor ray), e.g. 'auto'.")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Jobs at once (default: 2 locally, the cluster's CPUs on Ray).")] = None,
-    lease_seconds: Annotated[float, typer.Option(help="A job whose worker stops heartbeating this long is retried.")] = 30.0,
+    concurrency: Annotated[int | None, typer.Option(
+        help="Jobs at once (default: 2 locally, the cluster's CPUs on Ray).")] = None,
+    lease_seconds: Annotated[float, typer.Option(
+        help="A job whose worker stops heartbeating this long is retried.")] = 30.0,
     until_idle: Annotated[bool, typer.Option(help="Stop when the queue is empty.")] = False,
     max_jobs: Annotated[int | None, typer.Option(help="Stop after claiming this many jobs.")] = None,
     name: Annotated[str | None, typer.Option(help="Worker name in the queue (default: host:pid).")] = None,
-    allow_weak_sandbox: Annotated[bool, typer.Option(help="Where bubblewrap cannot run, grade code with rlimits only (trusted code only).")] = False,
+    allow_weak_sandbox: Annotated[bool, typer.Option(
+        help="Where bubblewrap cannot run, grade code with rlimits only (trusted code only).")] = False,
     status: Annotated[bool, typer.Option("--status", help="Print the queue's job counts and exit.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from tiltyard.challenges.manifest import Task
 from tiltyard.errors import TiltyardError
-from tiltyard.grading.metrics import Metric
+from tiltyard.metrics import Metric
 
 
 def encode_target(values, task: Task) -> np.ndarray:

@@ -14,13 +14,16 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from sqlalchemy import select
 
 from tiltyard.coach.case import Case, Rung, subsample
 from tiltyard.coach.findings import CoachReport
+from tiltyard.coach.journal import record_lessons
 from tiltyard.coach.runner import DEFAULT_BUDGET_SECONDS, coach_model, coach_predictions
 from tiltyard.config import get_settings
 from tiltyard.errors import TiltyardError
-from tiltyard.grading.metrics import get_metric
+from tiltyard.metrics import get_metric
+from tiltyard.store import Submission, session_scope
 
 CONSTANT_RUNGS = ("constant", "majority", "mean", "median", "prior", "dummy")
 
@@ -33,9 +36,6 @@ def ladder_of(challenge) -> list[Rung]:
 
 def history_from_store(challenge_id: str, owner: str | None = None) -> list[float]:
     """Public scores of the learner's graded submissions to this challenge, oldest first."""
-    from sqlalchemy import select
-
-    from tiltyard.store import Submission, session_scope
 
     owner = owner or get_settings().owner
     with session_scope() as session:
@@ -116,7 +116,6 @@ def coach_challenge(challenge, model: Any | None = None, *, predictions: pd.Data
                                    progress=progress, seed=seed)
     report.save()
     if record and report.findings:
-        from tiltyard.coach.journal import record_lessons
 
         report.new_lessons = record_lessons(report)
     return report
@@ -138,10 +137,3 @@ def load_build_model(path: Path) -> Any:
                             hint="Add `def build_model(): return make_pipeline(...)`",
                             code="no_build_model")
     return build()
-
-
-def coach_solution_file(challenge_id: str, path: Path, **options) -> CoachReport:
-    """What `tiltyard coach ID solution.py` runs."""
-    import tiltyard
-
-    return coach_challenge(tiltyard.load(challenge_id), load_build_model(path), **options)

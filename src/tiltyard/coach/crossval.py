@@ -22,7 +22,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 from tiltyard.challenges.manifest import Task
 from tiltyard.coach.budget import TimeBudget
 from tiltyard.coach.case import Case, encode_target
-from tiltyard.grading.metrics import Metric
+from tiltyard.metrics import Metric
 
 TRAIN_SCORE_ROWS = 10_000  # train-fold rows re-predicted for the train score; enough to read a gap
 

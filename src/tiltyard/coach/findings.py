@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ COACH_REPORT_SCHEMA_VERSION = 1
 COACH_REPORT_NAME = "coach.json"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How much a finding costs the learner.
 
     ``serious``: a mistake that costs score or makes the result untrustworthy; fix it first.

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tiltyard.coach.findings import CoachReport
 from tiltyard.config import get_settings
+from tiltyard.store import session_scope
 from tiltyard.store.models import Base, utcnow
 
 
@@ -41,7 +42,6 @@ class MetLesson:
 
 def record_lessons(report: CoachReport, owner: str | None = None) -> list[str]:
     """Store the lessons this report opened; returns the ones met for the first time."""
-    from tiltyard.store import session_scope
 
     owner = owner or get_settings().owner
     first_time = []
@@ -65,7 +65,6 @@ def record_lessons(report: CoachReport, owner: str | None = None) -> list[str]:
 
 def lessons_met(owner: str | None = None) -> list[MetLesson]:
     """The lessons a learner has met, first met first."""
-    from tiltyard.store import session_scope
 
     owner = owner or get_settings().owner
     with session_scope() as session:

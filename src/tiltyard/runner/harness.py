@@ -1,7 +1,10 @@
-"""Runs inside the sandbox: fit the learner's model on train, predict test, send the result back.
+"""Runs inside the sandbox: set the limits, run the kind's entry script on the learner's file,
+send the result back.
 
-This file is executed as a script by a fresh interpreter and must import nothing from tiltyard
-(the package is not visible inside the sandbox). It is trusted code that runs in the same process
+The entry script (a kind's, such as the table kind's ``build_model`` fit-and-predict) is
+staged beside this file and defines ``run(config, api) -> (header, array or None)``. Both are
+executed by a fresh interpreter and must import nothing from tiltyard (the package is not
+visible inside the sandbox). It is trusted code that runs in the same process
 as untrusted code, so it enforces nothing that matters on its own: the limits are set here only so
 that they apply before the learner's first line runs, and the sandbox around this process is what
 keeps secrets out of reach. Whatever it reports is checked again by the parent.
@@ -86,60 +89,66 @@ def raise_cpu_budget_spent(signum, frame):
     raise CpuBudgetSpent()
 
 
-def run_submission(config: dict) -> tuple[dict, object]:
-    stage = "setup"  # the harness's own work; a failure here is the sandbox's, not the learner's
-    try:
+class EntryApi:
+    """What the kind's entry script may use: name the stage it is in, import the learner's file,
+    refuse a broken contract, turn what the code returned into a plain array."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.current = "setup"  # the harness's own work; a failure here is the sandbox's
+
+    def stage(self, name: str) -> None:
+        self.current = name
+
+    def import_submission(self):
+        self.stage("import")
+        return import_submission(self.config["submission_path"])
+
+    contract_error = staticmethod(lambda stage, message: contract_error(stage, message))
+
+    @staticmethod
+    def to_plain_array(raw):
         import numpy as np
         import pandas as pd
 
-        train = pd.read_parquet(config["train_path"])
-        target = pd.read_parquet(config["target_path"]).iloc[:, 0]
-        test = pd.read_parquet(config["test_path"])
+        return to_plain_array(np, pd, raw)
 
-        stage = "import"
-        module = import_submission(config["submission_path"])
-        stage = "build_model"
-        build_model = getattr(module, "build_model", None)
-        if not callable(build_model):
-            return contract_error(stage, "Your file does not define a function build_model(); define "
-                                  "`def build_model():` that returns an unfitted scikit-learn estimator"), None
-        model = build_model()
-        method_name = "predict_proba" if config["needs_proba"] else "predict"
-        missing = [name for name in ("fit", method_name) if not callable(getattr(model, name, None))]
-        if missing:
-            return contract_error(stage, f"build_model() returned {type(model).__name__!s}, which has no "
-                                  f"{' or '.join(missing)} method; return a scikit-learn compatible estimator "
-                                  "such as a Pipeline ending in a classifier or regressor"), None
-        stage = "fit"
-        model.fit(train, target)
-        stage = "predict"
-        raw = getattr(model, method_name)(test)
-        if raw is None:
-            return {"status": "no_predictions", "stage": stage,
-                    "detail": f"{method_name}() returned None"}, None
-        predictions = to_plain_array(np, pd, raw)
-        classes = getattr(model, "classes_", None)
-        header = {"status": "ok", "method": method_name,
-                  "classes": None if classes is None else [plain_scalar(c) for c in list(classes)]}
-        return header, predictions
+    plain_scalar = staticmethod(lambda value: plain_scalar(value))
+
+
+def run_submission(config: dict) -> tuple[dict, object]:
+    """Run the kind's entry script (``run(config, api) -> (header, array or None)``) and class
+    whatever escapes it by the stage it was in."""
+    api = EntryApi(config)
+    try:
+        entry = import_file(config["entry_path"], "tiltyard_entry")
+        return entry.run(config, api)
     except CpuBudgetSpent:
-        return {"status": "cpu_exceeded", "stage": stage}, None
+        return {"status": "cpu_exceeded", "stage": api.current}, None
     except MemoryError as error:
-        return {"status": "memory_exceeded", "stage": stage, "detail": str(error)[:MESSAGE_LIMIT]}, None
+        return {"status": "memory_exceeded", "stage": api.current,
+                "detail": str(error)[:MESSAGE_LIMIT]}, None
     except SystemExit as error:
-        return {"status": "exited_early", "stage": stage, "detail": f"exit code {error.code!r}"}, None
+        return {"status": "exited_early", "stage": api.current,
+                "detail": f"exit code {error.code!r}"}, None
     except BaseException as error:  # the learner's code may raise anything; each is a classed outcome
-        return describe_exception(stage, error, config), None
+        return describe_exception(api.current, error, config), None
+
+
+def import_file(path: str, name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def import_submission(path: str):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("submission", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["submission"] = module
-    spec.loader.exec_module(module)
-    return module
+    # The learner's folder first on the path: a submission may import the files beside it.
+    sys.path.insert(0, os.path.dirname(path))
+    return import_file(path, "submission")
 
 
 def to_plain_array(np, pd, raw):
@@ -213,9 +222,9 @@ def send(result, header: dict, predictions) -> None:
     header = {**header, "peak_memory_mb": own_peak_memory_mb()}
     result.write(json.dumps(header).encode() + b"\n")
     if predictions is not None:
-        import numpy as np
-
         import io
+
+        import numpy as np
 
         buffer = io.BytesIO()  # np.save needs a seekable file, and a pipe is not one
         try:

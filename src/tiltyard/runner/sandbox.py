@@ -1,4 +1,7 @@
-"""Run a learner's ``build_model()`` on the training data and predict the test, inside a sandbox.
+"""Run a learner's code inside a sandbox, through a kind's :class:`Harness`.
+
+A harness says what a run needs (its input files, the entry script that calls the learner's
+code, how to judge what came back); the isolation below is the same for every kind.
 
 The sandbox is bubblewrap (new mount, PID, network, IPC and UTS namespaces) plus resource limits.
 The code sees a read-only system and Python environment, its input files read-only, and a private
@@ -21,9 +24,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
-import pandas as pd
-
+from tiltyard.config import get_settings
 from tiltyard.errors import TiltyardError
 from tiltyard.runner import harness, verdict
 from tiltyard.runner.budget import Budget
@@ -31,7 +34,6 @@ from tiltyard.runner.errors import SandboxFailure, SandboxUnavailable
 from tiltyard.runner.outcomes import RunResult, SandboxMode
 from tiltyard.runner.process import FinishedProcess, run_contained
 
-TASK_TYPES = ("binary", "multiclass", "regression")
 SANDBOX_DIR = "/sandbox"
 SCRATCH_DIR = "/scratch"
 # Mapped files (shared libraries, thread stacks) on top of the memory budget: RLIMIT_DATA limits
@@ -57,44 +59,53 @@ def bubblewrap_problem() -> str | None:
     return None
 
 
-def run_code_submission(code_path: str | Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame,
-                        *, task_type: str, needs_proba: bool, budget: Budget | None = None,
-                        allow_weak_sandbox: bool = False, positive_label: object = None,
-                        hidden_paths: tuple[Path, ...] | None = None,
-                        data_files: tuple[Path, ...] = ()) -> RunResult:
-    """Fit ``build_model()`` from ``code_path`` on (train, target), predict test, inside the sandbox.
+class Harness(Protocol):
+    """What a kind supplies to run learner code in the sandbox."""
 
-    ``data_files`` (a challenge's public side tables) are readable at ``data/NAME`` from the
-    code's working folder, as in a workspace made by `tiltyard start`.
+    entry_script: Path  # defines run(config, api); runs inside, imports nothing from tiltyard
+    entry_point: str  # what the learner's file defines, for messages: "build_model()"
+    output_noun: str  # what a run sends back, for messages: "predictions"
+    reproduce: str  # how to run it locally: "build_model().fit(X, y) on the public training data"
+    stage_words: dict[str, str]  # stage -> "while fitting your model on the training data"
+    data_files: tuple[Path, ...]  # public files readable at data/NAME from the working folder
 
-    ``predictions`` of an ``ok`` result: labels or values (1-D), the positive class's probability
-    for binary tasks (``positive_label``, by default the last of ``classes``), or one column per
-    class for multiclass probabilities. ``hidden_paths`` are masked even if they lie inside a folder
-    the sandbox shows (by default the Tiltyard home and catalog).
-    """
+    def stage_inputs(self, folder: Path) -> dict[str, str]:
+        """Write the run's inputs into ``folder``; return {name: file name} for the entry script."""
+
+    def settings(self) -> dict:
+        """JSON-ready settings the entry script reads from its config."""
+
+    def check_output(self, header: dict, payload: bytes) -> verdict.Verdict:
+        """Judge what an ``ok`` run sent back (nothing the submission sent is trusted)."""
+
+
+def run_in_sandbox(harness_: Harness, code_path: str | Path, *, budget: Budget | None = None,
+                   allow_weak_sandbox: bool = False,
+                   hidden_paths: tuple[Path, ...] | None = None) -> RunResult:
+    """Run the learner's file ``code_path`` through ``harness_`` inside the sandbox.
+
+    ``hidden_paths`` are masked even if they lie inside a folder the sandbox shows (by default
+    the Tiltyard home and catalog)."""
     budget = budget or Budget()
     code_path = Path(code_path)
-    if task_type not in TASK_TYPES:
-        raise TiltyardError("Unknown task type", expected=" or ".join(TASK_TYPES), got=repr(task_type))
     if not code_path.is_file():
         raise TiltyardError("The code submission file does not exist", expected="a Python file defining "
-                            "build_model()", got=str(code_path), hint="check the path")
+                            f"{harness_.entry_point}", got=str(code_path), hint="check the path")
     mode = _choose_mode(allow_weak_sandbox)
     if hidden_paths is None:
         hidden_paths = _tiltyard_folders()
     with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root:
-        stage = _stage(Path(stage_root), code_path, train, target, test, data_files)
+        stage = _stage(Path(stage_root), code_path, harness_)
         if mode is SandboxMode.BUBBLEWRAP:
-            finished = _run_in_bubblewrap(stage, budget, needs_proba, hidden_paths)
+            finished = _run_in_bubblewrap(stage, budget, hidden_paths)
         else:
-            finished = _run_with_rlimits_only(stage, budget, needs_proba)
+            finished = _run_with_rlimits_only(stage, budget)
     if harness.STARTED_MARKER not in finished.result[: len(harness.STARTED_MARKER)] and finished.killed_for is None:
         # The learner's code never ran, so this is the sandbox failing, not the submission.
         raise SandboxFailure("The sandbox failed before the submission's code could start",
                              got=finished.stderr.text()[-2000:] or f"exit status {finished.wait_status}",
                              hint="run `bwrap --version` and check the worker's Python environment")
-    return verdict.judge(finished, task_type=task_type, needs_proba=needs_proba, n_rows=len(test),
-                         budget=budget, mode=mode, positive_label=positive_label)
+    return verdict.judge(finished, harness_, budget=budget, mode=mode)
 
 
 def _choose_mode(allow_weak_sandbox: bool) -> SandboxMode:
@@ -113,8 +124,6 @@ def _choose_mode(allow_weak_sandbox: bool) -> SandboxMode:
 def _tiltyard_folders() -> tuple[Path, ...]:
     """The home (submissions, reports, store) and the catalog (sealed answers), which may
     live elsewhere when a class shares one."""
-    from tiltyard.config import get_settings
-
     settings = get_settings()
     return tuple(dict.fromkeys([settings.home, settings.catalog_dir]))
 
@@ -122,48 +131,41 @@ def _tiltyard_folders() -> tuple[Path, ...]:
 class _Stage:
     """The files of one run on the host: inputs, the submission, the harness, a scratch folder."""
 
-    def __init__(self, root: Path, submission_name: str):
+    def __init__(self, root: Path, submission_name: str, harness_: Harness):
         self.root = root
         self.inputs = root / "input"
         self.submission_dir = root / "submission"
         self.submission = self.submission_dir / submission_name
         self.harness = root / "harness.py"
+        self.entry = root / "entry.py"
         self.scratch = root / "scratch"
         self.data = self.inputs / "data"
+        self.settings = harness_.settings()
+        self.input_names: dict[str, str] = {}
 
 
-def _stage(root: Path, code_path: Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame,
-           data_files: tuple[Path, ...] = ()) -> _Stage:
-    stage = _Stage(root, code_path.name)
+def _stage(root: Path, code_path: Path, harness_: Harness) -> _Stage:
+    stage = _Stage(root, code_path.name, harness_)
     for folder in (stage.inputs, stage.submission_dir, stage.scratch, stage.data):
         folder.mkdir()
-    for path in data_files:
+    for path in harness_.data_files:
         shutil.copyfile(path, stage.data / Path(path).name)
         (stage.data / Path(path).name).chmod(0o644)
     stage.data.chmod(0o755)
-    _as_parquet(train).to_parquet(stage.inputs / "train.parquet")
-    _as_parquet(pd.DataFrame({"target": pd.Series(target).to_numpy()})).to_parquet(stage.inputs / "target.parquet")
-    _as_parquet(test).to_parquet(stage.inputs / "test.parquet")
+    stage.input_names = harness_.stage_inputs(stage.inputs)
     shutil.copyfile(code_path, stage.submission)
     shutil.copyfile(harness.__file__, stage.harness)
+    shutil.copyfile(harness_.entry_script, stage.entry)
     # Readable by the unprivileged user the code runs as; the stage root itself stays private.
     for path in (stage.inputs, stage.submission_dir):
         path.chmod(0o755)
-    for path in [*stage.inputs.iterdir(), stage.submission, stage.harness]:
+    for path in [*stage.inputs.iterdir(), stage.submission, stage.harness, stage.entry]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     stage.scratch.chmod(0o777)
     return stage
 
 
-def _as_parquet(frame: pd.DataFrame) -> pd.DataFrame:
-    # Parquet needs string column names; the row index is not part of the contract.
-    frame = frame.reset_index(drop=True)
-    frame.columns = [str(column) for column in frame.columns]
-    return frame
-
-
-def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
-                       hidden_paths: tuple[Path, ...]) -> FinishedProcess:
+def _run_in_bubblewrap(stage: _Stage, budget: Budget, hidden_paths: tuple[Path, ...]) -> FinishedProcess:
     python_prefixes = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
     # /tmp is left out on purpose: it is the scratch folder, so a missing file there is a host file.
     visible_roots = [*SYSTEM_DIRS, "/etc", "/dev", "/proc", SANDBOX_DIR, SCRATCH_DIR, *python_prefixes]
@@ -172,8 +174,7 @@ def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
     # run's processes (the kernel never applies RLIMIT_NPROC to uid 0).
     run_as_uid = 100_000 + secrets.randbelow(900_000) if os.geteuid() == 0 else None
     config = _harness_config(
-        budget, needs_proba, run_as_uid=run_as_uid, train=f"{inputs}/train.parquet",
-        target=f"{inputs}/target.parquet", test=f"{inputs}/test.parquet",
+        stage, budget, run_as_uid=run_as_uid, inputs=inputs, entry=f"{SANDBOX_DIR}/entry.py",
         submission=f"{SANDBOX_DIR}/submission/{stage.submission.name}", visible_roots=visible_roots)
 
     def argv(result_fd: int) -> list[str]:
@@ -183,6 +184,7 @@ def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
         binds += ["--ro-bind", str(stage.inputs), inputs,
                   "--ro-bind", str(stage.submission_dir), f"{SANDBOX_DIR}/submission",
                   "--ro-bind", str(stage.harness), f"{SANDBOX_DIR}/harness.py",
+                  "--ro-bind", str(stage.entry), f"{SANDBOX_DIR}/entry.py",
                   "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", SCRATCH_DIR,
                   "--perms", "1777", "--size", str(budget.scratch_mb << 20), "--tmpfs", "/dev/shm",
                   "--symlink", f"{inputs}/data", f"{SCRATCH_DIR}/data"]
@@ -202,10 +204,9 @@ def _run_in_bubblewrap(stage: _Stage, budget: Budget, needs_proba: bool,
                          tail_bytes=OUTPUT_TAIL_BYTES)
 
 
-def _run_with_rlimits_only(stage: _Stage, budget: Budget, needs_proba: bool) -> FinishedProcess:
+def _run_with_rlimits_only(stage: _Stage, budget: Budget) -> FinishedProcess:
     config = _harness_config(
-        budget, needs_proba, run_as_uid=None, train=str(stage.inputs / "train.parquet"),
-        target=str(stage.inputs / "target.parquet"), test=str(stage.inputs / "test.parquet"),
+        stage, budget, run_as_uid=None, inputs=str(stage.inputs), entry=str(stage.entry),
         submission=str(stage.submission), visible_roots=["/"])
     # The process limit counts every process of this user, so it starts from how many exist now.
     config["limits"]["RLIMIT_NPROC"] += _processes_of_current_user()
@@ -259,8 +260,8 @@ def _traversable_parents(destinations: list[str]) -> list[str]:
     return flags
 
 
-def _harness_config(budget: Budget, needs_proba: bool, *, run_as_uid: int | None, train: str, target: str,
-                    test: str, submission: str, visible_roots: list[str]) -> dict:
+def _harness_config(stage: _Stage, budget: Budget, *, run_as_uid: int | None, inputs: str, entry: str,
+                    submission: str, visible_roots: list[str]) -> dict:
     megabyte = 1 << 20
     limits = {
         "RLIMIT_CPU": math.ceil(budget.cpu_seconds),
@@ -270,9 +271,9 @@ def _harness_config(budget: Budget, needs_proba: bool, *, run_as_uid: int | None
         "RLIMIT_FSIZE": budget.scratch_mb * megabyte,
         "RLIMIT_CORE": 0,
     }
-    return {"limits": limits, "run_as_uid": run_as_uid, "train_path": train, "target_path": target,
-            "test_path": test, "submission_path": submission, "needs_proba": needs_proba,
-            "visible_roots": visible_roots}
+    return {**stage.settings, "limits": limits, "run_as_uid": run_as_uid, "entry_path": entry,
+            "inputs": {name: f"{inputs}/{file}" for name, file in stage.input_names.items()},
+            "submission_path": submission, "visible_roots": visible_roots}
 
 
 def _child_env(budget: Budget, *, home: str) -> dict[str, str]:

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from tiltyard.server.errors import Conflict, NotAuthenticated, NotFound
 from tiltyard.server.models import Role, Token, User
-from tiltyard.server.security import (burn_password_check, hash_password, new_token,
-                                      token_digest, verify_password)
+from tiltyard.server.security import burn_password_check, hash_password, new_token, token_digest, verify_password
 
 
 def create_user(session: Session, username: str, password: str, role: str = Role.LEARNER) -> User:

@@ -3,14 +3,13 @@ registry (which parses a manifest once while its file is unchanged)."""
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import MANIFEST_NAME
 from tiltyard.challenges.registry import get_bundle
 from tiltyard.config import get_settings
-from tiltyard.errors import ChallengeNotFound
+from tiltyard.errors import ChallengeNotFound, did_you_mean
 from tiltyard.server.errors import NotFound
 
 
@@ -20,12 +19,11 @@ def bundle(challenge_id: str) -> Bundle:
     # Only bundles already built: building one inside a request would take minutes (`serve`
     # builds the catalog first). This also keeps a path-like id from opening a folder by path.
     if challenge_id not in ids:
-        close = difflib.get_close_matches(challenge_id, ids, n=1, cutoff=0.5)
         raise ChallengeNotFound(f"There is no challenge {challenge_id!r}",
                                 expected="one of " + ", ".join(ids), got=challenge_id,
-                                hint=f"Did you mean {close[0]!r}?" if close
-                                else "The catalog page lists them; the admin adds built-ins "
-                                     "with `tiltyard catalog build`")
+                                hint=did_you_mean(challenge_id, ids)
+                                or "The catalog page lists them; the admin adds built-ins "
+                                   "with `tiltyard catalog build`")
     return get_bundle(challenge_id)  # parsed once while its manifest is unchanged
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tiltyard.plugins import kind_of
 from tiltyard.server import catalog
 from tiltyard.server.errors import Conflict, InvalidInput, NotFound
-from tiltyard.server.models import (Classroom, Competition, Membership, Team, TeamMember, User,
-                                    aware)
+from tiltyard.server.models import Classroom, Competition, Membership, Team, TeamMember, User, aware
 from tiltyard.server.security import new_join_code
 
 
@@ -54,10 +54,11 @@ def create_competition(session: Session, classroom: Classroom, *, challenge_id: 
                        title: str | None, opens_at: datetime, closes_at: datetime,
                        submissions_per_day: int | None, max_team_size: int) -> Competition:
     manifest = catalog.bundle(challenge_id).manifest
-    if manifest.kind != "table":
-        raise InvalidInput(f"{challenge_id} is a {manifest.kind} challenge",
-                           expected="a table challenge (the arena grades predictions files)",
-                           got=manifest.kind, hint="Run lab and agent challenges with the CLI")
+    if not kind_of(manifest).formats(manifest):
+        raise InvalidInput(f"{challenge_id} takes no submissions the arena can grade",
+                           expected="a challenge whose kind grades uploaded files",
+                           got=f"a {manifest.kind} challenge with no submission formats",
+                           hint="Choose another challenge for the competition")
     opens_at, closes_at = aware(opens_at), aware(closes_at)
     if closes_at <= opens_at:
         raise InvalidInput("The competition closes before it opens",

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tiltyard.grading.metrics import get_metric
+from tiltyard.plugins import primary_metric
 from tiltyard.server import catalog
 from tiltyard.server.classes import competitions_of, members_of, state_of
 from tiltyard.server.leaderboards import Row, _preferred
@@ -44,7 +44,7 @@ class CompetitionSummary:
 def competition_summary(session: Session, competition: Competition,
                         members: list[User]) -> CompetitionSummary:
     manifest = catalog.bundle(competition.challenge_id).manifest
-    metric = get_metric(manifest.metric.primary)
+    metric = primary_metric(manifest)
     team_of_user = dict(session.execute(select(TeamMember.user_id, TeamMember.team_id).where(
         TeamMember.competition_id == competition.id)).all())
     by_entrant: dict[tuple, list[tuple]] = {}

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from tiltyard.server.errors import Forbidden, NotAuthenticated
 from tiltyard.server.models import Token, User, aware

@@ -10,20 +10,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from tiltyard.grading.report import Report
+from tiltyard.challenges.manifest import Manifest
+from tiltyard.errors import SubmissionError
+from tiltyard.plugins import kind_of
+from tiltyard.report import Report
 from tiltyard.server import catalog
+from tiltyard.server.access import teaches
 from tiltyard.server.classes import team_of
 from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited
 from tiltyard.server.grading import enqueue_grading, note_grades_changed
-from tiltyard.server.access import teaches
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
 from tiltyard.store import Submission
 from tiltyard.submissions import choose_final, learner_report, receive_file
-
-SUFFIXES_BY_KIND = {"table": (".csv", ".parquet", ".py"), "lab": (".smi", ".txt")}
-HINT_BY_KIND = {"table": "Hand in predictions (CSV or Parquet) or a .py file defining "
-                         "build_model()",
-                "lab": "Hand in your final designs as a .smi file, one SMILES per line"}
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -60,7 +58,7 @@ def submit(session: Session, user: User, challenge_id: str, upload: Path, filena
     grading (a worker process grades it)."""
     now = datetime.now(UTC)
     manifest = catalog.bundle(challenge_id).manifest
-    check_kind_of_file(manifest.id, manifest.kind, filename)
+    check_kind_of_file(manifest, filename)
     team_id = None
     if competition is not None:
         if not competition.is_open(now):
@@ -91,18 +89,13 @@ async def submit_off_loop(*args, **kwargs) -> Entry:
     return await run_in_threadpool(submit, *args, **kwargs)
 
 
-def check_kind_of_file(challenge_id: str, kind: str, filename: str) -> None:
-    suffix = Path(filename).suffix.lower()
-    accepted = SUFFIXES_BY_KIND.get(kind, ())
-    if suffix in accepted:
-        return
-    if not accepted:
-        raise InvalidInput(f"{challenge_id} is an {kind} challenge", expected="a table or lab "
-                           "challenge (the arena grades predictions, code and lab designs)",
-                           got=kind, hint="Run agent challenges with the CLI")
-    raise InvalidInput(f"{filename} does not fit {challenge_id}, a {kind} challenge",
-                       expected="a file ending in " + ", ".join(accepted), got=filename,
-                       hint=HINT_BY_KIND[kind])
+def check_kind_of_file(manifest: Manifest, filename: str) -> None:
+    """Refuse, before storing, a file the challenge's kind does not grade."""
+    try:
+        kind_of(manifest).format_for(manifest, filename)
+    except SubmissionError as error:
+        raise InvalidInput(error.message, expected=error.expected, got=error.got,
+                           hint=error.hint) from None
 
 
 def choose_final_entry(session: Session, user: User, row: Submission, entry: Entry) -> Entry:

@@ -12,8 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tiltyard.errors import (ChallengeNotFound, SubmissionError, SubmissionNotFound,
-                             TiltyardError)
+from tiltyard.errors import ChallengeNotFound, SubmissionError, SubmissionNotFound, TiltyardError
 
 log = logging.getLogger("tiltyard.server")
 

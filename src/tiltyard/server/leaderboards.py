@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from tiltyard.config import get_settings
-from tiltyard.grading.metrics import get_metric
+from tiltyard.plugins import primary_metric
 from tiltyard.server import catalog
 from tiltyard.server.grading import grades_version
 from tiltyard.server.models import Competition, Entry, Team, User, aware
@@ -156,7 +156,7 @@ def _cached(key: tuple, bundle) -> Board | None:
 
 
 def _practice_board(session: Session, manifest) -> Board:
-    metric = get_metric(manifest.metric.primary)
+    metric = primary_metric(manifest)
     best: dict[str, Row] = {}
     counts: dict[str, int] = {}
     for username, submission_id, score, created_at in session.execute(
@@ -181,7 +181,7 @@ def _practice_board(session: Session, manifest) -> Board:
 
 def _competition_board(session: Session, competition: Competition, scoring: str) -> Board:
     manifest = catalog.bundle(competition.challenge_id).manifest
-    metric = get_metric(manifest.metric.primary)
+    metric = primary_metric(manifest)
     team_names = dict(session.execute(select(Team.id, Team.name).where(
         Team.competition_id == competition.id)).all())
     chosen: dict[tuple, Row] = {}

@@ -5,14 +5,25 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tiltyard.plugins import kind_of, primary_metric
 from tiltyard.server import catalog
 from tiltyard.server.access import teaches
 from tiltyard.server.classes import competitions_of, state_of
 from tiltyard.server.leaderboards import Board
 from tiltyard.server.models import Classroom, Competition, Entry, Membership, User, aware
-from tiltyard.server.schemas import (BaselinePublic, ChallengePublic, ChallengeSummary,
-                                     ClassPublic, ColumnPublic, CompetitionPublic, FilePublic,
-                                     LeaderboardPublic, LeaderboardRowPublic, SubmissionPublic)
+from tiltyard.server.schemas import (
+    BaselinePublic,
+    ChallengePublic,
+    ChallengeSummary,
+    ClassPublic,
+    ColumnPublic,
+    CompetitionPublic,
+    FilePublic,
+    FormatPublic,
+    LeaderboardPublic,
+    LeaderboardRowPublic,
+    SubmissionPublic,
+)
 from tiltyard.store import Submission
 
 
@@ -24,9 +35,7 @@ def challenge_summary(challenge_id: str) -> ChallengeSummary:
 
 
 def _direction(manifest) -> str:
-    from tiltyard.grading.metrics import get_metric
-
-    return get_metric(manifest.metric.primary).direction
+    return primary_metric(manifest).direction
 
 
 def challenge_public(challenge_id: str) -> ChallengePublic:
@@ -41,7 +50,14 @@ def challenge_public(challenge_id: str) -> ChallengePublic:
                for f in manifest.files_with_role("public")],
         baselines=[BaselinePublic(name=b.name, description=b.description,
                                   public_score=b.public_score) for b in manifest.baselines],
-        submissions_per_day=manifest.budget.submissions_per_day)
+        submissions_per_day=manifest.budget.submissions_per_day,
+        formats=formats_public(challenge_id))
+
+
+def formats_public(challenge_id: str) -> list[FormatPublic]:
+    manifest = catalog.bundle(challenge_id).manifest
+    return [FormatPublic(suffixes=list(f.suffixes), label=f.label, hint=f.hint, runs_code=f.runs_code)
+            for f in kind_of(manifest).formats(manifest)]
 
 
 def submission_public(row: Submission, entry: Entry, username: str) -> SubmissionPublic:

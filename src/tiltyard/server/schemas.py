@@ -71,7 +71,16 @@ class ChallengeSummary(BaseModel):
     direction: str
 
 
+class FormatPublic(BaseModel):
+    """One kind of file a challenge grades (suffixes, what it is, what to hand in)."""
+    suffixes: list[str]
+    label: str
+    hint: str
+    runs_code: bool
+
+
 class ChallengePublic(ChallengeSummary):
+    formats: list[FormatPublic]
     brief_markdown: str
     columns: list[ColumnPublic]
     files: list[FilePublic]

@@ -13,7 +13,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from tiltyard.coach.case import subsample
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.findings import Finding, Severity
-from tiltyard.grading.metrics import r2, roc_auc
+from tiltyard.metrics import r2, roc_auc
 
 LEAK_ROWS = 20_000
 BINS = 64

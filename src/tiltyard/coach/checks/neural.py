@@ -108,7 +108,7 @@ def check_dead_relu(context: Context) -> Iterator[Finding]:
     yield Finding(
         id="dead-relu", severity=Severity.SERIOUS if dead >= DEAD_SERIOUS else Severity.WARNING,
         title=f"{dead:.0%} of the network's ReLU units are dead",
-        evidence=f"On training rows, these shares of hidden units output 0 for every row, per layer: "
+        evidence="On training rows, these shares of hidden units output 0 for every row, per layer: "
                  + ", ".join(f"{s:.0%}" for s in shares)
                  + f" ({describe(estimator)}, {library}). A dead unit gets no gradient, so it never "
                    "recovers: the network trains with a fraction of its width.",

@@ -10,7 +10,7 @@ from sklearn.model_selection import KFold
 
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.findings import Finding, Severity
-from tiltyard.grading.metrics import get_metric, roc_auc
+from tiltyard.metrics import get_metric, roc_auc
 
 CALIBRATION_GAIN = 0.05  # recalibrating on held-out predictions lowers log loss by 5% or more
 CALIBRATION_ERROR = 0.05

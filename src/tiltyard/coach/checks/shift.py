@@ -68,7 +68,8 @@ def _row_labels(column: pd.Series) -> bool:
 
 def check_shift(context: Context) -> Iterator[Finding]:
     case = context.case
-    used = columns_used(context.cv.fitted, case.X_train) if context.cv is not None and context.cv.fitted is not None else None
+    fitted = context.cv.fitted if context.cv is not None else None
+    used = columns_used(fitted, case.X_train) if fitted is not None else None
     shared = [c for c in case.X_train.columns if c in case.X_test.columns
               and (used is None or c in used) and not _row_labels(case.X_train[c])]
     if not shared:

@@ -9,10 +9,8 @@ from tiltyard.server import catalog, entries
 from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, SessionDep
 from tiltyard.server.leaderboards import practice_board_async
-from tiltyard.server.publish import (challenge_public, challenge_summary, leaderboard_public,
-                                     submission_public)
-from tiltyard.server.schemas import (ChallengePublic, ChallengeSummary, LeaderboardPublic,
-                                     SubmissionPublic)
+from tiltyard.server.publish import challenge_public, challenge_summary, leaderboard_public, submission_public
+from tiltyard.server.schemas import ChallengePublic, ChallengeSummary, LeaderboardPublic, SubmissionPublic
 from tiltyard.server.uploads import saved_upload
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])

@@ -10,9 +10,16 @@ from tiltyard.server.access import class_for
 from tiltyard.server.dashboard import class_summary, grades_csv
 from tiltyard.server.deps import CurrentUser, SessionDep, TeachingUser
 from tiltyard.server.publish import class_public, competition_public
-from tiltyard.server.schemas import (ClassCreate, ClassDashboard, ClassJoin, ClassPublic,
-                                     CompetitionCreate, CompetitionDashboard, CompetitionPublic,
-                                     StandingPublic)
+from tiltyard.server.schemas import (
+    ClassCreate,
+    ClassDashboard,
+    ClassJoin,
+    ClassPublic,
+    CompetitionCreate,
+    CompetitionDashboard,
+    CompetitionPublic,
+    StandingPublic,
+)
 
 router = APIRouter(prefix="/classes", tags=["classes"])
 

@@ -11,8 +11,7 @@ from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, SessionDep, as_signed_in_viewer
 from tiltyard.server.leaderboards import competition_board
 from tiltyard.server.publish import competition_public, leaderboard_public, submission_public
-from tiltyard.server.schemas import (CompetitionPublic, LeaderboardPublic, SubmissionPublic,
-                                     TeamCreate, TeamPublic)
+from tiltyard.server.schemas import CompetitionPublic, LeaderboardPublic, SubmissionPublic, TeamCreate, TeamPublic
 from tiltyard.server.uploads import saved_upload
 from tiltyard.store import Submission
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
-from tiltyard.grading.report import Report
+from tiltyard.report import Report
 from tiltyard.server import entries
 from tiltyard.server.access import submission_for
 from tiltyard.server.deps import CurrentUser, SessionDep

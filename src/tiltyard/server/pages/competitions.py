@@ -12,6 +12,7 @@ from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep, as_signed_in_viewer
 from tiltyard.server.leaderboards import competition_board
 from tiltyard.server.pages.rendering import render
+from tiltyard.server.publish import formats_public
 from tiltyard.server.uploads import saved_upload
 
 router = APIRouter()
@@ -27,7 +28,8 @@ async def competition_page(request: Request, competition_id: int):
             "board": competition_board(session, competition),
             "teams": class_logic.teams_of(session, competition),
             "my_team": class_logic.team_of(session, competition, user),
-            "mine": entries.entries_of(session, user, competition_id=competition.id)})
+            "mine": entries.entries_of(session, user, competition_id=competition.id),
+            "formats": formats_public(competition.challenge_id)})
 
     return await as_signed_in_viewer(request, work)
 

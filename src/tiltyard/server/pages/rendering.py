@@ -8,13 +8,32 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, TemplateNotFound
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from tiltyard.errors import TiltyardError
+from tiltyard.plugins import get_kind
 from tiltyard.server.models import aware
 from tiltyard.server.security import new_csrf_token
 
+
+class KindPartials(BaseLoader):
+    """``KIND/SECTION.html`` from the kind's own template folder (ChallengeKind.templates)."""
+
+    def get_source(self, environment, template: str):
+        kind_name, _, rest = template.partition("/")
+        try:
+            folder = get_kind(kind_name).templates
+        except TiltyardError:
+            folder = None
+        if not rest or folder is None:
+            raise TemplateNotFound(template)
+        return FileSystemLoader(str(folder)).get_source(environment, template)
+
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+templates.env.loader = ChoiceLoader([templates.env.loader, KindPartials()])
 # Briefs are written by the server's own instructors; raw HTML in them is still not trusted.
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 

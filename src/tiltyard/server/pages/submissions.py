@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
-from tiltyard.server import entries
 from tiltyard.config import get_settings
+from tiltyard.server import entries
 from tiltyard.server.access import submission_artifact_for, submission_for
 from tiltyard.server.charts import report_charts
 from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep

@@ -1,0 +1,227 @@
+"""The insecticide simulator behind the lab contract: run a batch, show and run its parts.
+
+Running a part alone (``lab.inspect("uptake").run([...])``) uses the *centre of the priors*
+(the textbook world), never the sealed values, and costs no budget: reading the parts
+teaches the mechanism; only experiments reveal this instance's numbers.
+"""
+
+from __future__ import annotations
+
+import inspect as source
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tiltyard.challenges.bundle import Bundle
+from tiltyard.core import Grade, SubmissionFormat
+from tiltyard.errors import TiltyardError
+from tiltyard.kinds.lab.core import LabError, Part
+from tiltyard.kinds.lab.insecticide import chemistry, parameters, pharmacology, populations, scoring
+from tiltyard.kinds.lab.insecticide.grading import PRIMARY_METRIC, grade_file
+from tiltyard.kinds.lab.insecticide.parameters import INSECTS, SPECIES
+from tiltyard.kinds.lab.insecticide.plot import exploration_plot
+from tiltyard.kinds.lab.insecticide.simulation import PARAMETERS_FILE, TABLES_FILE, World
+from tiltyard.metrics import Metric
+
+TEXTBOOK_SEED = 0  # the networks of the textbook world, for running parts alone
+
+
+def _scored_by_the_simulator(y_true, y_pred) -> float:
+    raise TiltyardError("Selectivity is computed by the insecticide simulator from designs",
+                        expected="InsecticideSimulator.grade_file(path)", got="a call with arrays")
+
+
+class InsecticideSimulator:
+    key_column = "canonical_smiles"
+    metric = Metric(PRIMARY_METRIC, "Selectivity", "maximize", "values", ("lab",),
+                    _scored_by_the_simulator)
+    design_format = SubmissionFormat((".smi", ".txt"), "designs (.smi, one SMILES per line)",
+                                     "Hand in your designs as a .smi file, one SMILES per line")
+    summary_columns = ["smiles", "logp", "tpsa", "aphid_mortality", "bee_mortality",
+                       "mammal_mortality", "mammal_arrhythmia", "persistence_days",
+                       "selectivity_score"]
+
+    def __init__(self, world: World):
+        self.world = world
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle) -> InsecticideSimulator:
+        return cls(World.load(bundle.sealed_file(PARAMETERS_FILE), bundle.sealed_file(TABLES_FILE)))
+
+    def run(self, designs: Sequence[str]) -> pd.DataFrame:
+        return self.world.run(designs)
+
+    def parts(self) -> dict[str, Part]:
+        return textbook_parts()
+
+    def grade_file(self, path: Path, *, max_bytes: int | None = None) -> Grade:
+        return grade_file(self.world, path, max_bytes=max_bytes)
+
+    def exploration_plot(self, measured: pd.DataFrame, designs: pd.DataFrame, path: Path,
+                         title: str) -> Path:
+        return exploration_plot(measured, designs, path, title=title)
+
+
+def _valid_features(designs: Sequence[str]) -> tuple[pd.DataFrame, chemistry.ParsedBatch]:
+    batch = chemistry.parse(designs)
+    if not batch.valid.any():
+        raise LabError("None of the molecules is valid", expected="at least one valid SMILES",
+                       got="; ".join(f"{s!r}: {e}" for s, e in zip(batch.smiles, batch.errors))[:400],
+                       code="invalid_molecules")
+    features = chemistry.features(batch.valid_molecules())
+    features.insert(0, "smiles", [s for s, ok in zip(batch.smiles, batch.valid) if ok])
+    return features, batch
+
+
+class _Textbook:
+    """The world at the centre of the priors, built lazily (the networks take a second)."""
+
+    world: World | None = None
+
+    @classmethod
+    def get(cls) -> World:
+        if cls.world is None:
+            cls.world = World.from_seed(TEXTBOOK_SEED, parameters.prior_means())
+        return cls.world
+
+
+def _run_chemistry(designs):
+    batch = chemistry.parse(designs)
+    features = chemistry.features(batch.valid_molecules())
+    features.index = np.flatnonzero(batch.valid)
+    frame = pd.DataFrame({"smiles": batch.smiles, "canonical_smiles": batch.canonical,
+                          "error": batch.errors, "note": batch.notes})
+    return frame.join(features)
+
+
+def _per_species(designs, compute):
+    features, _ = _valid_features(designs)
+    values = parameters.prior_means()
+    out = features[["smiles"]].copy()
+    for species in SPECIES:
+        for name, column in compute(features, values, species).items():
+            out[f"{species}_{name}"] = column
+    return out.reset_index(drop=True)
+
+
+def _run_ionisation(designs):
+    return _per_species(designs, lambda f, v, s: {
+        k: x for k, x in pharmacology.ionisation(f, v, s).items() if k in ("cation", "anion", "charged")})
+
+
+def _run_uptake(designs):
+    return _per_species(designs, lambda f, v, s: {
+        "uptake": pharmacology.uptake(f, v, s, pharmacology.ionisation(f, v, s))})
+
+
+def _run_distribution(designs):
+    return _per_species(designs, lambda f, v, s: {
+        "distribution": pharmacology.distribution(f, v, s, pharmacology.ionisation(f, v, s))})
+
+
+def _run_metabolism(designs):
+    return _per_species(designs, lambda f, v, s: {"clearance": pharmacology.clearance(f, v, s)})
+
+
+def _run_binding(designs):
+    def compute(f, v, species):
+        receptor = "insect" if species in INSECTS else "mammal"
+        cation = pharmacology.ionisation(f, v, species)["cation"]
+        pki = pharmacology.affinity(f, v, receptor, cation, np.zeros(len(f)))
+        if species in INSECTS:
+            pki = pki + v[f"{species}_receptor_offset"]
+        return {"pki_without_roughness": pki,
+                "efficacy": pharmacology.efficacy(f, v, receptor, cation)}
+    return _per_species(designs, compute)
+
+
+def _run_exposure(designs):
+    world = _Textbook.get()
+    return _per_species(designs, lambda f, v, s: {
+        "log10_concentration_at_target": world.target_concentration(f, s)["log10_concentration"]})
+
+
+def _run_network(designs):
+    """Designs here are drives between 0 and 1 (numbers), not molecules."""
+    try:
+        drives = np.array([float(d) for d in designs], dtype=np.float32)
+    except ValueError as exc:
+        raise LabError("The network part takes drives, not molecules",
+                       expected="numbers between 0 and 1, e.g. [0.1, 0.5, 0.9]",
+                       got=str(list(designs)[:5]), code="bad_drive") from exc
+    if drives.size == 0 or (drives < 0).any() or (drives > 1).any():
+        raise LabError("Drives must lie between 0 and 1", expected="0 <= drive <= 1",
+                       got=str(drives.tolist()[:5]), code="bad_drive")
+    world = _Textbook.get()
+    rows = []
+    for species in SPECIES:
+        table = world.tables[species]
+        per_population = populations.look_up(table.stacked(), np.tile(drives[:, None], (1, table.mortality.shape[0])))
+        for i, drive in enumerate(drives):
+            rows.append({"species": species, "drive": float(drive),
+                         **{o: float(per_population[i, :, k].mean()) for k, o in enumerate(populations.OUTCOMES)},
+                         "quirk_populations": int(table.quirk.sum()),
+                         "resistant_populations": int(table.resistant.sum())})
+    return pd.DataFrame(rows)
+
+
+def _run_persistence(designs):
+    features, _ = _valid_features(designs)
+    return pd.DataFrame({"smiles": features["smiles"],
+                         "persistence_days": pharmacology.persistence_days(features, parameters.prior_means())})
+
+
+def _run_score(designs):
+    results = _Textbook.get().run(designs)
+    return results[["smiles", "aphid_mortality", "bee_mortality", "mammal_mortality",
+                    "mammal_arrhythmia", "persistence_days", *["selectivity_score", "meets_constraints",
+                                                               "constraint_broken"]]]
+
+
+def _code(*objects) -> str:
+    return "\n\n".join(source.getsource(o) for o in objects)
+
+
+def textbook_parts() -> dict[str, Part]:
+    priors = parameters.priors_table
+    return {
+        "chemistry": Part(
+            "chemistry", "SMILES to a diagnosis or descriptors and pharmacophore flags (RDKit)",
+            "Limits: " + chemistry.LIMITS_TEXT + "\n\nPharmacophores (SMARTS):\n" + "\n".join(
+                f"  {k}: {v}" for k, v in chemistry.PHARMACOPHORE_SMARTS.items()),
+            priors("chemistry"), _code(chemistry.parse, chemistry.descriptors, chemistry.pharmacophores),
+            _run_chemistry),
+        "ionisation": Part("ionisation", "charged share at body pH, per species",
+                           pharmacology.ionisation.__doc__, priors("ionisation"),
+                           _code(pharmacology.ionisation), _run_ionisation),
+        "exposure": Part("exposure", "field exposure times uptake times distribution: the free "
+                         "concentration at the target before metabolism",
+                         "log10 C = log10_exposure_<species> + log10(uptake * distribution)",
+                         priors("exposure"), _code(World.target_concentration), _run_exposure),
+        "uptake": Part("uptake", "share of the exposure entering the body (phloem, cuticle, gut)",
+                       pharmacology.uptake.__doc__, priors("uptake"), _code(pharmacology.uptake),
+                       _run_uptake),
+        "distribution": Part("distribution", "share reaching the target circuit (CNS sheath, "
+                             "blood-brain barrier, protein binding)", pharmacology.distribution.__doc__,
+                             priors("distribution"), _code(pharmacology.distribution), _run_distribution),
+        "metabolism": Part("metabolism", "clearance by enzymes whose expression varies by population",
+                           pharmacology.clearance.__doc__, priors("metabolism"),
+                           _code(pharmacology.clearance), _run_metabolism),
+        "binding": Part("binding", "affinity (pKi) and efficacy at insect and mammalian nicotinic receptors",
+                        pharmacology.affinity.__doc__ + "\n" + pharmacology.efficacy.__doc__
+                        + "\n" + pharmacology.occupancy.__doc__, priors("binding"),
+                        _code(pharmacology.affinity, pharmacology.efficacy, pharmacology.occupancy),
+                        _run_binding),
+        "network": Part("network", "500 populations x 1,000 model neurons per species; "
+                        "mortality, paralysis and arrhythmia against drive (run it on drives 0-1)",
+                        populations.__doc__, priors("network"),
+                        _code(populations.build_circuits, populations.settle, populations.tabulate),
+                        _run_network),
+        "persistence": Part("persistence", "soil half-life", pharmacology.persistence_days.__doc__,
+                            priors("persistence"), _code(pharmacology.persistence_days), _run_persistence),
+        "score": Part("score", "the selectivity score and the constraints a final design must meet",
+                      scoring.SCORE_TEXT, priors("score"), _code(scoring.selectivity_score,
+                                                                 scoring.constraint_broken), _run_score),
+    }

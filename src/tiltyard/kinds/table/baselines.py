@@ -1,0 +1,134 @@
+"""The baseline ladder: constant → linear → random forest → gradient boosting.
+
+Each rung is a plain scikit-learn pipeline over the columns the data dictionary calls
+numeric, boolean or categorical. They are deliberately simple: a learner should beat
+the linear rung on a first evening and the boosted rung with real work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from tiltyard.challenges.manifest import Column, Task
+from tiltyard.metrics import Metric
+
+MAX_ONE_HOT_LEVELS = 30
+MAX_TREE_LEVELS = 250
+FOREST_ROWS = 20_000  # rows each tree sees: keeps the forest rung fast on flights
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    description: str
+    make: Callable[[], object]
+
+
+def usable_columns(train: pd.DataFrame, columns: list[Column], max_levels: int,
+                   target: str) -> tuple[list[str], list[str]]:
+    """Numeric and categorical feature columns a simple pipeline can use."""
+    numeric, categorical = [], []
+    for column in columns:
+        if column.table != "train" or column.name not in train or column.name == target:
+            continue
+        if column.type in ("numeric", "boolean"):
+            numeric.append(column.name)
+        elif column.type == "categorical" and train[column.name].nunique() <= max_levels:
+            categorical.append(column.name)
+    return numeric, categorical
+
+
+def _linear_features(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
+    return ColumnTransformer([
+        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+        # Encoders keep a missing category as a level of its own.
+        ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10),
+         categorical),
+    ])
+
+
+def _tree_features(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
+    return ColumnTransformer([
+        ("numeric", "passthrough", numeric),
+        ("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+         categorical),
+    ])
+
+
+def ladder(task: Task, metric: Metric, train: pd.DataFrame, columns: list[Column]) -> list[Rung]:
+    lin_num, lin_cat = usable_columns(train, columns, MAX_ONE_HOT_LEVELS, task.target)
+    tree_num, tree_cat = usable_columns(train, columns, MAX_TREE_LEVELS, task.target)
+    # Trees (forests included, since scikit-learn 1.4) take NaN as it is.
+    categorical_mask = [False] * len(tree_num) + [True] * len(tree_cat)
+    max_samples = min(1.0, FOREST_ROWS / max(len(train), 1))
+    log_target = metric.name == "rmsle"
+
+    def regression(model):
+        if log_target:
+            return TransformedTargetRegressor(model, func=np.log1p, inverse_func=np.expm1)
+        return model
+
+    if task.type == "regression":
+        center = "the geometric mean price" if log_target else "the mean"
+        return [
+            Rung("constant", f"Predicts {center} of the training target for every row",
+                 lambda: regression(DummyRegressor(strategy="mean"))),
+            Rung("linear", "Ridge regression on scaled numbers and one-hot categories"
+                 + (", fitted on log(1 + target)" if log_target else ""),
+                 lambda: regression(make_pipeline(_linear_features(lin_num, lin_cat), Ridge(alpha=1.0)))),
+            Rung("random-forest", "Random forest, 100 trees, ordinal-coded categories",
+                 lambda: regression(make_pipeline(_tree_features(tree_num, tree_cat), RandomForestRegressor(
+                     n_estimators=100, min_samples_leaf=2, max_samples=max_samples,
+                     n_jobs=-1, random_state=0)))),
+            Rung("boosted-trees", "Histogram gradient boosting with native categories",
+                 lambda: regression(make_pipeline(_tree_features(tree_num, tree_cat),
+                                                  HistGradientBoostingRegressor(
+                                                      categorical_features=categorical_mask,
+                                                      random_state=0)))),
+        ]
+    constant = ("Predicts the training share of each class" if metric.needs_proba
+                else "Predicts the most frequent training class")
+    return [
+        Rung("constant", constant, lambda: DummyClassifier(
+            strategy="prior" if metric.needs_proba else "most_frequent")),
+        Rung("logistic", "Logistic regression on scaled numbers and one-hot categories",
+             lambda: make_pipeline(_linear_features(lin_num, lin_cat),
+                                   LogisticRegression(max_iter=2000))),
+        Rung("random-forest", "Random forest, 100 trees, ordinal-coded categories",
+             lambda: make_pipeline(_tree_features(tree_num, tree_cat), RandomForestClassifier(
+                 n_estimators=100, min_samples_leaf=5, max_samples=max_samples,
+                 n_jobs=-1, random_state=0))),
+        Rung("boosted-trees", "Histogram gradient boosting with native categories",
+             lambda: make_pipeline(_tree_features(tree_num, tree_cat),
+                                   HistGradientBoostingClassifier(
+                                       categorical_features=categorical_mask, random_state=0))),
+    ]
+
+
+def predict_for_metric(model, features: pd.DataFrame, task: Task, metric: Metric) -> pd.DataFrame:
+    """Predictions shaped as a submission's prediction columns (without the id column)."""
+    if task.type == "regression":
+        return pd.DataFrame({task.target: model.predict(features)})
+    if metric.needs_proba:
+        proba = model.predict_proba(features)
+        classes = [str(c) for c in model.classes_]
+        if task.type == "binary":
+            return pd.DataFrame({task.target: proba[:, classes.index(task.positive_label)]})
+        return pd.DataFrame({c: proba[:, classes.index(c)] for c in task.classes})
+    return pd.DataFrame({task.target: np.asarray(model.predict(features)).astype(str)})

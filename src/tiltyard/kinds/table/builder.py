@@ -1,0 +1,242 @@
+"""Turn a table dataset into a bundle: split, seal the answers, fit the ladder, write the brief.
+
+A :class:`TableSpec` says what is particular to one dataset (where it comes from, how to
+split it, its story); everything else is shared so that every built-in challenge, and every
+challenge an author builds, has the same shape and passes the same checker.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
+from tiltyard.challenges.manifest import (
+    BaselineEntry,
+    Budget,
+    Column,
+    Manifest,
+    MetricSpec,
+    Provenance,
+    SideTable,
+    Split,
+    Task,
+)
+from tiltyard.errors import BundleError
+from tiltyard.kinds.table.baselines import ladder, predict_for_metric
+from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
+from tiltyard.kinds.table.starter import write_starters
+from tiltyard.metrics import get_metric
+
+PUBLIC_FRACTION = 0.3
+PREDICTION_DECIMALS = 6  # rounding keeps baseline files byte-identical across BLAS builds
+
+
+@dataclass(frozen=True)
+class SideTableData:
+    name: str
+    frame: pd.DataFrame
+    description: str
+    join: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str
+    title: str
+    summary: str
+    difficulty: str
+    provenance: Provenance
+    task: Task
+    metric: MetricSpec
+    split_method: str
+    split_description: str
+    seed: int
+    load: Callable[[], pd.DataFrame]
+    """The whole dataset: id column assigned, target included, rows in a fixed order."""
+    test_mask: Callable[[pd.DataFrame], np.ndarray]
+    side_tables: Callable[[], list[SideTableData]] = lambda: []
+    lessons: tuple[str, ...] = ()
+    budget: Budget = field(default_factory=Budget)
+    text_dir: Path | None = None
+    """Where ``ID.md`` (the story) and ``ID.columns.toml`` (the data dictionary) live."""
+    kind: str = "table"
+
+    def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None) -> Bundle:
+        return build_table_challenge(self, catalog_dir, progress)
+
+
+def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: int,
+                     stratify: str | None = None) -> np.ndarray:
+    """A seeded random test mask; stratified keeps each class's share in train and test."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(len(frame), dtype=bool)
+    groups = [np.arange(len(frame))] if stratify is None else [
+        np.flatnonzero(frame[stratify].to_numpy() == value)
+        for value in sorted(frame[stratify].dropna().unique())]
+    for rows in groups:
+        chosen = rng.permutation(rows)[: int(round(fraction * rows.size))]
+        mask[chosen] = True
+    return mask
+
+
+def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: int) -> pd.DataFrame:
+    """Ids 1..n in a seeded random order, put first, rows sorted by them: an id (or a row's
+    place in the file) says nothing about the target."""
+    frame = frame.copy()
+    frame.insert(0, id_column, np.random.default_rng(seed).permutation(len(frame)) + 1)
+    return frame.sort_values(id_column, kind="stable").reset_index(drop=True)
+
+
+def read_dictionary(spec: TableSpec) -> dict[str, dict]:
+    path = spec.text_dir / f"{spec.id}.columns.toml"
+    if not path.is_file():
+        raise BundleError(f"No data dictionary for {spec.id}", expected=str(path),
+                          got="no such file")
+    return tomllib.loads(path.read_text(encoding="utf-8"))["columns"]
+
+
+def dictionary_columns(spec: TableSpec, frames: dict[str, pd.DataFrame]) -> list[Column]:
+    """One Column per column of every public table, described by the dictionary."""
+    dictionary = read_dictionary(spec)
+    columns = []
+    for table, frame in frames.items():
+        for name in frame.columns:
+            # Side tables repeat names (weather.origin); "table.column" keys tell them apart.
+            entry = dictionary.get(f"{table}.{name}") or dictionary.get(name)
+            if entry is None or entry.get("table", "train") != table:
+                raise BundleError(f"The data dictionary of {spec.id} does not describe "
+                                  f"column {name!r} of table {table!r}",
+                                  expected=f"[columns.{name}] with table = {table!r}",
+                                  got="no such entry",
+                                  hint=f"Add it to {spec.text_dir / (spec.id + '.columns.toml')}")
+            columns.append(Column(name=name, type=entry["type"], description=entry["description"],
+                                  missing=int(frame[name].isna().sum()), table=table))
+    return columns
+
+
+def build_table_challenge(spec: TableSpec, catalog_dir: Path,
+                          progress: Callable[[str], None] = lambda _: None) -> Bundle:
+    task, metric = spec.task, get_metric(spec.metric.primary)
+    progress("loading data")
+    frame = spec.load()
+    test_mask = spec.test_mask(frame)
+    train = frame.loc[~test_mask].reset_index(drop=True)
+    test = frame.loc[test_mask].reset_index(drop=True)
+    test_features = test.drop(columns=[task.target])
+    public = np.zeros(len(test), dtype=bool)
+    public[np.random.default_rng(spec.seed).permutation(len(test))[
+        : int(round(PUBLIC_FRACTION * len(test)))]] = True
+    side = spec.side_tables()
+
+    staging = staging_folder(catalog_dir, spec.id)
+    progress("writing files")
+    write_csv(train, staging / "public/train.csv")
+    write_csv(test_features, staging / "public/test.csv")
+    for table in side:
+        write_csv(table.frame, staging / f"public/{table.name}.csv")
+    write_csv(pd.concat([test[[task.id_column]], _constant_prediction(train, task, metric, len(test))],
+                        axis=1), staging / "public/sample_submission.csv")
+    answers = test[[task.id_column, task.target]].copy()
+    answers[SPLIT_COLUMN] = np.where(public, "public", "private")
+    write_csv(answers, staging / f"sealed/{ANSWERS}")
+
+    columns = dictionary_columns(spec, {"train": train, **{t.name: t.frame for t in side}})
+    manifest = Manifest(
+        id=spec.id, title=spec.title, kind="table", summary=spec.summary,
+        difficulty=spec.difficulty, builder=f"tiltyard {metadata.version('tiltyard')}",
+        provenance=spec.provenance, metric=spec.metric, task=task, budget=spec.budget,
+        split=Split(method=spec.split_method, description=spec.split_description,
+                    public_fraction=PUBLIC_FRACTION, seed=spec.seed, train_rows=len(train),
+                    test_rows=len(test), public_rows=int(public.sum()),
+                    private_rows=int((~public).sum())),
+        columns=columns,
+        tables=[SideTable(name=t.name, file=f"public/{t.name}.csv", description=t.description,
+                          rows=len(t.frame), join=t.join) for t in side],
+        lessons=list(spec.lessons))
+
+    grader = Grader(Bundle(staging, manifest))
+    features = train.drop(columns=[task.target])
+    baselines = []
+    for rung in ladder(task, metric, train, columns):
+        progress(f"fitting baseline: {rung.name}")
+        model = rung.make().fit(features, train[task.target])
+        predictions = predict_for_metric(model, test_features, task, metric)
+        relative = f"baselines/{rung.name}.csv"
+        write_csv(pd.concat([test[[task.id_column]], predictions.round(PREDICTION_DECIMALS)], axis=1),
+                  staging / "sealed" / relative)
+        grade = grader.grade_file(staging / "sealed" / relative, max_bytes=1 << 40)
+        baselines.append(BaselineEntry(
+            name=rung.name, description=rung.description, predictions=f"sealed/{relative}",
+            public_score=grade.public_scores[metric.name],
+            private_score=grade.private_scores[metric.name]))
+    manifest = manifest.model_copy(update={"baselines": baselines})
+
+    progress("writing brief and starters")
+    (staging / manifest.brief).write_text(render_brief(spec, manifest), encoding="utf-8")
+    write_starters(staging / "starter", manifest, train)
+    return write_bundle(staging, manifest, catalog_dir / spec.id)
+
+
+def _constant_prediction(train: pd.DataFrame, task: Task, metric, n: int) -> pd.DataFrame:
+    target = train[task.target]
+    if task.type == "regression":
+        value = float(np.expm1(np.log1p(target).mean())) if metric.name == "rmsle" else float(target.mean())
+        return pd.DataFrame({task.target: np.full(n, round(value, 2))})
+    labels = target.astype(str)
+    if metric.needs_proba and task.type == "binary":
+        share = float((labels == task.positive_label).mean())
+        return pd.DataFrame({task.target: np.full(n, round(share, 4))})
+    if metric.needs_proba:
+        return pd.DataFrame({c: np.full(n, round(float((labels == c).mean()), 4)) for c in task.classes})
+    return pd.DataFrame({task.target: np.full(n, labels.mode().iloc[0])})
+
+
+def render_brief(spec: TableSpec, manifest: Manifest) -> str:
+    task, split = manifest.task, manifest.split
+    metric = get_metric(manifest.metric.primary)
+    story = (spec.text_dir / f"{spec.id}.md").read_text(encoding="utf-8").strip()
+    if task.type == "binary" and metric.needs_proba:
+        predict = f"the probability that `{task.target}` is `{task.positive_label}`"
+    elif task.type == "regression":
+        predict = f"`{task.target}`, a number"
+    else:
+        predict = f"`{task.target}`, one of {', '.join(f'`{c}`' for c in task.classes)}"
+    lines = [f"# {manifest.title}", "", f"*{manifest.summary}*", "", story, "",
+             "## The task", "",
+             f"For every row of `test.csv`, predict {predict}. Submit a CSV with the columns "
+             f"`{task.id_column}` and the prediction column(s) — `sample_submission.csv` has "
+             "the exact shape.", "",
+             f"**Metric:** {metric.title} ({'higher' if metric.direction == 'maximize' else 'lower'} "
+             "is better)" + (f"; also reported: {', '.join(get_metric(m).title for m in manifest.metric.secondary)}"
+                             if manifest.metric.secondary else "") + ".", "",
+             "## How the split was cut", "", split.description, "",
+             f"- train: {split.train_rows:,} rows, with the answers",
+             f"- test: {split.test_rows:,} rows, answers sealed; scored on a public part "
+             f"({split.public_rows:,} rows, {split.public_fraction:.0%}) shown on every "
+             f"submission and a private part ({split.private_rows:,} rows) revealed only for the "
+             f"submission you choose as final (seed {split.seed}).", "",
+             "## Files", "", "| file | rows | what |", "|---|---|---|",
+             f"| `train.csv` | {split.train_rows:,} | features and `{task.target}` |",
+             f"| `test.csv` | {split.test_rows:,} | features only |",
+             f"| `sample_submission.csv` | {split.test_rows:,} | a valid (constant) submission |"]
+    lines += [f"| `{t.name}.csv` | {t.rows:,} | {t.description} Join on {t.join}. |"
+              for t in manifest.tables]
+    lines += ["", "## Baseline ladder", "",
+              f"| baseline | public {metric.title} | what it is |", "|---|---|---|"]
+    lines += [f"| {b.name} | {b.public_score:.4f} | {b.description} |" for b in manifest.baselines]
+    lines += ["", "## Columns", "", "| column | table | type | missing | meaning |",
+              "|---|---|---|---|---|"]
+    lines += [f"| `{c.name}` | {c.table} | {c.type} | {c.missing:,} | {c.description} |"
+              for c in manifest.columns]
+    lines += ["", "## Provenance and licence", "", f"Source: {manifest.provenance.source}",
+              "", f"Licence: {manifest.provenance.licence}"]
+    if manifest.provenance.citation:
+        lines += ["", f"Cite: {manifest.provenance.citation}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,133 @@
+"""The report: one versioned JSON record per submission, the same locally and on a server."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import datetime
+from importlib import metadata
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from tiltyard.core import ReportSection
+from tiltyard.errors import ErrorInfo
+
+REPORT_SCHEMA_VERSION = 2
+TRACKED_PACKAGES = ("tiltyard", "numpy", "pandas", "pyarrow", "scikit-learn")
+
+
+class Rung(BaseModel):
+    """One baseline on the ladder, with whether this submission beats it (public split)."""
+
+    name: str
+    description: str
+    public_score: float
+    private_score: float | None = None
+    beaten: bool | None = None
+
+
+class Timings(BaseModel):
+    read_and_validate_s: float = 0.0
+    score_s: float = 0.0
+    total_s: float = 0.0
+
+
+class Environment(BaseModel):
+    python: str
+    platform: str
+    packages: dict[str, str]
+
+    @classmethod
+    def current(cls) -> Environment:
+        versions = {}
+        for name in TRACKED_PACKAGES:
+            try:
+                versions[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                versions[name] = "not installed"
+        return cls(python=sys.version.split()[0], platform=platform.platform(), packages=versions)
+
+
+def upgrade_v1(data: dict) -> dict:
+    """Schema 1 kept a code run, a lab's designs and chart data in untyped fields of their own;
+    schema 2 keeps them as the sections the table and lab kinds write."""
+    data = dict(data)
+    run, details, charts = data.pop("run", None), data.pop("details", None), data.pop("charts", None)
+    kind = "lab" if details else "table"
+    sections = []
+    if run:
+        sections.append({"kind": kind, "name": "run", "title": "The run", "data": run})
+    if details:
+        sections.append({"kind": kind, "name": "designs", "title": "Your designs",
+                         "data": {"key_columns": [], "rows": details}})
+    if charts:
+        sections.append({"kind": kind, "name": "diagnostics", "title": "Diagnostics (public rows)",
+                         "data": charts})
+    return {**data, "schema_version": REPORT_SCHEMA_VERSION, "kind": kind, "sections": sections}
+
+
+class Report(BaseModel):
+    schema_version: int = REPORT_SCHEMA_VERSION
+    submission_id: int | None = None
+    kind: str
+    challenge_id: str
+    challenge_title: str
+    bundle_hash: str
+    submission_sha256: str
+    filename: str
+    submitted_at: datetime
+    owner: str = "local"
+    status: Literal["graded", "rejected"]
+    error: ErrorInfo | None = None
+    primary_metric: str
+    direction: Literal["maximize", "minimize"]
+    public_scores: dict[str, float] = Field(default_factory=dict)
+    private_scores: dict[str, float] | None = None
+    final: bool = False
+    public_rows: int = 0
+    private_rows: int = 0
+    ladder: list[Rung] = Field(default_factory=list)
+    rank_among_own: int | None = None
+    own_submissions: int | None = None
+    warnings: list[str] = Field(default_factory=list)
+    # The kind's own parts (a code run's usage, a lab's designs, chart data), in page order.
+    sections: list[ReportSection] = Field(default_factory=list)
+    artifacts: dict[str, str] = Field(default_factory=dict)  # name -> file saved beside the report
+    timings: Timings = Field(default_factory=Timings)
+    environment: Environment = Field(default_factory=Environment.current)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_every_version(cls, data):
+        if isinstance(data, dict) and data.get("schema_version") == 1:
+            return upgrade_v1(data)
+        return data
+
+    def section(self, name: str) -> ReportSection | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    @property
+    def public_score(self) -> float | None:
+        return self.public_scores.get(self.primary_metric)
+
+    @property
+    def private_score(self) -> float | None:
+        return None if self.private_scores is None else self.private_scores.get(self.primary_metric)
+
+    @property
+    def ladder_summary(self) -> str:
+        """'beats constant, logistic; below random forest, boosted trees' (public split)."""
+        if self.public_score is None:
+            return "not graded"
+        beaten = [r.name for r in self.ladder if r.beaten]
+        tied = [r.name for r in self.ladder if not r.beaten and r.public_score == self.public_score]
+        above = [r.name for r in self.ladder if r.beaten is False and r.name not in tied]
+        parts = []
+        if beaten:
+            parts.append("beats " + ", ".join(beaten))
+        if tied:
+            parts.append("ties " + ", ".join(tied))
+        if above:
+            parts.append("below " + ", ".join(above))
+        return "; ".join(parts) or "no baselines"
