@@ -1,0 +1,53 @@
+"""A finding is as severe as its own evidence, in words that fit the model it describes."""
+
+from __future__ import annotations
+
+from sklearn.compose import make_column_selector, make_column_transformer
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
+
+from solutions import ordinal_for_trees
+from tiltyard.coach.challenge import coach_challenge
+from tiltyard.coach.findings import Severity
+
+NUMBERS = make_column_selector(dtype_include="number")
+CATEGORIES = make_column_selector(dtype_exclude="number")
+
+
+def _coach(challenge_id, model, tmp_path):
+    import tiltyard
+
+    with threadpool_limits(limits=1):
+        return coach_challenge(tiltyard.load(challenge_id), model, history=[], progress=False,
+                               record=False, folder=tmp_path)
+
+
+def _log_scale_gain(finding) -> float:
+    """How much the finding's own one-fold refit on log1p(target) improves the metric."""
+    raw, log = finding.numbers["one_fold_score_on_raw_scale"], finding.numbers["one_fold_score_on_log_scale"]
+    return (raw - log) / raw
+
+
+def _scaled_numbers():
+    return make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+
+
+def test_a_small_gain_from_the_log_scale_is_not_serious(home, tmp_path):
+    boosted = make_pipeline(ordinal_for_trees(), HistGradientBoostingRegressor(random_state=0))
+    finding = _coach("house-prices-v1", boosted, tmp_path).get("log-target-on-raw-scale")
+    gain = _log_scale_gain(finding)
+    assert gain < 0.05, f"boosting barely gains from the log scale here, {gain:.1%}"
+    assert finding.severity is not Severity.SERIOUS, finding.evidence
+    assert f"{gain:.1%} better" in finding.evidence
+
+
+def test_a_large_gain_from_the_log_scale_is_serious(home, tmp_path):
+    ridge = make_pipeline(make_column_transformer(
+        (_scaled_numbers(), NUMBERS), (OneHotEncoder(handle_unknown="ignore"), CATEGORIES)), Ridge())
+    finding = _coach("house-prices-v1", ridge, tmp_path).get("log-target-on-raw-scale")
+    assert _log_scale_gain(finding) >= 0.05 and finding.severity is Severity.SERIOUS
+
