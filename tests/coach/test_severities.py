@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
+from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from solutions import ordinal_for_trees
@@ -50,4 +52,16 @@ def test_a_large_gain_from_the_log_scale_is_serious(home, tmp_path):
         (_scaled_numbers(), NUMBERS), (OneHotEncoder(handle_unknown="ignore"), CATEGORIES)), Ridge())
     finding = _coach("house-prices-v1", ridge, tmp_path).get("log-target-on-raw-scale")
     assert _log_scale_gain(finding) >= 0.05 and finding.severity is Severity.SERIOUS
+
+
+@pytest.mark.parametrize(("final", "says", "never"), [
+    (KNeighborsRegressor(15), "distances", "slope"),
+    (Ridge(), "slope", "distances"),
+])
+def test_integer_codes_are_explained_in_the_models_own_terms(home, tmp_path, final, says, never):
+    codes = make_pipeline(SimpleImputer(strategy="most_frequent"),
+                          OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1))
+    model = make_pipeline(make_column_transformer((codes, CATEGORIES), (_scaled_numbers(), NUMBERS)), final)
+    finding = _coach("house-prices-v1", model, tmp_path).get("integer-coded-categories")
+    assert says in finding.evidence and never not in finding.evidence, finding.evidence
 
