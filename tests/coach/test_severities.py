@@ -7,6 +7,7 @@ from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
+from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
@@ -65,3 +66,12 @@ def test_integer_codes_are_explained_in_the_models_own_terms(home, tmp_path, fin
     finding = _coach("house-prices-v1", model, tmp_path).get("integer-coded-categories")
     assert says in finding.evidence and never not in finding.evidence, finding.evidence
 
+
+def test_calibration_is_no_warning_where_roc_auc_is_the_score(home, tmp_path):
+    model = make_pipeline(make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore"), CATEGORIES), (_scaled_numbers(), NUMBERS)), GaussianNB())
+    report = _coach("credit-risk-v1", model, tmp_path)
+    assert report.scores["metric"] == "roc_auc"
+    finding = report.get("poor-calibration")
+    assert finding.severity is Severity.INFO, "ROC AUC reads only the order, which calibration keeps"
+    assert "your score would not move" in finding.evidence
