@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 TILTYARD := $(VENV)/bin/tiltyard
 PYTHON ?= python3
+DEMO ?= demo-workspace
 
 .PHONY: demo test bench clean
 
@@ -14,14 +15,26 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet torch==2.13.0 || echo "PyTorch not installed: its coach checks are skipped"
 	touch $@
 
+# Builds only the demo's challenge (the others build on first use), never touches a workspace
+# that exists (it may hold the learner's edits), and ends with the commands to type next.
 demo: $(VENV)/.installed
-	$(TILTYARD) catalog build
-	$(TILTYARD) challenges
-	rm -rf demo-workspace
-	$(TILTYARD) start titanic-v1 demo-workspace
-	cd demo-workspace && ../$(PY) starter.py
-	$(TILTYARD) submit titanic-v1 demo-workspace/submission.csv
-	@echo "Next: cd demo-workspace, improve starter.py, submit again; 'tiltyard --help' for more."
+	$(TILTYARD) catalog build titanic-v1
+	@if [ -e $(DEMO)/starter.py ]; then \
+		echo "Keeping your files in $(DEMO)/ (delete that folder for a fresh copy)."; \
+	elif [ -e $(DEMO) ]; then \
+		echo "$(DEMO)/ exists but has no starter.py: expected the workspace that 'tiltyard start' makes." >&2; \
+		echo "Move or delete $(DEMO)/, then run 'make demo' again." >&2; exit 1; \
+	else \
+		$(TILTYARD) start titanic-v1 $(DEMO); \
+	fi
+	cd $(DEMO) && $(abspath $(PY)) starter.py
+	$(TILTYARD) submit titanic-v1 $(DEMO)/submission.csv
+	@echo ""
+	@echo "Next, type:"
+	@printf '  %-29s # %s\n' "source $(VENV)/bin/activate" "puts tiltyard and the venv's python on PATH" \
+		"cd $(DEMO)" "improve starter.py, then:"
+	@echo "  python starter.py && tiltyard submit titanic-v1 submission.csv"
+	@printf '  %-29s # %s\n' "tiltyard challenges" "every challenge (the first call builds the others)"
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -31,4 +44,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/grading.py
 
 clean:
-	rm -rf $(VENV) demo-workspace .pytest_cache
+	rm -rf $(VENV) $(DEMO) .pytest_cache

@@ -48,5 +48,31 @@ def test_hard_labels_for_a_probability_metric_are_flagged_after_submit(home, tmp
     result = CliRunner().invoke(app, ["submit", "caravan-insurance-v1", str(path)])
     assert result.exit_code == 0, result.output
     assert "hard-labels" in result.stdout
+    score, finding = result.stdout.index("Public Average precision"), result.stdout.index("hard-labels")
+    assert score < finding, "the score comes first, the coach's findings under it"
     quiet = CliRunner().invoke(app, ["submit", "caravan-insurance-v1", str(path), "--no-coach", "--json"])
     assert json.loads(quiet.stdout)["status"] == "graded"
+
+
+def test_the_coach_after_submit_fits_on_one_thread(home, tmp_path, monkeypatch):
+    """Its adversarial classifier used to take every OpenMP thread: minutes on a busy machine."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_info
+
+    import tiltyard
+    from tiltyard.coach.checks import shift
+
+    threads_seen = []
+
+    class Spy(HistGradientBoostingClassifier):
+        def fit(self, X, y, **kwargs):
+            threads_seen.extend(pool["num_threads"] for pool in threadpool_info())
+            return super().fit(X, y, **kwargs)
+
+    monkeypatch.setattr(shift, "HistGradientBoostingClassifier", Spy)
+    ch = tiltyard.load("titanic-v1")
+    path = tmp_path / "submission.csv"
+    ch.sample_submission.to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["submit", "titanic-v1", str(path)])
+    assert result.exit_code == 0, result.output
+    assert threads_seen and max(threads_seen) == 1, f"threads per pool during the coach's fits: {threads_seen}"

@@ -197,7 +197,8 @@ def coach_predictions_file(challenge_id: str, file: Path) -> None:
     challenge = tiltyard.load(challenge_id)
     if getattr(challenge, "task", None) is None:
         return  # the coach reads predictions of a supervised task
-    report = coach_challenge(challenge, predictions=read_predictions_frame(file), progress=False)
+    with console.status("The score above is final; the coach is reading your predictions…"):
+        report = coach_challenge(challenge, predictions=read_predictions_frame(file), progress=False)
     if report.findings:
         render_report(report, console, new_lessons=report.new_lessons)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from threadpoolctl import threadpool_limits
 
 from tiltyard.coach.budget import TimeBudget
 from tiltyard.coach.case import Case, encode_target
@@ -139,13 +140,14 @@ def coach_predictions(case: Case, predictions: pd.DataFrame, *, folder: Path | N
                       budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
                       progress: bool | Console = True, seed: int = 0) -> CoachReport:
     """The checks that need no model: predictions vs the training target, hard labels, leakage
-    and shift in the data, the submission history."""
+    and shift in the data, the submission history. Runs on one BLAS/OpenMP thread: it follows
+    every submission, so it must stay quick on a machine that is busy with other work."""
     started = time.perf_counter()
     context = Context(case=case, charts=Charts(folder), budget=TimeBudget(budget_seconds), seed=seed,
                       test_output=predictions_output(predictions, case))
     skipped: list[str] = []
     timings: dict[str, float] = {}
-    with _progress(progress) as bar:
+    with _progress(progress) as bar, threadpool_limits(limits=1):
         task_id = bar.add_task("checking", total=len(CHECKS)) if bar else None
         findings = _run_checks(context, bar, task_id, skipped, timings)
     return CoachReport(challenge_id=case.challenge_id, subject="predictions", findings=findings,

@@ -10,7 +10,13 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.findings import Finding, Severity
-from tiltyard.coach.inspect import describe, is_scale_sensitive, reads_numbers_as_magnitudes, walk_with_inputs
+from tiltyard.coach.inspect import (
+    describe,
+    is_scale_sensitive,
+    module_of,
+    reads_numbers_as_magnitudes,
+    walk_with_inputs,
+)
 
 LARGEST_SPREAD = 5.0   # a standardised or one-hot column has a standard deviation near 1 or below
 SPREAD_RATIO = 10.0    # ... and columns differ from the typical one by less than this
@@ -82,13 +88,28 @@ def check_integer_coded(context: Context) -> Iterator[Finding]:
     yield Finding(
         id="integer-coded-categories", severity=Severity.SERIOUS,
         title=f"Nominal categories reach {describe(final.estimator)} as integer codes",
-        evidence=f"{listed}. {describe(final.estimator)} reads code 7 as 'more than' code 3 and "
-                 "fits one slope across codes whose order means nothing, so each category's own "
-                 "effect is lost.",
+        evidence=f"{listed}. {describe(final.estimator)} {_how_codes_mislead(final.estimator)}",
         next_steps=["One-hot encode nominal columns for linear, distance and neural models: "
                     "OneHotEncoder(handle_unknown='ignore', min_frequency=...)",
                     "Keep OrdinalEncoder for tree models, which split codes into groups"],
         lesson="encoding-categories", numbers={"columns": [c[0] for c in coded]})
+
+
+def _how_codes_mislead(estimator) -> str:
+    """What integer codes do to this family of model: only a linear model fits a slope."""
+    module, name = module_of(estimator), type(estimator).__name__
+    linear_svm = module.startswith("sklearn.svm") and (name.startswith("Linear")
+                                                        or getattr(estimator, "kernel", "") == "linear")
+    if module.startswith(("sklearn.linear_model", "sklearn.discriminant_analysis")) or linear_svm:
+        return ("reads code 7 as 'more than' code 3 and fits one slope across codes whose order "
+                "means nothing, so each category's own effect is lost.")
+    if module.startswith(("sklearn.neighbors", "sklearn.svm")):
+        return ("measures distances on the codes: code 7 counts as near code 6 and far from code 1, "
+                "so rows from unrelated categories pass for close neighbours and each category's "
+                "own effect blurs.")
+    return ("reads code 7 as 'more than' code 3: to treat each category on its own it must carve "
+            "the codes into pieces, which takes many units and rows, so most categories' own "
+            "effect is lost.")
 
 
 def check_one_hot_explosion(context: Context) -> Iterator[Finding]:

@@ -14,6 +14,8 @@ from tiltyard.metrics import get_metric, roc_auc
 
 CALIBRATION_GAIN = 0.05  # recalibrating on held-out predictions lowers log loss by 5% or more
 CALIBRATION_ERROR = 0.05
+# Scores that read only the order of the probabilities: recalibrating cannot change them.
+RANKING_METRICS = {"roc_auc", "average_precision"}
 
 
 def _looks_like_labels(values: np.ndarray) -> bool:
@@ -98,15 +100,27 @@ def check_calibration(context: Context) -> Iterator[Finding]:
         return
     plot = context.charts.reliability("calibration", predicted, observed,
                                       title=f"Reliability (expected calibration error {error:.3f})")
-    primary = case.metric.name == "log_loss"
+    scored, ranking = case.metric.title, case.metric.name in RANKING_METRICS
+    severity = (Severity.SERIOUS if case.metric.name == "log_loss"
+                else Severity.INFO if ranking else Severity.WARNING)
+    evidence = (f"Out of fold, predicted probabilities are off from observed frequencies by "
+                f"{error:.3f} on average (expected calibration error). Re-mapping them on held-out "
+                f"rows lowers log loss from {before:.4f} to {after:.4f} ({gain:.0%}) without changing "
+                "their order")
+    if ranking:
+        yield Finding(
+            id="poor-calibration", severity=severity, plot=plot, numbers=numbers,
+            title=f"Probabilities are miscalibrated; {scored}, the score here, does not mind",
+            evidence=evidence + f". {scored} reads only that order, so your score would not move.",
+            next_steps=["Nothing to change for this score; if you use these numbers as "
+                        "probabilities elsewhere, wrap the model in CalibratedClassifierCV"],
+            lesson="probabilities-and-calibration")
+        return
     yield Finding(
-        id="poor-calibration", severity=Severity.SERIOUS if primary else Severity.WARNING,
+        id="poor-calibration", severity=severity, plot=plot, numbers=numbers,
         title="Probabilities are miscalibrated: log loss pays for it",
-        evidence=f"Out of fold, predicted probabilities are off from observed frequencies by "
-                 f"{error:.3f} on average (expected calibration error). Re-mapping them on held-out "
-                 f"rows lowers log loss from {before:.4f} to {after:.4f} ({gain:.0%}) without changing "
-                 "their order, so ROC AUC would not move but log loss does.",
+        evidence=evidence + ", so ROC AUC would not move but log loss does.",
         next_steps=["Wrap the model in CalibratedClassifierCV(method='isotonic' or 'sigmoid')",
                     "Prefer models trained on log loss (logistic regression, boosting) when "
                     "probabilities are what is scored"],
-        lesson="probabilities-and-calibration", numbers=numbers, plot=plot)
+        lesson="probabilities-and-calibration")
