@@ -17,7 +17,9 @@ from tiltyard.challenges.check import check_challenge
 
 BUILTIN_IDS = sorted(BUILTIN)
 TABLE_IDS = ["caravan-insurance-v1", "credit-risk-v1", "flight-delays-v1", "house-prices-v1",
-             "titanic-v1"]
+             "house-prices-v2", "titanic-v1"]
+# house-prices-v1 as published: the reports stored against it name this hash.
+HOUSE_PRICES_V1_HASH = "8ad80eb186f11740cabf539f32dc39e2e836244b7fdd02d5b897c0295f2d5a3c"
 
 
 @pytest.mark.parametrize("challenge_id", BUILTIN_IDS)
@@ -60,6 +62,20 @@ def test_flights_are_split_in_time_without_post_departure_columns(home):
     assert len(ch.train) + len(ch.test_features) == 336_776
     assert ch.train["late"].isin([0, 1]).all()
     assert "cancel" in ch.brief.lower()
+
+
+def test_house_prices_v2_tests_every_year_and_v1_is_kept_as_published(home):
+    v2 = tiltyard.load("house-prices-v2")
+    years = sorted(v2.train["Year_Sold"].unique())
+    assert years == sorted(v2.test_features["Year_Sold"].unique()) == [2006, 2007, 2008, 2009, 2010]
+    # Each year's share of the test set is within a few points of its share of the houses.
+    shares = v2.test_features["Year_Sold"].value_counts(normalize=True)
+    overall = pd.concat([v2.train, v2.test_features])["Year_Sold"].value_counts(normalize=True)
+    assert (shares - overall).abs().max() < 0.03
+    assert "independent streams of seed 2011" in v2.brief
+    v1 = tiltyard.load("house-prices-v1")
+    assert v1.bundle.hash == HOUSE_PRICES_V1_HASH
+    assert sorted(v1.test_features["Year_Sold"].unique()) == [2009, 2010]  # the bug it keeps
 
 
 def test_credit_keeps_its_missing_values_and_titanic_its_missing_ages(home):

@@ -57,12 +57,32 @@ class TableSpec:
     lessons: tuple[str, ...] = ()
     budget: Budget = field(default_factory=Budget)
     kind: str = "table"
+    text: str = ""
+    """The stem of the story and data dictionary in text/ (the id when empty): a new version
+    of a dataset shares its predecessor's."""
+    superseded: bool = False
+    """Kept only so that stored reports still read (house-prices-v1): built byte for byte as
+    published, so later changes to briefs and starters reach only the live versions."""
+
+    @property
+    def text_stem(self) -> str:
+        return self.text or self.id
 
     def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None) -> Bundle:
         return build_table_challenge(self, catalog_dir, progress)
 
 
-def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: int,
+Seed = int | np.random.SeedSequence
+
+
+def independent_seeds(seed: int, count: int) -> list[np.random.SeedSequence]:
+    """Streams drawn from one seed that are independent of each other and of the seed's own
+    stream: the id shuffle and the test mask must not both use the seed itself, or the
+    test rows are the first rows of the source (house-prices-v1)."""
+    return np.random.SeedSequence(seed).spawn(count)
+
+
+def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: Seed,
                      stratify: str | None = None) -> np.ndarray:
     """A seeded random test mask; stratified keeps each class's share in train and test."""
     rng = np.random.default_rng(seed)
@@ -76,7 +96,7 @@ def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: int,
     return mask
 
 
-def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: int) -> pd.DataFrame:
+def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: Seed) -> pd.DataFrame:
     """Ids 1..n in a seeded random order, put first, rows sorted by them: an id (or a row's
     place in the file) says nothing about the target."""
     frame = frame.copy()
@@ -84,17 +104,17 @@ def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: int) -> pd.Data
     return frame.sort_values(id_column, kind="stable").reset_index(drop=True)
 
 
-def read_dictionary(challenge_id: str) -> dict[str, dict]:
-    path = TEXT / f"{challenge_id}.columns.toml"
+def read_dictionary(stem: str) -> dict[str, dict]:
+    path = TEXT / f"{stem}.columns.toml"
     if not path.is_file():
-        raise BundleError(f"No data dictionary for {challenge_id}", expected=str(path),
+        raise BundleError(f"No data dictionary for {stem}", expected=str(path),
                           got="no such file")
     return tomllib.loads(path.read_text(encoding="utf-8"))["columns"]
 
 
 def dictionary_columns(spec: TableSpec, frames: dict[str, pd.DataFrame]) -> list[Column]:
     """One Column per column of every public table, described by the dictionary."""
-    dictionary = read_dictionary(spec.id)
+    dictionary = read_dictionary(spec.text_stem)
     columns = []
     for table, frame in frames.items():
         for name in frame.columns:
@@ -105,7 +125,7 @@ def dictionary_columns(spec: TableSpec, frames: dict[str, pd.DataFrame]) -> list
                                   f"column {name!r} of table {table!r}",
                                   expected=f"[columns.{name}] with table = {table!r}",
                                   got="no such entry",
-                                  hint=f"Add it to {TEXT / (spec.id + '.columns.toml')}")
+                                  hint=f"Add it to {TEXT / (spec.text_stem + '.columns.toml')}")
             columns.append(Column(name=name, type=entry["type"], description=entry["description"],
                                   missing=int(frame[name].isna().sum()), table=table))
     return columns
@@ -191,7 +211,7 @@ def _constant_prediction(train: pd.DataFrame, task: Task, metric, n: int) -> pd.
 def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     task, split = manifest.task, manifest.split
     metric = get_metric(manifest.metric.primary)
-    story = (TEXT / f"{spec.id}.md").read_text(encoding="utf-8").strip()
+    story = (TEXT / f"{spec.text_stem}.md").read_text(encoding="utf-8").strip()
     if task.type == "binary" and metric.needs_proba:
         predict = f"the probability that `{task.target}` is `{task.positive_label}`"
     elif task.type == "regression":
