@@ -62,6 +62,10 @@ def test_flights_are_split_in_time_without_post_departure_columns(home):
     assert len(ch.train) + len(ch.test_features) == 336_776
     assert ch.train["late"].isin([0, 1]).all()
     assert "cancel" in ch.brief.lower()
+    # The column table's missing counts are train's: the brief says so.
+    assert "*missing* counts the empty cells of `train.csv`" in ch.brief
+    tailnum = next(c for c in ch.manifest.columns if c.name == "tailnum" and c.table == "train")
+    assert tailnum.missing == ch.train["tailnum"].isna().sum() > 0
 
 
 def test_house_prices_v2_tests_every_year_and_v1_is_kept_as_published(home):
@@ -120,6 +124,15 @@ def test_starters_run_as_they_are_and_their_output_grades(home, tmp_path, challe
     report = tiltyard.submit(challenge_id, workspace / "submission.csv")
     assert report.status == "graded", report.error
     assert report.ladder_summary.startswith(("beats constant", "ties"))
+    if not builder(challenge_id).superseded:
+        # The starter is the linear rung's kind of model: it must not lose to that rung.
+        from tiltyard.grading.metrics import get_metric
+
+        metric = get_metric(bundle.manifest.metric.primary)
+        rung = bundle.manifest.baselines[1]
+        assert rung.name in ("linear", "logistic")
+        assert (report.public_score == pytest.approx(rung.public_score, abs=1e-6)
+                or metric.better(report.public_score, rung.public_score)), rung
 
 
 def test_python_api(home):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
-from tiltyard.challenges.catalog.starter import write_starters
+from tiltyard.challenges.catalog.starter import AS_FIRST_PUBLISHED, LINEAR_RUNG, write_starters
 from tiltyard.challenges.manifest import (BaselineEntry, Budget, Column, Manifest, MetricSpec,
                                           Provenance, SideTable, Split, Task)
 from tiltyard.errors import BundleError
@@ -28,6 +28,8 @@ from tiltyard.grading.metrics import get_metric
 TEXT = Path(__file__).parent / "text"
 PUBLIC_FRACTION = 0.3
 PREDICTION_DECIMALS = 6  # rounding keeps baseline files byte-identical across BLAS builds
+MISSING_COUNTS = ("*missing* counts the empty cells of `train.csv` (of its own file for a side "
+                  "table's column); `test.csv` is not counted, and its share can differ.")
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,8 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
 
     progress("writing brief and starters")
     (staging / manifest.brief).write_text(render_brief(spec, manifest), encoding="utf-8")
-    write_starters(staging / "starter", manifest, train)
+    write_starters(staging / "starter", manifest, train,
+                   AS_FIRST_PUBLISHED if spec.superseded else LINEAR_RUNG)
     return write_bundle(staging, manifest, catalog_dir / spec.id)
 
 
@@ -245,6 +248,8 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
               "|---|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.table} | {c.type} | {c.missing:,} | {c.description} |"
               for c in manifest.columns]
+    if not spec.superseded:
+        lines += ["", MISSING_COUNTS]
     lines += ["", "## Provenance and licence", "", f"Source: {manifest.provenance.source}",
               "", f"Licence: {manifest.provenance.licence}"]
     if manifest.provenance.citation:
