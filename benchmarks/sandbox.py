@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tiltyard.runner import sandbox
-from tiltyard.runner.budget import Budget
+from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.process import run_contained
 
 GOAL_EXTRA_MS = 150
@@ -49,7 +49,7 @@ def small_table() -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     return features.iloc[:150], pd.Series(features["a"].iloc[:150] > 0), features.iloc[150:]
 
 
-def time_sandboxed(code: Path, table, budget: Budget) -> float:
+def time_sandboxed(code: Path, table, budget: SandboxLimits) -> float:
     started = time.perf_counter()
     result = sandbox.run_code_submission(code, *table, task_type="binary", needs_proba=True, budget=budget)
     elapsed = time.perf_counter() - started
@@ -57,7 +57,7 @@ def time_sandboxed(code: Path, table, budget: Budget) -> float:
     return elapsed
 
 
-def time_plain_subprocess(code: Path, table, budget: Budget) -> float:
+def time_plain_subprocess(code: Path, table, budget: SandboxLimits) -> float:
     """The same harness and staging as the sandbox, started as an ordinary child with no limits."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as root:
@@ -80,7 +80,7 @@ def measure_overhead(runs: int) -> dict[str, float]:
     problem = sandbox.bubblewrap_problem()
     if problem is not None:
         raise SystemExit(f"bubblewrap cannot run here: {problem}")
-    table, budget = small_table(), Budget(wall_seconds=60, threads=1)
+    table, budget = small_table(), SandboxLimits(wall_seconds=60, threads=1)
     with tempfile.TemporaryDirectory() as folder:
         code = Path(folder) / "solution.py"
         code.write_text(TRIVIAL_SUBMISSION)

@@ -77,7 +77,8 @@ def _baselines(bundle: Bundle) -> list[Check]:
     checks = [Check("common.baselines", "baselines listed", len(manifest.baselines) >= MIN_BASELINES,
                     f"{len(manifest.baselines)} baselines (at least {MIN_BASELINES}: a ladder)")]
     for baseline in manifest.baselines:
-        grade = evaluate(bundle, bundle.root / baseline.predictions, max_bytes=1 << 40)
+        stored = bundle.sealed_file(baseline.predictions.removeprefix("sealed/"))
+        grade = evaluate(bundle, stored, max_bytes=1 << 40)
         public, private = grade.public_scores[metric], grade.private_scores[metric]
         same = (math.isclose(public, baseline.public_score, abs_tol=SCORE_TOLERANCE)
                 and math.isclose(private, baseline.private_score, abs_tol=SCORE_TOLERANCE))

@@ -57,9 +57,6 @@ class TiltyardError(Exception):
         return ErrorInfo(code=self.code, message=self.message, expected=self.expected,
                          got=self.got, hint=self.hint)
 
-    def to_dict(self):  # TEMP until the baseline run ends
-        return self.info().model_dump()
-
 
 class ConfigError(TiltyardError):
     code = "config"

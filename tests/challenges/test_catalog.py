@@ -18,7 +18,9 @@ from tiltyard.check import check_challenge, checks_for, run_check
 
 BUILTIN_IDS = sorted(builtin_ids())
 TABLE_IDS = ["caravan-insurance-v1", "credit-risk-v1", "flight-delays-v1", "house-prices-v1",
-             "titanic-v1"]
+             "house-prices-v2", "titanic-v1"]
+# house-prices-v1 as published: the reports stored against it name this hash.
+HOUSE_PRICES_V1_HASH = "8ad80eb186f11740cabf539f32dc39e2e836244b7fdd02d5b897c0295f2d5a3c"
 
 
 def every_check_of_every_builtin():
@@ -29,10 +31,18 @@ def every_check_of_every_builtin():
                 yield pytest.param(challenge_id, named, id=f"{challenge_id}:{named.id}")
 
 
+# Kept for the reports stored against it, and caught by the check written for its bug.
+KNOWN_TO_FAIL = {("house-prices-v1", "table.split_as_described")}
+
+
 @pytest.mark.parametrize(("challenge_id", "named"), list(every_check_of_every_builtin()))
 def test_every_builtin_bundle_passes_every_check(catalog, challenge_id, named):
     made = run_check(named, catalog[challenge_id])
-    assert made and all(c.passed for c in made), [f"{c.name}: {c.detail}" for c in made if not c.passed]
+    failed = [f"{c.name}: {c.detail}" for c in made if not c.passed]
+    if (challenge_id, named.id) in KNOWN_TO_FAIL:
+        assert failed, "house-prices-v1's test set is its last two years of sales"
+    else:
+        assert made and not failed, failed
 
 
 def test_baselines_are_reproducible_from_public_files(catalog):
@@ -69,6 +79,24 @@ def test_flights_are_split_in_time_without_post_departure_columns(home):
     assert len(ch.train) + len(ch.test_features) == 336_776
     assert ch.train["late"].isin([0, 1]).all()
     assert "cancel" in ch.brief.lower()
+    # The column table's missing counts are train's: the brief says so.
+    assert "*missing* counts the empty cells of `train.csv`" in ch.brief
+    tailnum = next(c for c in ch.manifest.columns if c.name == "tailnum" and c.table == "train")
+    assert tailnum.missing == ch.train["tailnum"].isna().sum() > 0
+
+
+def test_house_prices_v2_tests_every_year_and_v1_is_kept_as_published(home):
+    v2 = tiltyard.load("house-prices-v2")
+    years = sorted(v2.train["Year_Sold"].unique())
+    assert years == sorted(v2.test_features["Year_Sold"].unique()) == [2006, 2007, 2008, 2009, 2010]
+    # Each year's share of the test set is within a few points of its share of the houses.
+    shares = v2.test_features["Year_Sold"].value_counts(normalize=True)
+    overall = pd.concat([v2.train, v2.test_features])["Year_Sold"].value_counts(normalize=True)
+    assert (shares - overall).abs().max() < 0.03
+    assert "independent streams of seed 2011" in v2.brief
+    v1 = tiltyard.load("house-prices-v1")
+    assert v1.bundle.hash == HOUSE_PRICES_V1_HASH
+    assert sorted(v1.test_features["Year_Sold"].unique()) == [2009, 2010]  # the bug it keeps
 
 
 def test_credit_keeps_its_missing_values_and_titanic_its_missing_ages(home):
@@ -113,6 +141,15 @@ def test_starters_run_as_they_are_and_their_output_grades(home, tmp_path, challe
     report = tiltyard.submit(challenge_id, workspace / "submission.csv")
     assert report.status == "graded", report.error
     assert report.ladder_summary.startswith(("beats constant", "ties"))
+    if not builder(challenge_id).superseded:
+        # The starter is the linear rung's kind of model: it must not lose to that rung.
+        from tiltyard.metrics import get_metric
+
+        metric = get_metric(bundle.manifest.metric.primary)
+        rung = bundle.manifest.baselines[1]
+        assert rung.name in ("linear", "logistic")
+        assert (report.public_score == pytest.approx(rung.public_score, abs=1e-6)
+                or metric.better(report.public_score, rung.public_score)), rung
 
 
 def test_python_api(home):

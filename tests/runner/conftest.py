@@ -9,13 +9,13 @@ import pytest
 
 from tiltyard.config import get_settings
 from tiltyard.kinds.table.code import run_code_submission
-from tiltyard.runner.budget import Budget
+from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.sandbox import bubblewrap_problem
 
 SECRET = "SEALED-ANSWER-7f3a9c"
 OTHER_LEARNER_SECRET = "OTHER-LEARNER-CODE-51d2e8"
 # Small enough that a hostile run is over in a few seconds on two cores.
-SMALL_BUDGET = Budget(wall_seconds=20, cpu_seconds=20, memory_mb=600, threads=1, processes=24, scratch_mb=64)
+SMALL_BUDGET = SandboxLimits(wall_seconds=20, cpu_seconds=20, memory_mb=600, threads=1, processes=24, scratch_mb=64)
 
 needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None,
                                       reason=f"bubblewrap cannot run here: {bubblewrap_problem()}")
@@ -47,7 +47,7 @@ def tiltyard_home(tmp_path, monkeypatch) -> Path:
 def submit(tmp_path, table):
     """Write a submission's source to a file and run it in the sandbox on the small table."""
 
-    def run(source: str, *, budget: Budget = SMALL_BUDGET, needs_proba: bool = True, task_type: str = "binary",
+    def run(source: str, *, budget: SandboxLimits = SMALL_BUDGET, needs_proba: bool = True, task_type: str = "binary",
             **options):
         path = tmp_path / "solution.py"
         path.write_text(textwrap.dedent(source))

@@ -6,7 +6,7 @@ import pytest
 
 from tiltyard.kinds.table import grader_for
 from tiltyard.kinds.table.code import budget_for, predict_with_code
-from tiltyard.runner.budget import Budget
+from tiltyard.runner.limits import SandboxLimits
 
 from .conftest import needs_bubblewrap
 
@@ -42,7 +42,7 @@ def test_a_code_submission_is_graded_on_every_table_challenge(catalog, home, tmp
         code = tmp_path / f"{challenge_id}.py"
         code.write_text(PIPELINE.replace("{model}", MODELS[challenge.task.type]))
         budget = budget_for(challenge)
-        assert isinstance(budget, Budget) and budget.memory_mb == challenge.manifest.budget.memory_mb
+        assert isinstance(budget, SandboxLimits) and budget.memory_mb == challenge.manifest.budget.memory_mb
         run = predict_with_code(challenge, code)
         assert run.result.ok, f"{challenge_id}: {run.result.message}\n{run.result.stderr_tail}"
         assert list(run.submission.columns)[0] == challenge.task.id_column

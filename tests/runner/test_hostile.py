@@ -6,7 +6,7 @@ import resource
 import socket
 import threading
 
-from tiltyard.runner.budget import Budget
+from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import Outcome, SandboxMode
 
 from .conftest import OTHER_LEARNER_SECRET, SECRET, SMALL_BUDGET, needs_bubblewrap
@@ -277,6 +277,6 @@ def build_model():
     with open("big.bin", "wb") as handle:
         while True:
             handle.write(b"x" * (1 << 20))
-""", budget=Budget(**{**SMALL_BUDGET.model_dump(), "scratch_mb": 16}))
+""", budget=SandboxLimits(**{**SMALL_BUDGET.model_dump(), "scratch_mb": 16}))
     assert result.outcome in (Outcome.FORBIDDEN, Outcome.EXCEPTION)
     assert "16 MB" in result.message or "No space" in result.message or "too large" in result.message

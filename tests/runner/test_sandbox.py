@@ -7,8 +7,8 @@ import pytest
 
 from tiltyard.kinds.table.code import run_code_submission
 from tiltyard.runner import sandbox
-from tiltyard.runner.budget import Budget
 from tiltyard.runner.errors import SandboxUnavailable
+from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import Outcome, SandboxMode
 
 from .conftest import needs_bubblewrap
@@ -54,13 +54,13 @@ def test_regression_and_multiclass(table, tmp_path):
     ridge = tmp_path / "ridge.py"
     ridge.write_text("from sklearn.linear_model import Ridge\ndef build_model():\n    return Ridge(alpha=1e-6)\n")
     regression = run_code_submission(ridge, train, train["a"] * 2, test, task_type="regression",
-                                             needs_proba=False, budget=Budget(wall_seconds=30))
+                                             needs_proba=False, budget=SandboxLimits(wall_seconds=30))
     assert regression.ok and np.allclose(regression.predictions, test["a"] * 2, atol=1e-4)
     logistic = tmp_path / "logistic.py"
     logistic.write_text(LOGISTIC)
     three_classes = run_code_submission(logistic, train, np.digitize(train["a"], [-0.5, 0.5]), test,
                                                 task_type="multiclass", needs_proba=True,
-                                                budget=Budget(wall_seconds=30))
+                                                budget=SandboxLimits(wall_seconds=30))
     assert three_classes.ok and three_classes.predictions.shape == (len(test), 3)
     assert three_classes.classes == [0, 1, 2]
 
@@ -169,7 +169,7 @@ import os
 def build_model():
     print({name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
     return Tiny()
-""", budget=Budget(wall_seconds=30, threads=3))
+""", budget=SandboxLimits(wall_seconds=30, threads=3))
     assert "'OMP_NUM_THREADS': '3', 'OPENBLAS_NUM_THREADS': '3', 'MKL_NUM_THREADS': '3'" in result.stdout_tail
 
 
@@ -184,7 +184,7 @@ def test_without_bubblewrap_code_is_refused_unless_weak_mode_is_allowed(submit, 
         weak = submit(LOGISTIC, allow_weak_sandbox=True)
         assert weak.ok and weak.sandbox is SandboxMode.RLIMITS_ONLY
         slow = submit("import time\ndef build_model():\n    time.sleep(60)\n", allow_weak_sandbox=True,
-                      budget=Budget(wall_seconds=2))
+                      budget=SandboxLimits(wall_seconds=2))
         assert slow.outcome is Outcome.TIMEOUT
     finally:
         monkeypatch.undo()
@@ -193,7 +193,7 @@ def test_without_bubblewrap_code_is_refused_unless_weak_mode_is_allowed(submit, 
 
 def test_budgets_refuse_unknown_or_impossible_limits():
     with pytest.raises(ValueError, match="memory_gb"):
-        Budget(memory_gb=2)
+        SandboxLimits(memory_gb=2)
     with pytest.raises(ValueError, match="greater than 0"):
-        Budget(wall_seconds=0)
-    assert "2048 MB memory" in Budget().describe()
+        SandboxLimits(wall_seconds=0)
+    assert "2048 MB memory" in SandboxLimits().describe()

@@ -18,7 +18,7 @@ from tiltyard.errors import TiltyardError
 from tiltyard.metrics import Metric
 
 
-def encode_target(values, task: Task) -> np.ndarray:
+def encode_learner_target(values, task: Task) -> np.ndarray:
     """Targets as the metrics read them: 0/1 (1 = positive label), class index, or float.
 
     Compared as text, so 'yes'/'no', True/False and 0/1 labels all match the manifest's classes.
@@ -40,7 +40,7 @@ def encode_target(values, task: Task) -> np.ndarray:
 
 
 @dataclass
-class Rung:
+class BaselineScore:
     """One baseline of the ladder with its public score (higher rungs are stronger models)."""
 
     name: str
@@ -54,7 +54,7 @@ class Case:
     task: Task
     metric: Metric
     X_test: pd.DataFrame | None = None
-    ladder: list[Rung] = field(default_factory=list)
+    ladder: list[BaselineScore] = field(default_factory=list)
     secondary_metrics: list[Metric] = field(default_factory=list)
     # Declared types from the manifest ("categorical", "numeric", ...): they tell a nominal
     # column stored as integers apart from a true number.
@@ -97,7 +97,7 @@ class Case:
     @cached_property
     def truth(self) -> np.ndarray:
         """The target encoded as the metrics expect (0/1, class index, or float); computed once."""
-        return encode_target(np.asarray(self.y_train), self.task)
+        return encode_learner_target(np.asarray(self.y_train), self.task)
 
     @property
     def all_metrics(self) -> list[Metric]:

@@ -16,7 +16,7 @@ import pandas as pd
 from rich.console import Console
 from sqlalchemy import select
 
-from tiltyard.coach.case import Case, Rung, subsample
+from tiltyard.coach.case import BaselineScore, Case, subsample
 from tiltyard.coach.findings import CoachReport
 from tiltyard.coach.journal import record_lessons
 from tiltyard.coach.runner import DEFAULT_BUDGET_SECONDS, coach_model, coach_predictions
@@ -28,9 +28,9 @@ from tiltyard.store import Submission, session_scope
 CONSTANT_RUNGS = ("constant", "majority", "mean", "median", "prior", "dummy")
 
 
-def ladder_of(challenge) -> list[Rung]:
+def ladder_of(challenge) -> list[BaselineScore]:
     """The learned rungs of the ladder: a constant rung is recomputed on the training rows."""
-    return [Rung(b.name, b.public_score) for b in challenge.manifest.baselines
+    return [BaselineScore(b.name, b.public_score) for b in challenge.manifest.baselines
             if not b.name.lower().startswith(CONSTANT_RUNGS)]
 
 

@@ -21,7 +21,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
 from tiltyard.challenges.manifest import Task
 from tiltyard.coach.budget import TimeBudget
-from tiltyard.coach.case import Case, encode_target
+from tiltyard.coach.case import Case, encode_learner_target
 from tiltyard.metrics import Metric
 
 TRAIN_SCORE_ROWS = 10_000  # train-fold rows re-predicted for the train score; enough to read a gap
@@ -61,7 +61,7 @@ def model_output(estimator: Any, X: pd.DataFrame, task: Task, metric: Metric) ->
         else:
             values = ordered if metric.needs_proba else labels
         return ModelOutput(values=values, kind="proba", labels=labels)
-    labels = encode_target(np.asarray(estimator.predict(X)).astype(str), task)
+    labels = encode_learner_target(np.asarray(estimator.predict(X)).astype(str), task)
     decision = None
     if task.type == "binary" and hasattr(estimator, "decision_function"):
         scores = np.asarray(estimator.decision_function(X), dtype=float)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tiltyard.errors import TiltyardError
+from tiltyard.errors import TiltyardError, did_you_mean
 
 LESSONS_FOLDER = Path(__file__).parent / "lessons"
 SNIPPET = re.compile(r"```python\n(.*?)```", re.S)
@@ -41,7 +40,6 @@ def get_lesson(lesson_id: str) -> Lesson:
     lessons = all_lessons()
     if lesson_id in lessons:
         return lessons[lesson_id]
-    close = difflib.get_close_matches(lesson_id, lessons, n=1)
     raise TiltyardError(f"No lesson {lesson_id!r}", expected="one of " + ", ".join(lessons),
-                        got=lesson_id, hint=f"Did you mean {close[0]!r}?" if close else
-                        "Run `tiltyard lessons --all` to list every lesson", code="lesson_not_found")
+                        got=lesson_id, hint=did_you_mean(lesson_id, lessons, cutoff=0.6)
+                        or "Run `tiltyard lessons --all` to list every lesson", code="lesson_not_found")

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from threadpoolctl import threadpool_limits
 
 from tiltyard.coach.budget import TimeBudget
-from tiltyard.coach.case import Case, encode_target
+from tiltyard.coach.case import Case, encode_learner_target
 from tiltyard.coach.checks import CHECKS, Context
 from tiltyard.coach.crossval import ModelOutput, cross_validate, model_output
 from tiltyard.coach.findings import CoachReport, Finding
@@ -132,7 +132,7 @@ def predictions_output(frame: pd.DataFrame, case: Case) -> ModelOutput:
         is_labels = set(np.unique(values).tolist()) <= {0.0, 1.0}
         return ModelOutput(values=values, kind="labels" if is_labels else "proba",
                            labels=(values >= 0.5).astype(np.int64))
-    labels = encode_target(column.astype(str).to_numpy(), task)
+    labels = encode_learner_target(column.astype(str).to_numpy(), task)
     return ModelOutput(values=labels.astype(float), kind="labels", labels=labels)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tiltyard.runner.budget import Budget
+from tiltyard.runner.limits import SandboxLimits
 
 
 class Outcome(StrEnum):
@@ -36,7 +36,7 @@ class RunResult(BaseModel):
     wall_s: float
     cpu_s: float
     peak_memory_mb: float
-    budget: Budget
+    budget: SandboxLimits
     sandbox: SandboxMode
     traceback_tail: str | None = Field(None, description="the learner's own frames only")
     stdout_tail: str = ""

@@ -29,8 +29,8 @@ from typing import Protocol
 from tiltyard.config import get_settings
 from tiltyard.errors import TiltyardError
 from tiltyard.runner import harness, verdict
-from tiltyard.runner.budget import Budget
 from tiltyard.runner.errors import SandboxFailure, SandboxUnavailable
+from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import RunResult, SandboxMode
 from tiltyard.runner.process import FinishedProcess, run_contained
 
@@ -79,14 +79,14 @@ class Harness(Protocol):
         """Judge what an ``ok`` run sent back (nothing the submission sent is trusted)."""
 
 
-def run_in_sandbox(harness_: Harness, code_path: str | Path, *, budget: Budget | None = None,
+def run_in_sandbox(harness_: Harness, code_path: str | Path, *, budget: SandboxLimits | None = None,
                    allow_weak_sandbox: bool = False,
                    hidden_paths: tuple[Path, ...] | None = None) -> RunResult:
     """Run the learner's file ``code_path`` through ``harness_`` inside the sandbox.
 
     ``hidden_paths`` are masked even if they lie inside a folder the sandbox shows (by default
     the Tiltyard home and catalog)."""
-    budget = budget or Budget()
+    budget = budget or SandboxLimits()
     code_path = Path(code_path)
     if not code_path.is_file():
         raise TiltyardError("The code submission file does not exist", expected="a Python file defining "
@@ -165,7 +165,7 @@ def _stage(root: Path, code_path: Path, harness_: Harness) -> _Stage:
     return stage
 
 
-def _run_in_bubblewrap(stage: _Stage, budget: Budget, hidden_paths: tuple[Path, ...]) -> FinishedProcess:
+def _run_in_bubblewrap(stage: _Stage, budget: SandboxLimits, hidden_paths: tuple[Path, ...]) -> FinishedProcess:
     python_prefixes = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
     # /tmp is left out on purpose: it is the scratch folder, so a missing file there is a host file.
     visible_roots = [*SYSTEM_DIRS, "/etc", "/dev", "/proc", SANDBOX_DIR, SCRATCH_DIR, *python_prefixes]
@@ -204,7 +204,7 @@ def _run_in_bubblewrap(stage: _Stage, budget: Budget, hidden_paths: tuple[Path, 
                          tail_bytes=OUTPUT_TAIL_BYTES)
 
 
-def _run_with_rlimits_only(stage: _Stage, budget: Budget) -> FinishedProcess:
+def _run_with_rlimits_only(stage: _Stage, budget: SandboxLimits) -> FinishedProcess:
     config = _harness_config(
         stage, budget, run_as_uid=None, inputs=str(stage.inputs), entry=str(stage.entry),
         submission=str(stage.submission), visible_roots=["/"])
@@ -260,7 +260,7 @@ def _traversable_parents(destinations: list[str]) -> list[str]:
     return flags
 
 
-def _harness_config(stage: _Stage, budget: Budget, *, run_as_uid: int | None, inputs: str, entry: str,
+def _harness_config(stage: _Stage, budget: SandboxLimits, *, run_as_uid: int | None, inputs: str, entry: str,
                     submission: str, visible_roots: list[str]) -> dict:
     megabyte = 1 << 20
     limits = {
@@ -276,7 +276,7 @@ def _harness_config(stage: _Stage, budget: Budget, *, run_as_uid: int | None, in
             "submission_path": submission, "visible_roots": visible_roots}
 
 
-def _child_env(budget: Budget, *, home: str) -> dict[str, str]:
+def _child_env(budget: SandboxLimits, *, home: str) -> dict[str, str]:
     threads = str(budget.threads)
     python_bin = os.path.join(sys.prefix, "bin")
     return {
@@ -290,7 +290,7 @@ def _child_env(budget: Budget, *, home: str) -> dict[str, str]:
     }
 
 
-def _result_limit(budget: Budget) -> int:
+def _result_limit(budget: SandboxLimits) -> int:
     return (budget.memory_mb << 20) + len(harness.STARTED_MARKER) + 65536
 
 

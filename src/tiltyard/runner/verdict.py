@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tiltyard.runner import harness
-from tiltyard.runner.budget import Budget
 from tiltyard.runner.errors import SandboxFailure
+from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import Outcome, RunResult, SandboxMode
 from tiltyard.runner.process import FinishedProcess
 
@@ -34,7 +34,7 @@ class Verdict:
         self.predictions, self.classes = predictions, classes
 
 
-def judge(finished: FinishedProcess, harness_: Harness, *, budget: Budget, mode: SandboxMode) -> RunResult:
+def judge(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits, mode: SandboxMode) -> RunResult:
     verdict = _classify(finished, harness_, budget=budget)
     return RunResult(
         outcome=verdict.outcome, message=verdict.message, traceback_tail=verdict.traceback_tail,
@@ -45,7 +45,7 @@ def judge(finished: FinishedProcess, harness_: Harness, *, budget: Budget, mode:
         classes=verdict.classes, predictions=verdict.predictions)
 
 
-def _classify(finished: FinishedProcess, harness_: Harness, *, budget: Budget) -> Verdict:
+def _classify(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits) -> Verdict:
     if finished.killed_for == "wall_time":
         return Verdict(Outcome.TIMEOUT, _wall_timeout_message(finished, budget, harness_.reproduce))
     if finished.killed_for == "result_too_large":
@@ -86,7 +86,7 @@ def _classify(finished: FinishedProcess, harness_: Harness, *, budget: Budget) -
                     "inherited file descriptors.")
 
 
-def _without_report(finished: FinishedProcess, budget: Budget, entry_point: str) -> Verdict:
+def _without_report(finished: FinishedProcess, budget: SandboxLimits, entry_point: str) -> Verdict:
     """The harness never reported: the process was killed by the kernel or ended itself early."""
     killed_by = finished.signal
     if killed_by == signal.SIGXCPU or (killed_by == signal.SIGKILL and finished.cpu_s >= budget.cpu_seconds):
@@ -107,7 +107,7 @@ def _without_report(finished: FinishedProcess, budget: Budget, entry_point: str)
                    f"{entry_point} return and leave running it to the grader.")
 
 
-def _exception_verdict(header: dict, stage: str, budget: Budget, reproduce: str) -> Verdict:
+def _exception_verdict(header: dict, stage: str, budget: SandboxLimits, reproduce: str) -> Verdict:
     kind, text = header.get("exception_type"), header.get("exception_message", "")
     violation = header.get("violation")
     if violation == "processes":
@@ -134,7 +134,7 @@ def _exception_verdict(header: dict, stage: str, budget: Budget, reproduce: str)
                     traceback_tail=header.get("learner_traceback"))
 
 
-def _wall_timeout_message(finished: FinishedProcess, budget: Budget, reproduce: str) -> str:
+def _wall_timeout_message(finished: FinishedProcess, budget: SandboxLimits, reproduce: str) -> str:
     printed = finished.stdout.total + finished.stderr.total
     note = f" It printed {printed / 2**20:.0f} MB meanwhile; printing in a loop slows a run." if printed > 2**24 else ""
     return (f"Your code ran longer than the wall-time budget of {budget.wall_seconds:g} s and was stopped "
@@ -142,13 +142,13 @@ def _wall_timeout_message(finished: FinishedProcess, budget: Budget, reproduce: 
             f"models, fewer features, a subsample), and time it locally ({reproduce}).")
 
 
-def _cpu_timeout_message(budget: Budget, stage: str) -> str:
+def _cpu_timeout_message(budget: SandboxLimits, stage: str) -> str:
     return (f"Your code used more than its CPU budget of {budget.cpu_seconds:g} s {stage} (all threads "
             f"count) and was stopped. Make fitting cheaper (fewer or smaller models, fewer features, a "
             f"subsample); it may use {budget.threads} threads.")
 
 
-def _memory_message(budget: Budget, stage: str) -> str:
+def _memory_message(budget: SandboxLimits, stage: str) -> str:
     return (f"Your code needed more than its memory budget of {budget.memory_mb} MB {stage}. Use smaller "
             "types (float32, categories), avoid copies of the data (no concatenation in loops), and prefer "
             "models whose size does not grow with the data (fewer, shallower trees).")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from tiltyard.server.accounts import ensure_admin
@@ -21,7 +20,7 @@ from tiltyard.server.grading_processes import GradingProcesses
 from tiltyard.server.middleware import UploadLimitAndSecurityHeaders
 from tiltyard.server.security import RateLimiter
 from tiltyard.server.settings import ArenaSettings, get_arena_settings
-from tiltyard.store import get_engine
+from tiltyard.store import open_session
 
 log = logging.getLogger("tiltyard.server")
 STATIC = Path(__file__).parent / "static"
@@ -29,11 +28,8 @@ STATIC = Path(__file__).parent / "static"
 
 def prepare_store(arena: ArenaSettings) -> str | None:
     """Migrate, then make sure there is an admin; returns a setup link if one must be printed."""
-    session = sessionmaker(get_engine())()
-    try:
+    with open_session() as session:
         token = ensure_admin(session, arena.admin_username, arena.admin_password)
-    finally:
-        session.close()
     if token is None:
         return None
     return f"{arena.public_url.rstrip('/')}/setup/{token}"

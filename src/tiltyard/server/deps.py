@@ -9,13 +9,13 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from tiltyard.server.errors import Forbidden, NotAuthenticated
 from tiltyard.server.models import Token, User, aware
 from tiltyard.server.security import same_secret, token_digest
-from tiltyard.store import get_engine
+from tiltyard.store import open_session
 
 T = TypeVar("T")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -23,11 +23,8 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 def db_session() -> Iterator[Session]:
     """Routes commit explicitly; whatever they leave uncommitted is rolled back."""
-    session = sessionmaker(get_engine(), expire_on_commit=False)()
-    try:
+    with open_session() as session:
         yield session
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(db_session)]
@@ -86,11 +83,8 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def _resolve_in_own_session(request: Request) -> User | None:
-    session = sessionmaker(get_engine(), expire_on_commit=False)()
-    try:
+    with open_session() as session:
         return _resolve_user(request, session)
-    finally:
-        session.close()
 
 
 async def optional_viewer(request: Request) -> User | None:
@@ -111,13 +105,10 @@ async def as_signed_in_viewer(request: Request, work: Callable[[Session, User], 
     session: the same checks as ``CurrentUser`` and ``SessionDep`` for busy read-only routes,
     without a hop per dependency (each one queues behind every other request under load)."""
     def run() -> T:
-        session = sessionmaker(get_engine(), expire_on_commit=False)()
-        try:
+        with open_session() as session:
             user = _resolve_user(request, session)
             request.state.user = user
             return work(session, current_user(user))
-        finally:
-            session.close()
 
     return await run_in_threadpool(run)
 

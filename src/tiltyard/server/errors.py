@@ -1,6 +1,6 @@
 """The errors the arena raises, each with its HTTP status, and the handlers that turn every
 error (ours, FastAPI's validation errors, Starlette's 404/405) into ONE JSON shape:
-``TiltyardError.to_dict()`` — code, message, expected, got, hint. Pages get the same fields
+``TiltyardError.info()`` (errors.ErrorInfo) — code, message, expected, got, hint. Pages get the same fields
 rendered as HTML."""
 
 from __future__ import annotations
@@ -78,9 +78,9 @@ def error_response(request: Request, error: TiltyardError, status: int) -> Respo
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         from tiltyard.server.pages.rendering import render
 
-        return render(request, "error.html", {"error": error.to_dict(), "status": status},
+        return render(request, "error.html", {"error": error.info().model_dump(), "status": status},
                       status_code=status, headers=headers)
-    return JSONResponse(error.to_dict(), status_code=status, headers=headers)
+    return JSONResponse(error.info().model_dump(), status_code=status, headers=headers)
 
 
 def _describe_validation(exc: RequestValidationError) -> TiltyardError:

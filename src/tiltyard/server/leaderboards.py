@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from tiltyard.config import get_settings
@@ -20,7 +20,7 @@ from tiltyard.server import catalog
 from tiltyard.server.grading import grades_version
 from tiltyard.server.models import Competition, Entry, Team, User, aware
 from tiltyard.server.settings import get_arena_settings
-from tiltyard.store import Submission, get_engine
+from tiltyard.store import Submission, open_session
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 # Boards are cached between grades and final choices (see grading.note_grades_changed). Grades
@@ -114,11 +114,8 @@ async def practice_board_async(challenge_id: str) -> Board:
         return board
 
     def compute() -> Board:
-        session = sessionmaker(get_engine(), expire_on_commit=False)()
-        try:
+        with open_session() as session:
             return practice_board(session, challenge_id)
-        finally:
-            session.close()
 
     return await run_in_threadpool(compute)
 

@@ -203,12 +203,3 @@ class ClassDashboard(BaseModel):
     class_id: int
     name: str
     competitions: list[CompetitionDashboard]
-
-
-class ErrorPublic(BaseModel):
-    """The one error shape of every response that is not 2xx."""
-    code: str
-    message: str
-    expected: str | None = None
-    got: str | None = None
-    hint: str | None = None

@@ -61,14 +61,23 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+def open_session() -> Iterator[Session]:
+    """A session on the store that the caller commits; what it leaves uncommitted is rolled
+    back when it closes. Objects stay readable after a commit (expire_on_commit=False)."""
     session = sessionmaker(get_engine(), expire_on_commit=False)()
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    with open_session() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -58,7 +58,7 @@ class Context:
 
 
 @dataclass(frozen=True)
-class Check:
+class Diagnosis:
     """A named diagnosis. ``needs`` lists what must exist: model, cv, test, predictions, history."""
 
     name: str

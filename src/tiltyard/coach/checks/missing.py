@@ -12,7 +12,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from tiltyard.coach.case import Case, encode_target
+from tiltyard.coach.case import Case, encode_learner_target
 from tiltyard.coach.checks.base import Context
 from tiltyard.coach.crossval import model_output
 from tiltyard.coach.findings import Finding, Severity
@@ -76,7 +76,7 @@ def _cost_of_dropping(context: Context, kept: pd.Index) -> dict[str, float] | No
     stratify = y.astype(str) if case.is_classification else None
     fit_rows, held_rows = train_test_split(X.index, test_size=0.25, random_state=context.seed,
                                            stratify=stratify)
-    truth = encode_target(np.asarray(y.loc[held_rows]), case.task)
+    truth = encode_learner_target(np.asarray(y.loc[held_rows]), case.task)
     scores = {}
     for label, rows in (("all_rows_imputed", fit_rows), ("dropped_rows", fit_rows.intersection(kept))):
         model = Pipeline([("impute", imputer()), ("model", clone(context.model))])

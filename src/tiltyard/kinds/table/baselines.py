@@ -34,7 +34,7 @@ FOREST_ROWS = 20_000  # rows each tree sees: keeps the forest rung fast on fligh
 
 
 @dataclass(frozen=True)
-class Rung:
+class BaselineModel:
     name: str
     description: str
     make: Callable[[], object]
@@ -71,7 +71,7 @@ def _tree_features(numeric: list[str], categorical: list[str]) -> ColumnTransfor
     ])
 
 
-def ladder(task: Task, metric: Metric, train: pd.DataFrame, columns: list[Column]) -> list[Rung]:
+def ladder(task: Task, metric: Metric, train: pd.DataFrame, columns: list[Column]) -> list[BaselineModel]:
     lin_num, lin_cat = usable_columns(train, columns, MAX_ONE_HOT_LEVELS, task.target)
     tree_num, tree_cat = usable_columns(train, columns, MAX_TREE_LEVELS, task.target)
     # Trees (forests included, since scikit-learn 1.4) take NaN as it is.
@@ -87,16 +87,16 @@ def ladder(task: Task, metric: Metric, train: pd.DataFrame, columns: list[Column
     if task.type == "regression":
         center = "the geometric mean price" if log_target else "the mean"
         return [
-            Rung("constant", f"Predicts {center} of the training target for every row",
+            BaselineModel("constant", f"Predicts {center} of the training target for every row",
                  lambda: regression(DummyRegressor(strategy="mean"))),
-            Rung("linear", "Ridge regression on scaled numbers and one-hot categories"
+            BaselineModel("linear", "Ridge regression on scaled numbers and one-hot categories"
                  + (", fitted on log(1 + target)" if log_target else ""),
                  lambda: regression(make_pipeline(_linear_features(lin_num, lin_cat), Ridge(alpha=1.0)))),
-            Rung("random-forest", "Random forest, 100 trees, ordinal-coded categories",
+            BaselineModel("random-forest", "Random forest, 100 trees, ordinal-coded categories",
                  lambda: regression(make_pipeline(_tree_features(tree_num, tree_cat), RandomForestRegressor(
                      n_estimators=100, min_samples_leaf=2, max_samples=max_samples,
                      n_jobs=-1, random_state=0)))),
-            Rung("boosted-trees", "Histogram gradient boosting with native categories",
+            BaselineModel("boosted-trees", "Histogram gradient boosting with native categories",
                  lambda: regression(make_pipeline(_tree_features(tree_num, tree_cat),
                                                   HistGradientBoostingRegressor(
                                                       categorical_features=categorical_mask,
@@ -105,16 +105,16 @@ def ladder(task: Task, metric: Metric, train: pd.DataFrame, columns: list[Column
     constant = ("Predicts the training share of each class" if metric.needs_proba
                 else "Predicts the most frequent training class")
     return [
-        Rung("constant", constant, lambda: DummyClassifier(
+        BaselineModel("constant", constant, lambda: DummyClassifier(
             strategy="prior" if metric.needs_proba else "most_frequent")),
-        Rung("logistic", "Logistic regression on scaled numbers and one-hot categories",
+        BaselineModel("logistic", "Logistic regression on scaled numbers and one-hot categories",
              lambda: make_pipeline(_linear_features(lin_num, lin_cat),
                                    LogisticRegression(max_iter=2000))),
-        Rung("random-forest", "Random forest, 100 trees, ordinal-coded categories",
+        BaselineModel("random-forest", "Random forest, 100 trees, ordinal-coded categories",
              lambda: make_pipeline(_tree_features(tree_num, tree_cat), RandomForestClassifier(
                  n_estimators=100, min_samples_leaf=5, max_samples=max_samples,
                  n_jobs=-1, random_state=0))),
-        Rung("boosted-trees", "Histogram gradient boosting with native categories",
+        BaselineModel("boosted-trees", "Histogram gradient boosting with native categories",
              lambda: make_pipeline(_tree_features(tree_num, tree_cat),
                                    HistGradientBoostingClassifier(
                                        categorical_features=categorical_mask, random_state=0))),

@@ -31,11 +31,13 @@ from tiltyard.challenges.manifest import (
 from tiltyard.errors import BundleError
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
-from tiltyard.kinds.table.starter import write_starters
+from tiltyard.kinds.table.starter import AS_FIRST_PUBLISHED, LINEAR_RUNG, write_starters
 from tiltyard.metrics import get_metric
 
 PUBLIC_FRACTION = 0.3
 PREDICTION_DECIMALS = 6  # rounding keeps baseline files byte-identical across BLAS builds
+MISSING_COUNTS = ("*missing* counts the empty cells of `train.csv` (of its own file for a side "
+                  "table's column); `test.csv` is not counted, and its share can differ.")
 
 
 @dataclass(frozen=True)
@@ -65,14 +67,33 @@ class TableSpec:
     lessons: tuple[str, ...] = ()
     budget: Budget = field(default_factory=Budget)
     text_dir: Path | None = None
-    """Where ``ID.md`` (the story) and ``ID.columns.toml`` (the data dictionary) live."""
+    """Where ``STEM.md`` (the story) and ``STEM.columns.toml`` (the data dictionary) live."""
     kind: str = "table"
+    text: str = ""
+    """Their stem (the id when empty): a new version of a dataset shares its predecessor's."""
+    superseded: bool = False
+    """Kept only so that stored reports still read (house-prices-v1): built byte for byte as
+    published, so later changes to briefs and starters reach only the live versions."""
+
+    @property
+    def text_stem(self) -> str:
+        return self.text or self.id
 
     def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None) -> Bundle:
         return build_table_challenge(self, catalog_dir, progress)
 
 
-def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: int,
+Seed = int | np.random.SeedSequence
+
+
+def independent_seeds(seed: int, count: int) -> list[np.random.SeedSequence]:
+    """Streams drawn from one seed that are independent of each other and of the seed's own
+    stream: the id shuffle and the test mask must not both use the seed itself, or the
+    test rows are the first rows of the source (house-prices-v1)."""
+    return np.random.SeedSequence(seed).spawn(count)
+
+
+def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: Seed,
                      stratify: str | None = None) -> np.ndarray:
     """A seeded random test mask; stratified keeps each class's share in train and test."""
     rng = np.random.default_rng(seed)
@@ -86,7 +107,7 @@ def random_test_mask(frame: pd.DataFrame, *, fraction: float, seed: int,
     return mask
 
 
-def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: int) -> pd.DataFrame:
+def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: Seed) -> pd.DataFrame:
     """Ids 1..n in a seeded random order, put first, rows sorted by them: an id (or a row's
     place in the file) says nothing about the target."""
     frame = frame.copy()
@@ -95,7 +116,7 @@ def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: int) -> pd.Data
 
 
 def read_dictionary(spec: TableSpec) -> dict[str, dict]:
-    path = spec.text_dir / f"{spec.id}.columns.toml"
+    path = spec.text_dir / f"{spec.text_stem}.columns.toml"
     if not path.is_file():
         raise BundleError(f"No data dictionary for {spec.id}", expected=str(path),
                           got="no such file")
@@ -115,7 +136,7 @@ def dictionary_columns(spec: TableSpec, frames: dict[str, pd.DataFrame]) -> list
                                   f"column {name!r} of table {table!r}",
                                   expected=f"[columns.{name}] with table = {table!r}",
                                   got="no such entry",
-                                  hint=f"Add it to {spec.text_dir / (spec.id + '.columns.toml')}")
+                                  hint=f"Add it to {spec.text_dir / (spec.text_stem + '.columns.toml')}")
             columns.append(Column(name=name, type=entry["type"], description=entry["description"],
                                   missing=int(frame[name].isna().sum()), table=table))
     return columns
@@ -180,7 +201,8 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
 
     progress("writing brief and starters")
     (staging / manifest.brief).write_text(render_brief(spec, manifest), encoding="utf-8")
-    write_starters(staging / "starter", manifest, train)
+    write_starters(staging / "starter", manifest, train,
+                   AS_FIRST_PUBLISHED if spec.superseded else LINEAR_RUNG)
     return write_bundle(staging, manifest, catalog_dir / spec.id)
 
 
@@ -201,7 +223,7 @@ def _constant_prediction(train: pd.DataFrame, task: Task, metric, n: int) -> pd.
 def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     task, split = manifest.task, manifest.split
     metric = get_metric(manifest.metric.primary)
-    story = (spec.text_dir / f"{spec.id}.md").read_text(encoding="utf-8").strip()
+    story = (spec.text_dir / f"{spec.text_stem}.md").read_text(encoding="utf-8").strip()
     if task.type == "binary" and metric.needs_proba:
         predict = f"the probability that `{task.target}` is `{task.positive_label}`"
     elif task.type == "regression":
@@ -235,6 +257,8 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
               "|---|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.table} | {c.type} | {c.missing:,} | {c.description} |"
               for c in manifest.columns]
+    if not spec.superseded:
+        lines += ["", MISSING_COUNTS]
     lines += ["", "## Provenance and licence", "", f"Source: {manifest.provenance.source}",
               "", f"Licence: {manifest.provenance.licence}"]
     if manifest.provenance.citation:

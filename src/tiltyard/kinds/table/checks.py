@@ -11,6 +11,7 @@ import pandas as pd
 
 from tiltyard.challenges.bundle import Bundle, write_csv
 from tiltyard.core import Check, NamedCheck
+from tiltyard.kinds.table.adversarial import adversarial_split, claims_random_split
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import Grader
 from tiltyard.metrics import get_metric
@@ -109,6 +110,20 @@ def split_counts(bundle: Bundle) -> list[Check]:
                   f"{fraction:.3f} vs {split.public_fraction}")]
 
 
+def split_as_described(bundle: Bundle) -> list[Check]:
+    """A split that claims to be random must not be told apart by a classifier (adversarial
+    validation): house-prices-v1 said random and its test set was the last two years of sales."""
+    manifest = bundle.manifest
+    if not claims_random_split(manifest.split.method):
+        return [Check("table.split_as_described", "split as described", True,
+                      f"{manifest.split.method!r} claims no random split")]
+    train, test = frames(bundle)
+    features = [c for c in train.columns if c not in (manifest.task.id_column, manifest.task.target)]
+    result = adversarial_split(train, test, feature_columns=features, seed=manifest.split.seed)
+    return [Check("table.split_as_described", "random split cannot be told apart", result.passed,
+                  result.detail)]
+
+
 def sample_submission_grades(bundle: Bundle) -> list[Check]:
     Grader(bundle).grade_file(bundle.public_file("sample_submission.csv"), max_bytes=1 << 40)
     return [Check("table.sample_submission_grades", "sample submission grades", True,
@@ -142,5 +157,6 @@ CHECKS = [NamedCheck("table.task_declared", task_declared, fatal=True),
           NamedCheck("table.columns", columns),
           NamedCheck("table.labels", labels),
           NamedCheck("table.split_counts", split_counts),
+          NamedCheck("table.split_as_described", split_as_described),
           NamedCheck("table.sample_submission_grades", sample_submission_grades),
           NamedCheck("table.baselines_reproducible", baselines_reproducible, refit=True)]

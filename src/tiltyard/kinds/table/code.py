@@ -13,7 +13,7 @@ import pandas as pd
 from tiltyard.core import EvaluationFailed, ReportSection
 from tiltyard.errors import TiltyardError
 from tiltyard.kinds.table.handle import Challenge
-from tiltyard.runner.budget import Budget
+from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import Outcome, RunResult
 from tiltyard.runner.sandbox import run_in_sandbox
 from tiltyard.runner.verdict import Verdict
@@ -80,7 +80,7 @@ def _as_parquet(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_code_submission(code_path: str | Path, train: pd.DataFrame, target: pd.Series, test: pd.DataFrame,
-                        *, task_type: str, needs_proba: bool, budget: Budget | None = None,
+                        *, task_type: str, needs_proba: bool, budget: SandboxLimits | None = None,
                         allow_weak_sandbox: bool = False, positive_label: object = None,
                         hidden_paths: tuple[Path, ...] | None = None,
                         data_files: tuple[Path, ...] = ()) -> RunResult:
@@ -104,14 +104,14 @@ class CodeRun:
     submission: pd.DataFrame | None
 
 
-def budget_for(challenge: Challenge) -> Budget:
+def budget_for(challenge: Challenge) -> SandboxLimits:
     """The sandbox budget a challenge's manifest sets (wall, CPU, memory, threads)."""
     limits = challenge.manifest.budget
-    return Budget(wall_seconds=limits.wall_seconds, cpu_seconds=limits.cpu_seconds,
-                  memory_mb=limits.memory_mb, threads=limits.threads)
+    return SandboxLimits(wall_seconds=limits.wall_seconds, cpu_seconds=limits.cpu_seconds,
+                         memory_mb=limits.memory_mb, threads=limits.threads)
 
 
-def predict_with_code(challenge: Challenge, code_path: str | Path, *, budget: Budget | None = None,
+def predict_with_code(challenge: Challenge, code_path: str | Path, *, budget: SandboxLimits | None = None,
                       allow_weak_sandbox: bool = False) -> CodeRun:
     task = challenge.task
     result = run_code_submission(
@@ -198,12 +198,12 @@ def invalid(detail: str) -> Verdict:
 def run_code_job(payload: dict) -> dict:
     """The ``run_code`` job: a code submission on given files. Payload: code_path, train (a
     Parquet or CSV file holding the target column too), target, test, task_type, needs_proba,
-    and optionally budget (a Budget as a dict) and allow_weak_sandbox."""
+    and optionally budget (a SandboxLimits as a dict) and allow_weak_sandbox."""
     train = _read_table(payload["train"])
     target = train.pop(payload["target"])
     result = run_code_submission(
         payload["code_path"], train, target, _read_table(payload["test"]), task_type=payload["task_type"],
-        needs_proba=payload["needs_proba"], budget=Budget(**payload.get("budget", {})),
+        needs_proba=payload["needs_proba"], budget=SandboxLimits(**payload.get("budget", {})),
         allow_weak_sandbox=payload.get("allow_weak_sandbox", False))
     predictions = None if result.predictions is None else result.predictions.tolist()
     return {"run": result.model_dump(mode="json"), "predictions": predictions}

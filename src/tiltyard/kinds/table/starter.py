@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
 from tiltyard.challenges.manifest import Manifest
-from tiltyard.kinds.table.baselines import usable_columns
+from tiltyard.kinds.table.baselines import MAX_ONE_HOT_LEVELS, usable_columns
 from tiltyard.metrics import get_metric
 
-STARTER_CATEGORIES = 12  # the starter one-hot encodes only small categorical columns
+
+@dataclass(frozen=True)
+class StarterStyle:
+    categories: int
+    """Categorical columns of at most this many levels are one-hot encoded."""
+    categorical_step: str
+    """The starter's code for its categorical columns."""
 
 
-def starter_cells(manifest: Manifest, train: pd.DataFrame) -> list[str]:
+LINEAR_RUNG = StarterStyle(MAX_ONE_HOT_LEVELS, '    (OneHotEncoder(handle_unknown="infrequent_if_exist", '
+                                               'min_frequency=10), categorical),')
+"""The linear rung's columns and encoder (a missing category a level of its own): the starter
+is that rung written out, so it scores what the rung scores."""
+AS_FIRST_PUBLISHED = StarterStyle(12, '    (make_pipeline(SimpleImputer(strategy="most_frequent"), '
+                                      'OneHotEncoder(handle_unknown="ignore")),\n     categorical),')
+"""The starter house-prices-v1 was published with (fewer columns; it loses to its rung)."""
+
+
+def starter_cells(manifest: Manifest, train: pd.DataFrame,
+                  style: StarterStyle = LINEAR_RUNG) -> list[str]:
     task = manifest.task
     metric = get_metric(manifest.metric.primary)
-    numeric, categorical = usable_columns(train, manifest.columns, STARTER_CATEGORIES, task.target)
+    numeric, categorical = usable_columns(train, manifest.columns, style.categories, task.target)
     regression = task.type == "regression"
     log_target = metric.name == "rmsle"
-    model = "Ridge()" if regression else "LogisticRegression(max_iter=1000)"
+    model = "Ridge()" if regression else "LogisticRegression(max_iter=2000)"
     model_import = ("from sklearn.linear_model import Ridge" if regression
                     else "from sklearn.linear_model import LogisticRegression")
     imports = "\n".join([
@@ -42,8 +59,7 @@ def starter_cells(manifest: Manifest, train: pd.DataFrame) -> list[str]:
     fit = "\n".join([
         "features = make_column_transformer(",
         '    (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),',
-        '    (make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")),',
-        "     categorical),",
+        style.categorical_step,
         ")",
         f"model = make_pipeline(features, {model})",
         "X, X_test = train[numeric + categorical], test[numeric + categorical]",
@@ -75,9 +91,10 @@ def _typed_label(target: pd.Series, label: str):
     return int(label) if pd.api.types.is_integer_dtype(target) else label
 
 
-def write_starters(folder: Path, manifest: Manifest, train: pd.DataFrame) -> None:
+def write_starters(folder: Path, manifest: Manifest, train: pd.DataFrame,
+                   style: StarterStyle = LINEAR_RUNG) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    cells = starter_cells(manifest, train)
+    cells = starter_cells(manifest, train, style)
     (folder / "starter.py").write_text("\n\n".join(cells) + "\n", encoding="utf-8")
     notebook = nbformat.v4.new_notebook()
     notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",

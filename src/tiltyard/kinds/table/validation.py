@@ -17,7 +17,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from tiltyard.challenges.manifest import Task
-from tiltyard.errors import SubmissionError
+from tiltyard.errors import SubmissionError, did_you_mean
 from tiltyard.metrics import Metric
 
 SHOWN = 5  # how many offending ids or rows an error message quotes
@@ -97,11 +97,10 @@ def read_table(path: Path, *, max_bytes: int, string_columns: list[str]) -> pa.T
 def _column(table: pa.Table, name: str, role: str, expected: list[str]) -> pa.ChunkedArray:
     if name in table.column_names:
         return table.column(name)
-    import difflib
-
-    close = difflib.get_close_matches(name, table.column_names, n=1, cutoff=0.6)
-    close = close or [c for c in table.column_names if c.lower() == name.lower()]
-    hint = (f"Did you mean {close[0]!r}? Rename it to {name!r}" if close
+    same_but_case = [c for c in table.column_names if c.lower() == name.lower()]
+    close = did_you_mean(name, table.column_names, cutoff=0.6) or \
+        (did_you_mean(same_but_case[0], same_but_case) if same_but_case else None)
+    hint = (f"{close} Rename it to {name!r}" if close
             else "Start from public/sample_submission.csv, which has the right columns")
     code = "missing_id_column" if role == "id" else "missing_prediction_column"
     raise SubmissionError(f"The submission has no {role} column {name!r}",

@@ -1,6 +1,7 @@
-"""The budget a code submission runs under: the same numbers mean the same limits on every machine.
+"""The limits one sandboxed run is held to: the same numbers mean the same limits on every machine.
 
-A challenge's manifest may override any field; the defaults suit a laptop.
+A challenge's budget (``challenges.manifest.Budget``: submissions a day, experiments, steps and
+these limits) sets them for its submissions; the defaults here suit a run outside any challenge.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Budget(BaseModel):
+class SandboxLimits(BaseModel):
     """Limits the sandbox enforces on one run of a code submission."""
 
     # Unknown keys are refused so that a typo in a manifest (``memory_gb``) is not silently ignored.
