@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from tiltyard.server.accounts import ensure_admin
+from tiltyard.server.api_docs import install_api_docs
 from tiltyard.server.errors import install_handlers
 from tiltyard.server.grading import recover_received
 from tiltyard.server.grading_processes import GradingProcesses
@@ -59,7 +60,8 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
 
     app = FastAPI(title="Tiltyard arena", version="1",
                   summary="Classes, competitions and leaderboards over Tiltyard challenges",
-                  openapi_url="/api/v1/openapi.json", lifespan=lifespan)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
+                  lifespan=lifespan)
     app.state.arena = arena
     app.state.graders = GradingProcesses(arena.grading_workers, arena.grading_concurrency,
                                          arena.grading_lease_seconds, arena.grading_niceness)
@@ -78,5 +80,6 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
 
     app.include_router(api_router)
     app.include_router(pages_router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
