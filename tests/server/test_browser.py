@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from arena_helpers import CHALLENGE, free_port, predictions_csv, start_server
@@ -67,3 +68,84 @@ def test_sign_up_submit_and_see_the_leaderboard(live_url, page, titanic_bundle, 
     assert mine and score in mine[0]
     assert page.locator("#leaderboard tr.baseline").count() == len(titanic_bundle.manifest.baselines)
     assert not errors, errors
+
+
+VENDOR = Path(__file__).parents[2] / "src/tiltyard/server/static/vendor"
+
+
+def rendered(page, spec: dict, width: int = 420) -> dict:
+    """Draw a Vega-Lite spec with the vendored libraries, as the pages do; return what a
+    reader sees: each axis's tick labels, and where given scores land on the x axis."""
+    page.set_content(f'<div id="chart" style="width: {width}px"></div>')
+    for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
+        page.add_script_tag(path=str(VENDOR / name))
+    return page.evaluate("""async (spec) => {
+        const result = await vegaEmbed('#chart', spec, {actions: false, renderer: 'svg'});
+        const axes = {};
+        document.querySelectorAll('#chart g.role-axis').forEach((axis) => {
+            const which = (axis.getAttribute('aria-label') || '').startsWith('Y') ? 'y' : 'x';
+            axes[which] = Array.from(axis.querySelectorAll('.role-axis-label text'),
+                                     (t) => t.textContent);
+        });
+        const x = result.view.scale('x');
+        return {axes, x077: x(0.77), x080: x(0.80),
+                width: result.view.width()};
+    }""", spec)
+
+
+def _report(score: float, ladder: dict[str, float], direction: str = "maximize"):
+    from datetime import UTC, datetime
+
+    from tiltyard import Report
+
+    return Report(submission_id=7, challenge_id="c-v1", challenge_title="C", bundle_hash="h",
+                  submission_sha256="s", filename="f.csv", submitted_at=datetime.now(UTC),
+                  status="graded", primary_metric="accuracy", direction=direction,
+                  public_scores={"accuracy": score},
+                  ladder=[{"name": n, "description": n, "public_score": v}
+                          for n, v in ladder.items()])
+
+
+def _history(*scores):
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(id=i + 7, public_score=s, created_at=datetime.now(UTC))
+            for i, s in enumerate(scores)]
+
+
+@pytest.mark.parametrize("score", [0.7966, 0.2162])
+def test_one_submission_gets_a_readable_score_axis(page, score):
+    from tiltyard.server.charts import report_charts
+
+    spec = report_charts(_report(score, {}), _history(score))["history"]
+    ticks = rendered(page, spec)["axes"]["y"]
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks
+    values = [float(t) for t in ticks]
+    assert values[0] < score < values[-1] or values[-1] < score < values[0], ticks
+    assert all(len(t.split(".")[-1]) <= 4 for t in ticks), ticks  # the pages' 4 decimals
+
+
+def test_the_ladder_shows_the_gap_between_close_scores(page):
+    from tiltyard.server.charts import report_charts
+
+    spec = report_charts(_report(0.80, {"constant": 0.62, "forest": 0.77}), [])["ladder"]
+    drawn = rendered(page, spec)
+    # 0.77 and 0.80 sit a good part of the chart apart, not 11 px on an axis from 0.
+    assert drawn["x080"] - drawn["x077"] > drawn["width"] / 8, drawn
+
+
+def test_the_instructors_histogram_has_round_bins_and_whole_learner_counts(page):
+    from tiltyard.server.dashboard import CompetitionSummary, Standing, charts
+
+    scores = [0.77, 0.78, 0.785, 0.79, 0.80, 0.81]
+    summary = CompetitionSummary(
+        competition=None, state="open", metric="accuracy", direction="maximize",
+        standings=[Standing(username=f"l{i}", best_public=s) for i, s in enumerate(scores)],
+        baselines=[("constant", 0.62), ("forest", 0.79)])
+    spec = charts(summary)["distribution"]
+    drawn = rendered(page, spec)
+    assert all(float(t).is_integer() for t in drawn["axes"]["y"]), drawn["axes"]["y"]
+    widths = page.evaluate("""() => Array.from(
+        document.querySelectorAll('#chart g.mark-rect path'), (p) => p.getBBox().width)""")
+    assert widths and min(widths) >= 8, widths

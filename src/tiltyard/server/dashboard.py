@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tiltyard.grading.metrics import get_metric
 from tiltyard.server import catalog
+from tiltyard.server.charts import FIT_WIDTH, SCHEMA, SCORE_FORMAT, score_axis
 from tiltyard.server.classes import competitions_of, members_of, state_of
 from tiltyard.server.leaderboards import Row, _preferred
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
@@ -115,30 +117,64 @@ def _num(value: float | None) -> str:
 def charts(summary: CompetitionSummary) -> dict[str, dict]:
     """Vega-Lite specs: the distribution of best public scores (baselines as rules) and
     submissions per day."""
-    scores = [{"username": s.username, "best_public": s.best_public}
-              for s in summary.standings if s.best_public is not None]
-    distribution = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": f"Best public {summary.metric} per learner", "width": 360, "height": 180,
-        "layer": [
-            {"data": {"values": scores}, "mark": "bar",
-             "encoding": {"x": {"field": "best_public", "bin": {"maxbins": 15}, "type": "quantitative",
-                                "title": summary.metric},
-                          "y": {"aggregate": "count", "type": "quantitative", "title": "learners"}}},
-            {"data": {"values": [{"name": n, "score": v} for n, v in summary.baselines]},
-             "mark": {"type": "rule", "color": "#b45309", "strokeDash": [4, 3]},
-             "encoding": {"x": {"field": "score", "type": "quantitative"},
-                          "tooltip": [{"field": "name"}, {"field": "score"}]}},
-        ],
-    }
     per_day = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": "Submissions per day", "width": 360, "height": 140,
+        "$schema": SCHEMA, "title": "Submissions per day", **FIT_WIDTH, "height": 140,
         "data": {"values": [{"day": d, "submissions": n} for d, n in summary.per_day.items()]},
         "mark": "bar",
-        "encoding": {"x": {"field": "day", "type": "ordinal"},
-                     "y": {"field": "submissions", "type": "quantitative"}},
+        "encoding": {"x": {"field": "day", "type": "ordinal", "axis": {"labelAngle": 0}},
+                     "y": {"field": "submissions", "type": "quantitative",
+                           "axis": {"tickMinStep": 1, "format": "d"}}},
     }
-    return {"distribution": distribution, "per_day": per_day}
+    return {"distribution": distribution_chart(summary), "per_day": per_day}
 
 
+def distribution_chart(summary: CompetitionSummary) -> dict:
+    """Learners per bin of best public score, the bins a round width fitted to the scores (a
+    handful of learners gets a handful of bars, not 15 slivers), and each baseline a rule."""
+    scores = [s.best_public for s in summary.standings if s.best_public is not None]
+    baselines = [{"baseline": n, "score": v} for n, v in summary.baselines if v is not None]
+    bins = score_bins(scores)
+    x = {"type": "quantitative", "title": f"best public {summary.metric}",
+         **score_axis(scores + [b["score"] for b in baselines]
+                      + [edge for b in bins for edge in (b["from"], b["to"])])}
+    return {
+        "$schema": SCHEMA, "title": f"Best public {summary.metric} per learner", **FIT_WIDTH,
+        "height": 180,
+        "layer": [
+            {"data": {"values": bins}, "mark": {"type": "bar", "color": "#93c5fd",
+                                                "stroke": "#1d4ed8", "strokeWidth": 0.5},
+             "encoding": {"x": {"field": "from", **x}, "x2": {"field": "to"},
+                          "y": {"field": "learners", "type": "quantitative", "title": "learners",
+                                "axis": {"tickMinStep": 1, "format": "d"}},
+                          "tooltip": [{"field": "range", "title": summary.metric},
+                                      {"field": "learners"}]}},
+            {"data": {"values": baselines},
+             "mark": {"type": "rule", "strokeDash": [4, 3], "strokeWidth": 2},
+             "encoding": {"x": {"field": "score", **x},
+                          "color": {"field": "baseline", "type": "nominal",
+                                    "scale": {"scheme": "dark2"}, "legend": {"orient": "bottom"}},
+                          "tooltip": [{"field": "baseline"},
+                                      {"field": "score", "format": SCORE_FORMAT}]}},
+        ],
+    }
+
+
+def score_bins(scores: list[float], most: int = 10) -> list[dict]:
+    """Bins of a round width (1, 2 or 5 times a power of ten), about sqrt(n) of them."""
+    if not scores:
+        return []
+    low, high = min(scores), max(scores)
+    wanted = max(1, min(most, math.ceil(math.sqrt(len(scores)))))
+    raw = (high - low) / wanted or max(abs(low) * 0.02, 1e-3)
+    power = 10.0 ** math.floor(math.log10(raw))
+    width = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    start = math.floor(low / width) * width
+    count = max(1, math.floor((high - start) / width) + 1)
+    counts = [0] * count
+    for score in scores:
+        counts[min(count - 1, int((score - start) / width + 1e-9))] += 1
+    decimals = max(0, -math.floor(math.log10(width)))
+    edges = [round(start + i * width, decimals + 2) for i in range(count + 1)]
+    return [{"from": edges[i], "to": edges[i + 1], "learners": n,
+             "range": f"{edges[i]:.{decimals}f} to {edges[i + 1]:.{decimals}f}"}
+            for i, n in enumerate(counts)]
