@@ -135,17 +135,22 @@ def test_the_ladder_shows_the_gap_between_close_scores(page):
     assert drawn["x080"] - drawn["x077"] > drawn["width"] / 8, drawn
 
 
-def test_the_instructors_histogram_has_round_bins_and_whole_learner_counts(page):
+def test_the_instructors_charts_have_round_bins_and_whole_counts(page):
     from tiltyard.server.dashboard import CompetitionSummary, Standing, charts
 
     scores = [0.77, 0.78, 0.785, 0.79, 0.80, 0.81]
     summary = CompetitionSummary(
         competition=None, state="open", metric="accuracy", direction="maximize",
         standings=[Standing(username=f"l{i}", best_public=s) for i, s in enumerate(scores)],
-        baselines=[("constant", 0.62), ("forest", 0.79)])
+        baselines=[("constant", 0.62), ("forest", 0.79)], per_day={"2026-12-01": 1})
+    per_day = rendered(page, charts(summary)["per_day"])["axes"]["y"]
+    assert per_day == ["0", "1"] or per_day == ["1", "0"], per_day  # not "0", "1", "1"
     spec = charts(summary)["distribution"]
     drawn = rendered(page, spec)
-    assert all(float(t).is_integer() for t in drawn["axes"]["y"]), drawn["axes"]["y"]
+    counts = drawn["axes"]["y"]
+    assert all(float(t).is_integer() for t in counts) and len(set(counts)) == len(counts), counts
+    assert counts[0] == "0" or counts[-1] == "0", counts  # bars stand on zero
     widths = page.evaluate("""() => Array.from(
         document.querySelectorAll('#chart g.mark-rect path'), (p) => p.getBBox().width)""")
     assert widths and min(widths) >= 8, widths
+

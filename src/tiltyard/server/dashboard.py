@@ -123,7 +123,7 @@ def charts(summary: CompetitionSummary) -> dict[str, dict]:
         "mark": "bar",
         "encoding": {"x": {"field": "day", "type": "ordinal", "axis": {"labelAngle": 0}},
                      "y": {"field": "submissions", "type": "quantitative",
-                           "axis": {"tickMinStep": 1, "format": "d"}}},
+                           **count_axis(max(summary.per_day.values(), default=0))}},
     }
     return {"distribution": distribution_chart(summary), "per_day": per_day}
 
@@ -141,11 +141,12 @@ def distribution_chart(summary: CompetitionSummary) -> dict:
         "$schema": SCHEMA, "title": f"Best public {summary.metric} per learner", **FIT_WIDTH,
         "height": 180,
         "layer": [
-            {"data": {"values": bins}, "mark": {"type": "bar", "color": "#93c5fd",
-                                                "stroke": "#1d4ed8", "strokeWidth": 0.5},
+            {"data": {"values": bins}, "mark": {"type": "bar", "color": "#60a5fa",
+                                                "stroke": "#1d4ed8", "strokeWidth": 1},
              "encoding": {"x": {"field": "from", **x}, "x2": {"field": "to"},
                           "y": {"field": "learners", "type": "quantitative", "title": "learners",
-                                "axis": {"tickMinStep": 1, "format": "d"}},
+                                **count_axis(max((b["learners"] for b in bins), default=0))},
+                          "y2": {"datum": 0},
                           "tooltip": [{"field": "range", "title": summary.metric},
                                       {"field": "learners"}]}},
             {"data": {"values": baselines},
@@ -157,6 +158,15 @@ def distribution_chart(summary: CompetitionSummary) -> dict:
                                       {"field": "score", "format": SCORE_FORMAT}]}},
         ],
     }
+
+
+def count_axis(most: int) -> dict:
+    """An axis of whole counts from 0 (Vega's own ticks would label 0.5 as "1" too)."""
+    step = next(m for m in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if m * 5 >= most) \
+        if most <= 5000 else math.ceil(most / 5)
+    top = max(1, math.ceil(most / step) * step)
+    return {"scale": {"domain": [0, top]},
+            "axis": {"values": list(range(0, top + 1, step)), "format": "d"}}
 
 
 def score_bins(scores: list[float], most: int = 10) -> list[dict]:
