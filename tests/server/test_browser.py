@@ -154,3 +154,107 @@ def test_the_instructors_charts_have_round_bins_and_whole_counts(page):
         document.querySelectorAll('#chart g.mark-rect path'), (p) => p.getBBox().width)""")
     assert widths and min(widths) >= 8, widths
 
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+@pytest.fixture
+def arena_world(live_url, titanic_bundle):
+    """Through the API of a running arena: an instructor's class with a competition, and a
+    learner with a graded practice submission and a graded competition entry."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+    from arena_helpers import login, make_instructor, sign_up
+
+    with httpx.Client(base_url=live_url, timeout=30) as api:
+        admin = login(api, "admin", "admin-password")
+        teacher, learner = sign_up(api, "ines-teacher"), sign_up(api, "lea-learner")
+        make_instructor(api, admin, teacher)
+        klass = api.post("/api/v1/classes", json={"name": "Machine learning, spring term"},
+                         headers=teacher.headers).json()
+        now = datetime.now(UTC)
+        competition = api.post(
+            f"/api/v1/classes/{klass['id']}/competitions", headers=teacher.headers,
+            json={"challenge_id": CHALLENGE, "title": "Titanic: who survives?",
+                  "opens_at": (now - timedelta(hours=1)).isoformat(),
+                  "closes_at": (now + timedelta(days=7)).isoformat()}).json()
+        api.post("/api/v1/classes/join", json={"join_code": klass["join_code"]},
+                 headers=learner.headers).raise_for_status()
+        files = {"file": ("submission.csv", predictions_csv(titanic_bundle, seed=5), "text/csv")}
+        practice = api.post(f"/api/v1/challenges/{CHALLENGE}/submissions", files=files,
+                            headers=learner.headers).json()
+        entry = api.post(f"/api/v1/competitions/{competition['id']}/submissions", files=files,
+                         headers=learner.headers).json()
+        deadline = time.monotonic() + 60
+        while any(api.get(f"/api/v1/submissions/{s['id']}", headers=learner.headers)
+                  .json()["status"] == "received" for s in (practice, entry)):
+            assert time.monotonic() < deadline, "grading took over 60 s"
+            time.sleep(0.3)
+    return {"admin": admin, "teacher": teacher, "learner": learner, "class": klass["id"],
+            "competition": competition["id"], "practice": practice["id"]}
+
+
+@pytest.mark.parametrize("arena_home", ["sqlite"], indirect=True)
+def test_every_main_page_fits_a_desktop_and_a_phone_screen(live_url, arena_world, tmp_path):
+    """No page scrolls sideways at 1280 or 390 px (wide tables scroll in their own box), no
+    request leaves the arena (/docs included), and each page is saved as a screenshot."""
+    from playwright.sync_api import sync_playwright
+
+    w = arena_world
+    pages = {  # name: (who looks, path)
+        "home": ("learner", "/"),
+        "challenge": ("learner", f"/challenges/{CHALLENGE}"),
+        "leaderboard": ("learner", f"/challenges/{CHALLENGE}/leaderboard"),
+        "report": ("learner", f"/submissions/{w['practice']}"),
+        "competition": ("learner", f"/competitions/{w['competition']}"),
+        "me": ("learner", "/me"),
+        "class-dashboard": ("teacher", f"/classes/{w['class']}"),
+        "admin": ("admin", "/admin/users"),
+        "api-docs": ("learner", "/docs"),
+    }
+    overflows, outside, errors = {}, [], []
+
+    def local_only(route):
+        if route.request.url.startswith(live_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for who in ("learner", "teacher", "admin"):
+            context = browser.new_context(
+                extra_http_headers={"Authorization": f"Bearer {w[who].token}"})
+            context.route("**/*", local_only)
+            page = context.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            for name, (viewer, path) in pages.items():
+                if viewer != who:
+                    continue
+                for size, width in WIDTHS.items():
+                    page.set_viewport_size({"width": width, "height": 900})
+                    page.goto(live_url + path)
+                    page.wait_for_load_state("networkidle")
+                    if name == "api-docs":
+                        page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+                    for chart in page.locator("div.chart").all():
+                        chart.locator("svg").wait_for(timeout=20_000)
+                    page.screenshot(path=str(tmp_path / f"{name}-{size}.png"), full_page=True)
+                    wide = page.evaluate("""() => {
+                        const limit = window.innerWidth + 1;
+                        if (document.scrollingElement.scrollWidth <= limit) return null;
+                        return Array.from(document.querySelectorAll('body *'))
+                            .filter((e) => e.getBoundingClientRect().right > limit)
+                            .slice(0, 5).map((e) => e.tagName + '.' + e.className);
+                    }""")
+                    if wide is not None:
+                        overflows[f"{name} at {width} px"] = wide
+            context.close()
+        browser.close()
+    print(f"screenshots in {tmp_path}")
+    assert not overflows, overflows
+    assert not outside, outside
+    assert not errors, errors
