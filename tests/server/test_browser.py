@@ -87,9 +87,12 @@ def rendered(page, spec: dict, width: int = 420) -> dict:
             axes[which] = Array.from(axis.querySelectorAll('.role-axis-label text'),
                                      (t) => t.textContent);
         });
-        const x = result.view.scale('x');
-        return {axes, x077: x(0.77), x080: x(0.80),
-                width: result.view.width()};
+        const x = result.view.scale('x');  // undefined for a chart without one
+        const svg = document.querySelector('#chart svg').getBoundingClientRect();
+        const title = document.querySelector('#chart .role-title');
+        return {axes, x077: x && x(0.77), x080: x && x(0.80), width: result.view.width(),
+                drawn_width: svg.width,
+                title_right: title ? title.getBoundingClientRect().right - svg.left : 0};
     }""", spec)
 
 
@@ -153,6 +156,28 @@ def test_the_instructors_charts_have_round_bins_and_whole_counts(page):
     widths = page.evaluate("""() => Array.from(
         document.querySelectorAll('#chart g.mark-rect path'), (p) => p.getBBox().width)""")
     assert widths and min(widths) >= 8, widths
+
+
+DIAGNOSTICS = {
+    "confusion": {"labels": ["died", "survived"], "counts": [[30, 5], [6, 20]]},
+    "reliability": {"mean_predicted": [.1, .5, .9], "fraction_positive": [.2, .5, .8],
+                    "count": [10, 10, 10]},
+    "distribution": {"of": "predicted probability", "edges": [i / 10 for i in range(11)],
+                     "counts": {"died": list(range(10)), "survived": list(range(10))}},
+    "residuals": {"deciles": [{"decile": i, "mean_predicted": 10 + i, "predicted_from": i,
+                               "predicted_to": i + 1, "median": i / 10, "p10": -1, "p90": 1,
+                               "p25": -.5, "p75": .5, "count": 50} for i in range(10)]},
+}
+
+
+@pytest.mark.parametrize("name", DIAGNOSTICS)
+def test_each_report_chart_fits_a_phone_screen_title_included(page, name):
+    from tiltyard.server.charts import diagnostic_charts
+
+    spec = diagnostic_charts({name: DIAGNOSTICS[name]})[name]
+    phone_box = 390 - 2 * 16  # the page's side padding
+    drawn = rendered(page, spec, width=phone_box)
+    assert drawn["drawn_width"] <= phone_box and drawn["title_right"] <= phone_box, drawn
 
 
 WIDTHS = {"desktop": 1280, "phone": 390}

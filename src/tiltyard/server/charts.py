@@ -111,8 +111,8 @@ def confusion_chart(data: dict) -> dict:
     cells = [{"true": labels[t], "predicted": labels[p], "count": count}
              for t, row in enumerate(data["counts"]) for p, count in enumerate(row)]
     axis = {"type": "nominal", "sort": labels}
-    return {"$schema": SCHEMA, "title": "Confusion matrix (public rows)", "width": 240,
-            "height": 240, "data": {"values": cells},
+    return {"$schema": SCHEMA, "title": "Confusion matrix (public rows)", "width": 220,
+            "height": 220, "data": {"values": cells},
             "encoding": {"x": {"field": "predicted", **axis}, "y": {"field": "true", **axis}},
             "layer": [{"mark": "rect", "encoding": {"color": {"field": "count",
                                                               "type": "quantitative",
@@ -125,8 +125,9 @@ def reliability_chart(data: dict) -> dict:
     points = [{"predicted": p, "observed": o, "rows": n} for p, o, n in
               zip(data["mean_predicted"], data["fraction_positive"], data["count"], strict=True)]
     unit = {"type": "quantitative", "scale": {"domain": [0, 1]}}
-    return {"$schema": SCHEMA, "title": "Reliability (public rows): observed against predicted",
-            "width": 260, "height": 260,
+    return {"$schema": SCHEMA, "title": {"text": ["Reliability (public rows):",
+                                                  "observed against predicted"]},
+            "width": 240, "height": 240,
             "layer": [{"data": {"values": [{"predicted": 0, "observed": 0},
                                            {"predicted": 1, "observed": 1}]},
                        "mark": {"type": "line", "strokeDash": [4, 4], "color": "#94a3b8"},
@@ -162,8 +163,10 @@ def residuals_chart(data: dict) -> dict:
     rows = data["deciles"]
     x = {"field": "mean_predicted", "type": "quantitative", "title": "mean prediction in decile",
          "scale": {"zero": False}}
-    return {"$schema": SCHEMA, "title": "Residuals (true - predicted) by decile of the "
-            "prediction (public rows)", **FIT_WIDTH, "height": 200, "data": {"values": rows},
+    # Titles do not wrap in Vega: two lines, so a phone does not cut one off.
+    return {"$schema": SCHEMA, "title": {"text": ["Residuals (true - predicted) by decile",
+                                                  "of the prediction (public rows)"]},
+            **FIT_WIDTH, "height": 200, "data": {"values": rows},
             "layer": [{"mark": {"type": "rule", "color": "#94a3b8"},
                        "encoding": {"x": x, "y": {"field": "p10", "type": "quantitative",
                                                   "title": "residual"},
