@@ -120,12 +120,23 @@ def charts(summary: CompetitionSummary) -> dict[str, dict]:
     per_day = {
         "$schema": SCHEMA, "title": "Submissions per day", **FIT_WIDTH, "height": 140,
         "data": {"values": [{"day": d, "submissions": n} for d, n in summary.per_day.items()]},
-        "mark": "bar",
-        "encoding": {"x": {"field": "day", "type": "ordinal", "axis": {"labelAngle": 0}},
+        "mark": {"type": "bar", "stroke": "white"},
+        "encoding": {"x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate",
+                           "title": None, "axis": {"format": "%b %d", "formatType": "utc", "labelAngle": 0},
+                           **_days_of(summary.competition)},
                      "y": {"field": "submissions", "type": "quantitative",
                            **count_axis(max(summary.per_day.values(), default=0))}},
     }
     return {"distribution": distribution_chart(summary), "per_day": per_day}
+
+
+def _days_of(competition: Competition | None) -> dict:
+    """The competition's days as the axis (one day's bar is a day wide, not the whole chart)."""
+    if competition is None:
+        return {}
+    first = aware(competition.opens_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    last = aware(competition.closes_at)
+    return {"scale": {"domain": [first.timestamp() * 1000, last.timestamp() * 1000]}}
 
 
 def distribution_chart(summary: CompetitionSummary) -> dict:
