@@ -268,6 +268,9 @@ def test_every_main_page_fits_a_desktop_and_a_phone_screen(live_url, arena_world
                     for chart in page.locator("div.chart").all():
                         chart.locator("svg").wait_for(timeout=20_000)
                     page.screenshot(path=str(tmp_path / f"{name}-{size}.png"), full_page=True)
+                    if name == "home":  # each challenge's leaderboard link in view, unscrolled
+                        link = page.locator(f"a[href='/challenges/{CHALLENGE}/leaderboard']")
+                        assert link.bounding_box()["x"] + link.bounding_box()["width"] <= width
                     wide = page.evaluate("""() => {
                         const limit = window.innerWidth + 1;
                         if (document.scrollingElement.scrollWidth <= limit) return null;
