@@ -139,15 +139,23 @@ def test_the_ladder_shows_the_gap_between_close_scores(page):
 
 
 def test_the_instructors_charts_have_round_bins_and_whole_counts(page):
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
     from tiltyard.server.dashboard import CompetitionSummary, Standing, charts
 
     scores = [0.77, 0.78, 0.785, 0.79, 0.80, 0.81]
+    opens = datetime(2026, 12, 1, 9, tzinfo=UTC)
     summary = CompetitionSummary(
-        competition=None, state="open", metric="accuracy", direction="maximize",
+        competition=SimpleNamespace(opens_at=opens, closes_at=opens + timedelta(days=7)),
+        state="open", metric="accuracy", direction="maximize",
         standings=[Standing(username=f"l{i}", best_public=s) for i, s in enumerate(scores)],
         baselines=[("constant", 0.62), ("forest", 0.79)], per_day={"2026-12-01": 1})
     per_day = rendered(page, charts(summary)["per_day"])["axes"]["y"]
     assert per_day == ["0", "1"] or per_day == ["1", "0"], per_day  # not "0", "1", "1"
+    day_bar = page.evaluate("() => ({width: document.querySelector('#chart g.mark-rect path')"
+                            ".getBBox().width})")
+    assert day_bar["width"] < 420 / 5, day_bar  # one day of a week-long competition
     spec = charts(summary)["distribution"]
     drawn = rendered(page, spec)
     counts = drawn["axes"]["y"]
