@@ -54,7 +54,7 @@ def report_charts(report: Report, history: list[Submission]) -> dict[str, dict]:
 def history_chart(points: list[dict], metric: str) -> dict:
     y = {"field": "score", "type": "quantitative", "title": metric,
          **score_axis(p["score"] for p in points)}
-    x = {"field": "submission", "type": "ordinal", "axis": {"labelAngle": 0}}
+    x = {"field": "submission", "type": "ordinal", "axis": {"labelAngle": 0, "labelOverlap": True}}
     return {"$schema": SCHEMA, "title": f"Public {metric} over your submissions",
             **FIT_WIDTH, "height": 180, "data": {"values": points},
             "layer": [
