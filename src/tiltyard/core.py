@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # ChallengeKind.charts' specs
+# A chart as wide as its box on the page (a phone's screen too), axis labels included.
+FIT_WIDTH = {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
 
 
 @dataclass(frozen=True)

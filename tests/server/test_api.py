@@ -201,3 +201,21 @@ def test_cached_competition_board_follows_grades_final_choices_and_the_close(
     outsider = sign_up(client, "eve")
     assert client.get(board_url, headers=outsider.headers).status_code == 404
     assert client.get(f"/competitions/{comp['id']}", headers=outsider.headers).status_code in (302, 303, 404)
+
+
+def test_the_last_admin_cannot_be_demoted(client):
+    admin = login(client, "admin", "admin-password")
+    response = client.patch(f"/api/v1/users/{admin.id}", json={"role": "learner"},
+                            headers=admin.headers)
+    assert response.status_code == 409, response.text
+    error = response.json()
+    assert ERROR_FIELDS <= set(error) and "only admin" in error["message"]
+    assert "another" in error["hint"] and error["expected"] and error["got"]
+    assert client.get("/api/v1/users/me", headers=admin.headers).json()["role"] == "admin"
+
+    deputy = sign_up(client, "deputy")
+    assert client.patch(f"/api/v1/users/{deputy.id}", json={"role": "admin"},
+                        headers=admin.headers).status_code == 200
+    response = client.patch(f"/api/v1/users/{admin.id}", json={"role": "learner"},
+                            headers=admin.headers)
+    assert response.status_code == 200 and response.json()["role"] == "learner"

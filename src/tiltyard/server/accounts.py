@@ -59,6 +59,21 @@ def admin_exists(session: Session) -> bool:
         User.role == Role.ADMIN)))
 
 
+def set_role(session: Session, user: User, role: str) -> User:
+    """Give ``user`` a role; refuses to demote the last admin, whom nobody could replace."""
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        admins = session.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.ADMIN))
+        if admins <= 1:
+            raise Conflict(f"{user.username} is the only admin and cannot become {role}",
+                           expected="at least one other admin first",
+                           got=f"1 admin ({user.username})",
+                           hint="Make another account admin, then change this one")
+    user.role = role
+    session.commit()
+    return user
+
+
 def ensure_admin(session: Session, username: str | None, password: str | None) -> str | None:
     """On start: create the admin from env if there is none; with no env, a one-time setup
     token (returned, to be printed as a link). None when nothing needs doing."""

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from tiltyard.server.accounts import ensure_admin
+from tiltyard.server.api_docs import install_api_docs
 from tiltyard.server.errors import install_handlers
 from tiltyard.server.grading import recover_received
 from tiltyard.server.grading_processes import GradingProcesses
@@ -55,7 +56,8 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
 
     app = FastAPI(title="Tiltyard arena", version="1",
                   summary="Classes, competitions and leaderboards over Tiltyard challenges",
-                  openapi_url="/api/v1/openapi.json", lifespan=lifespan)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
+                  lifespan=lifespan)
     app.state.arena = arena
     app.state.graders = GradingProcesses(arena.grading_workers, arena.grading_concurrency,
                                          arena.grading_lease_seconds, arena.grading_niceness)
@@ -74,5 +76,6 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
 
     app.include_router(api_router)
     app.include_router(pages_router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tiltyard.core import FIT_WIDTH, VEGA_LITE_SCHEMA
 from tiltyard.plugins import primary_metric
 from tiltyard.server import catalog
+from tiltyard.server.charts import SCORE_FORMAT, score_axis
 from tiltyard.server.classes import competitions_of, members_of, state_of
 from tiltyard.server.leaderboards import Row, _preferred
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
@@ -115,30 +118,85 @@ def _num(value: float | None) -> str:
 def charts(summary: CompetitionSummary) -> dict[str, dict]:
     """Vega-Lite specs: the distribution of best public scores (baselines as rules) and
     submissions per day."""
-    scores = [{"username": s.username, "best_public": s.best_public}
-              for s in summary.standings if s.best_public is not None]
-    distribution = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": f"Best public {summary.metric} per learner", "width": 360, "height": 180,
+    per_day = {
+        "$schema": VEGA_LITE_SCHEMA, "title": "Submissions per day", **FIT_WIDTH, "height": 140,
+        "data": {"values": [{"day": d, "submissions": n} for d, n in summary.per_day.items()]},
+        "mark": {"type": "bar", "stroke": "white"},
+        "encoding": {"x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate",
+                           "title": None, "axis": {"format": "%b %d", "formatType": "utc", "labelAngle": 0},
+                           **_days_of(summary.competition)},
+                     "y": {"field": "submissions", "type": "quantitative",
+                           **count_axis(max(summary.per_day.values(), default=0))}},
+    }
+    return {"distribution": distribution_chart(summary), "per_day": per_day}
+
+
+def _days_of(competition: Competition | None) -> dict:
+    """The competition's days as the axis (one day's bar is a day wide, not the whole chart)."""
+    if competition is None:
+        return {}
+    first = aware(competition.opens_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    last = aware(competition.closes_at)
+    return {"scale": {"domain": [first.timestamp() * 1000, last.timestamp() * 1000]}}
+
+
+def distribution_chart(summary: CompetitionSummary) -> dict:
+    """Learners per bin of best public score, the bins a round width fitted to the scores (a
+    handful of learners gets a handful of bars, not 15 slivers), and each baseline a rule."""
+    scores = [s.best_public for s in summary.standings if s.best_public is not None]
+    baselines = [{"baseline": n, "score": v} for n, v in summary.baselines if v is not None]
+    bins = score_bins(scores)
+    x = {"type": "quantitative", "title": f"best public {summary.metric}",
+         **score_axis(scores + [b["score"] for b in baselines]
+                      + [edge for b in bins for edge in (b["from"], b["to"])])}
+    return {
+        "$schema": VEGA_LITE_SCHEMA, "title": f"Best public {summary.metric} per learner", **FIT_WIDTH,
+        "height": 180,
         "layer": [
-            {"data": {"values": scores}, "mark": "bar",
-             "encoding": {"x": {"field": "best_public", "bin": {"maxbins": 15}, "type": "quantitative",
-                                "title": summary.metric},
-                          "y": {"aggregate": "count", "type": "quantitative", "title": "learners"}}},
-            {"data": {"values": [{"name": n, "score": v} for n, v in summary.baselines]},
-             "mark": {"type": "rule", "color": "#b45309", "strokeDash": [4, 3]},
-             "encoding": {"x": {"field": "score", "type": "quantitative"},
-                          "tooltip": [{"field": "name"}, {"field": "score"}]}},
+            {"data": {"values": bins}, "mark": {"type": "bar", "color": "#60a5fa",
+                                                "stroke": "#1d4ed8", "strokeWidth": 1},
+             "encoding": {"x": {"field": "from", **x}, "x2": {"field": "to"},
+                          "y": {"field": "learners", "type": "quantitative", "title": "learners",
+                                **count_axis(max((b["learners"] for b in bins), default=0))},
+                          "y2": {"datum": 0},
+                          "tooltip": [{"field": "range", "title": summary.metric},
+                                      {"field": "learners"}]}},
+            {"data": {"values": baselines},
+             "mark": {"type": "rule", "strokeDash": [4, 3], "strokeWidth": 2},
+             "encoding": {"x": {"field": "score", **x},
+                          "color": {"field": "baseline", "type": "nominal",
+                                    "scale": {"scheme": "dark2"}, "legend": {"orient": "bottom"}},
+                          "tooltip": [{"field": "baseline"},
+                                      {"field": "score", "format": SCORE_FORMAT}]}},
         ],
     }
-    per_day = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": "Submissions per day", "width": 360, "height": 140,
-        "data": {"values": [{"day": d, "submissions": n} for d, n in summary.per_day.items()]},
-        "mark": "bar",
-        "encoding": {"x": {"field": "day", "type": "ordinal"},
-                     "y": {"field": "submissions", "type": "quantitative"}},
-    }
-    return {"distribution": distribution, "per_day": per_day}
 
 
+def count_axis(most: int) -> dict:
+    """An axis of whole counts from 0 (Vega's own ticks would label 0.5 as "1" too)."""
+    step = next(m for m in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if m * 5 >= most) \
+        if most <= 5000 else math.ceil(most / 5)
+    top = max(1, math.ceil(most / step) * step)
+    return {"scale": {"domain": [0, top]},
+            "axis": {"values": list(range(0, top + 1, step)), "format": "d"}}
+
+
+def score_bins(scores: list[float], most: int = 10) -> list[dict]:
+    """Bins of a round width (1, 2 or 5 times a power of ten), about sqrt(n) of them."""
+    if not scores:
+        return []
+    low, high = min(scores), max(scores)
+    wanted = max(1, min(most, math.ceil(math.sqrt(len(scores)))))
+    raw = (high - low) / wanted or max(abs(low) * 0.02, 1e-3)
+    power = 10.0 ** math.floor(math.log10(raw))
+    width = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    start = math.floor(low / width) * width
+    count = max(1, math.floor((high - start) / width) + 1)
+    counts = [0] * count
+    for score in scores:
+        counts[min(count - 1, int((score - start) / width + 1e-9))] += 1
+    decimals = max(0, -math.floor(math.log10(width)))
+    edges = [round(start + i * width, decimals + 2) for i in range(count + 1)]
+    return [{"from": edges[i], "to": edges[i + 1], "learners": n,
+             "range": f"{edges[i]:.{decimals}f} to {edges[i + 1]:.{decimals}f}"}
+            for i, n in enumerate(counts)]

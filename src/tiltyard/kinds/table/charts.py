@@ -3,7 +3,7 @@ distribution, residuals by decile), from the chart data the grader keeps (public
 
 from __future__ import annotations
 
-from tiltyard.core import VEGA_LITE_SCHEMA
+from tiltyard.core import FIT_WIDTH, VEGA_LITE_SCHEMA
 
 
 def diagnostic_charts(data: dict) -> dict[str, dict]:
@@ -17,8 +17,8 @@ def confusion_chart(data: dict) -> dict:
     cells = [{"true": labels[t], "predicted": labels[p], "count": count}
              for t, row in enumerate(data["counts"]) for p, count in enumerate(row)]
     axis = {"type": "nominal", "sort": labels}
-    return {"$schema": VEGA_LITE_SCHEMA, "title": "Confusion matrix (public rows)", "width": 240,
-            "height": 240, "data": {"values": cells},
+    return {"$schema": VEGA_LITE_SCHEMA, "title": "Confusion matrix (public rows)", "width": 220,
+            "height": 220, "data": {"values": cells},
             "encoding": {"x": {"field": "predicted", **axis}, "y": {"field": "true", **axis}},
             "layer": [{"mark": "rect", "encoding": {"color": {"field": "count",
                                                               "type": "quantitative",
@@ -31,8 +31,9 @@ def reliability_chart(data: dict) -> dict:
     points = [{"predicted": p, "observed": o, "rows": n} for p, o, n in
               zip(data["mean_predicted"], data["fraction_positive"], data["count"], strict=True)]
     unit = {"type": "quantitative", "scale": {"domain": [0, 1]}}
-    return {"$schema": VEGA_LITE_SCHEMA, "title": "Reliability (public rows): observed against predicted",
-            "width": 260, "height": 260,
+    return {"$schema": VEGA_LITE_SCHEMA, "title": {"text": ["Reliability (public rows):",
+                                                  "observed against predicted"]},
+            "width": 240, "height": 240,
             "layer": [{"data": {"values": [{"predicted": 0, "observed": 0},
                                            {"predicted": 1, "observed": 1}]},
                        "mark": {"type": "line", "strokeDash": [4, 4], "color": "#94a3b8"},
@@ -52,7 +53,7 @@ def distribution_chart(data: dict) -> dict:
     bars = [{"class": label, "from": edges[i], "to": edges[i + 1], "rows": count}
             for label, counts in data["counts"].items() for i, count in enumerate(counts)]
     return {"$schema": VEGA_LITE_SCHEMA, "title": f"{data['of']} by true class (public rows)",
-            "width": 360, "height": 180, "data": {"values": bars},
+            **FIT_WIDTH, "height": 180, "data": {"values": bars},
             "mark": {"type": "bar", "opacity": 0.6},
             "encoding": {"x": {"field": "from", "type": "quantitative", "title": data["of"],
                                "scale": {"domain": [0, 1]}},
@@ -68,8 +69,10 @@ def residuals_chart(data: dict) -> dict:
     rows = data["deciles"]
     x = {"field": "mean_predicted", "type": "quantitative", "title": "mean prediction in decile",
          "scale": {"zero": False}}
-    return {"$schema": VEGA_LITE_SCHEMA, "title": "Residuals (true - predicted) by decile of the "
-            "prediction (public rows)", "width": 360, "height": 200, "data": {"values": rows},
+    # Titles do not wrap in Vega: two lines, so a phone does not cut one off.
+    return {"$schema": VEGA_LITE_SCHEMA, "title": {"text": ["Residuals (true - predicted) by decile",
+                                                  "of the prediction (public rows)"]},
+            **FIT_WIDTH, "height": 200, "data": {"values": rows},
             "layer": [{"mark": {"type": "rule", "color": "#94a3b8"},
                        "encoding": {"x": x, "y": {"field": "p10", "type": "quantitative",
                                                   "title": "residual"},

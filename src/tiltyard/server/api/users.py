@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from tiltyard.server.accounts import set_role as assign_role
 from tiltyard.server.deps import AdminUser, CurrentUser, SessionDep
 from tiltyard.server.errors import NotFound
 from tiltyard.server.models import User
@@ -29,6 +30,4 @@ def set_role(user_id: int, body: UserRoleUpdate, _admin: AdminUser, session: Ses
     if user is None:
         raise NotFound(f"There is no user {user_id}", expected="an id from GET /api/v1/users",
                        got=str(user_id))
-    user.role = body.role
-    session.commit()
-    return UserPublic.model_validate(user)
+    return UserPublic.model_validate(assign_role(session, user, body.role))

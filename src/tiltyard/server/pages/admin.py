@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from tiltyard.server.accounts import set_role as assign_role
 from tiltyard.server.deps import AdminUser, FormCsrf, SessionDep
 from tiltyard.server.errors import InvalidInput, NotFound
 from tiltyard.server.models import Role, User
@@ -30,6 +31,5 @@ def set_role(request: Request, user_id: int, admin: AdminUser, session: SessionD
     if user is None:
         raise NotFound(f"There is no user {user_id}", expected="an id on this page",
                        got=str(user_id))
-    user.role = role
-    session.commit()
+    assign_role(session, user, role)
     return RedirectResponse("/admin/users", status_code=303)
