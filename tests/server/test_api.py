@@ -167,6 +167,35 @@ def test_the_challenge_page_shows_practice_submissions_left_today(client, titani
     assert (allowance["used_today"], allowance["left_today"]) == (1, limit - 1)
 
 
+def test_switching_practice_finals_reveals_at_most_three_private_scores(client, titanic_bundle):
+    from tiltyard.submissions import FINAL_CHANGES_PER_CHALLENGE
+
+    ann = sign_up(client, "ann")
+    ids = [_submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions",
+                   predictions_csv(titanic_bundle, seed=seed)).json()["id"] for seed in range(5)]
+    grade_all()
+    seen, refused = set(), []
+    for submission_id in ids + ids[:1]:  # try every one as final, then go back to the first
+        chosen = client.post(f"/api/v1/submissions/{submission_id}/final", headers=ann.headers)
+        if chosen.status_code != 200:
+            refused.append(chosen.json())
+        for other in ids:  # read every report after each choice
+            report = client.get(f"/api/v1/submissions/{other}/report", headers=ann.headers).json()
+            if report["private_scores"]:
+                seen.add(other)
+    assert FINAL_CHANGES_PER_CHALLENGE == 2
+    assert seen == set(ids[:3])  # the first final and two changes, no more
+    assert len(refused) == 2 and {r["code"] for r in refused} == {"final_changes_used"}
+    assert "changed 2 times per challenge" in refused[0]["expected"]
+    assert f"#{ids[0]}, #{ids[1]}, #{ids[2]}" in refused[0]["expected"]
+    assert f"tiltyard final {CHALLENGE} {ids[2]}" in refused[0]["hint"]
+    assert client.get(f"/api/v1/submissions/{ids[0]}", headers=ann.headers).json()["final"]
+    board = client.get(f"/api/v1/challenges/{CHALLENGE}/leaderboard").json()
+    assert next(r["final_changes"] for r in board["rows"] if r["who"] == "ann") == 2
+    page = client.get(f"/challenges/{CHALLENGE}/leaderboard", headers={"accept": "text/html"})
+    assert "final changed 2×" in page.text
+
+
 def test_upload_limit_and_submission_rate_limit(client, arena_home, monkeypatch):
     from tiltyard.config import get_settings
 

@@ -94,5 +94,6 @@ def leaderboard_public(board: Board) -> LeaderboardPublic:
         rows=[LeaderboardRowPublic(rank=r.rank, who=r.who, baseline=r.baseline, score=r.score,
                                    public_score=r.public_score, private_score=r.private_score,
                                    submission_id=r.submission_id, submissions=r.submissions,
-                                   final=r.final, submitted_at=aware(r.submitted_at))
+                                   final=r.final, final_changes=r.final_changes,
+                                   submitted_at=aware(r.submitted_at))
               for r in board.rows])

@@ -95,6 +95,9 @@ class SubmissionPublic(BaseModel):
     final: bool
     error_code: str | None
     error_message: str | None
+    final_changes_left: int | None = Field(default=None, description="practice, after a final "
+                                           "choice: changes of final still allowed on this "
+                                           "challenge")
 
 
 class FinalChoice(BaseModel):

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from tiltyard.server.models import aware
 from tiltyard.server.security import new_csrf_token
+from tiltyard.submissions import FINAL_CHANGES_PER_CHALLENGE
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 # Briefs are written by the server's own instructors; raw HTML in them is still not trusted.
@@ -39,6 +40,7 @@ def without_title(markdown: str) -> str:
 
 
 templates.env.filters["without_title"] = without_title
+templates.env.globals["final_changes_allowed"] = FINAL_CHANGES_PER_CHALLENGE
 # Vega-Lite specs go into <script type="application/json">; escape "</" so data cannot end it.
 templates.env.filters["spec"] = lambda spec: Markup(json.dumps(spec).replace("</", "<\\/"))
 
