@@ -23,7 +23,7 @@ def run(*args, ok=True):
 
 def test_every_command_has_help_with_an_example():
     for command in ["challenges", "show", "start", "submit", "history", "leaderboard", "report",
-                    "final", "check", "catalog build"]:
+                    "final", "check", "catalog build", "competitions"]:
         result = run(*command.split(), "--help")
         assert "Example" in result.output, command
 

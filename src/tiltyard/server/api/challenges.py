@@ -28,6 +28,15 @@ def read_challenge(challenge_id: str):
     return challenge_public(challenge_id)
 
 
+@router.get("/{challenge_id}/workspace.zip", response_class=FileResponse,
+            responses={200: {"content": {"application/zip": {}}}})
+def download_workspace(challenge_id: str):
+    """What `tiltyard start ID` unpacks: data/ (the public files), the starters and README.md
+    (the brief). Never a sealed file."""
+    path = catalog.workspace_zip(challenge_id)
+    return FileResponse(path, media_type="application/zip", filename=f"{challenge_id}.zip")
+
+
 @router.get("/{challenge_id}/files/{path:path}", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {}}}})
 def download_public_file(challenge_id: str, path: str):
