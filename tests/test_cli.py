@@ -119,6 +119,27 @@ def test_final_must_name_a_graded_submission_of_that_challenge(store_home, tmp_p
     assert "belongs to titanic-v1" in result.output
 
 
+def test_a_final_may_be_changed_twice_per_challenge(store_home, tmp_path):
+    import pandas as pd
+
+    import tiltyard
+
+    bundle = tiltyard.load("titanic-v1").bundle
+    test = pd.read_csv(bundle.public_file("test.csv"))
+    for seed in range(4):
+        guess = test[["passenger_id"]].assign(survived=["no", "yes"][seed % 2])
+        guess.to_csv(tmp_path / f"guess{seed}.csv", index=False)
+        run("submit", "titanic-v1", tmp_path / f"guess{seed}.csv", "--no-coach")
+    assert "Changes of final left on titanic-v1: 2" in run("final", "titanic-v1", "1").output
+    run("final", "titanic-v1", "2")
+    assert "Changes of final left on titanic-v1: 0" in run("final", "titanic-v1", "3").output
+    refused = run("final", "titanic-v1", "4", ok=False)
+    assert refused.exit_code == 2 and "changed your final on titanic-v1 2 times" in refused.output
+    assert "tiltyard final titanic-v1 3" in refused.output
+    run("final", "titanic-v1", "1")  # going back to one already seen is free
+    assert json.loads(run("report", "4", "--json").stdout)["private_scores"] is None
+
+
 def test_check_passes_a_good_bundle_and_fails_a_tampered_one(home, catalog, tmp_path):
     import shutil
 
