@@ -174,6 +174,7 @@ def test_switching_practice_finals_reveals_at_most_three_private_scores(client, 
     ids = [_submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions",
                    predictions_csv(titanic_bundle, seed=seed)).json()["id"] for seed in range(5)]
     grade_all()
+    client.get(f"/api/v1/challenges/{CHALLENGE}/leaderboard")  # cached before the changes
     seen, refused = set(), []
     for submission_id in ids + ids[:1]:  # try every one as final, then go back to the first
         chosen = client.post(f"/api/v1/submissions/{submission_id}/final", headers=ann.headers)

@@ -163,6 +163,7 @@ def choose_final_entry(session: Session, user: User, row: Submission, entry: Ent
     if entry.competition_id is None:
         session.commit()
         choose_final(row.challenge_id, row.id, owner=row.owner)
+        note_grades_changed()  # the practice board shows how often each learner changed final
         return entry
     competition = session.get(Competition, entry.competition_id)
     if competition.is_closed(datetime.now(UTC)):
