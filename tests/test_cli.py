@@ -23,7 +23,7 @@ def run(*args, ok=True):
 
 def test_every_command_has_help_with_an_example():
     for command in ["challenges", "show", "start", "submit", "history", "leaderboard", "report",
-                    "final", "check", "catalog build"]:
+                    "final", "check", "catalog build", "competitions"]:
         result = run(*command.split(), "--help")
         assert "Example" in result.output, command
 
@@ -47,6 +47,9 @@ def test_show_prints_brief_dictionary_metric_split_and_baselines(home):
         assert expected in output, expected
     manifest = json.loads(run("show", "credit-risk-v1", "--json").stdout)
     assert manifest["task"]["positive_label"] == "bad"
+    # The baselines' public scores are on the ladder; their private scores are hidden answers.
+    assert manifest["baselines"] and all("public_score" in b and "private_score" not in b
+                                         for b in manifest["baselines"])
 
 
 def test_the_whole_learner_loop(store_home, tmp_path):
@@ -117,6 +120,27 @@ def test_final_must_name_a_graded_submission_of_that_challenge(store_home, tmp_p
     assert "not graded" in result.output
     result = run("final", "credit-risk-v1", "1", ok=False)
     assert "belongs to titanic-v1" in result.output
+
+
+def test_a_final_may_be_changed_twice_per_challenge(store_home, tmp_path):
+    import pandas as pd
+
+    import tiltyard
+
+    bundle = tiltyard.load("titanic-v1").bundle
+    test = pd.read_csv(bundle.public_file("test.csv"))
+    for seed in range(4):
+        guess = test[["passenger_id"]].assign(survived=["no", "yes"][seed % 2])
+        guess.to_csv(tmp_path / f"guess{seed}.csv", index=False)
+        run("submit", "titanic-v1", tmp_path / f"guess{seed}.csv", "--no-coach")
+    assert "Changes of final left on titanic-v1: 2" in run("final", "titanic-v1", "1").output
+    run("final", "titanic-v1", "2")
+    assert "Changes of final left on titanic-v1: 0" in run("final", "titanic-v1", "3").output
+    refused = run("final", "titanic-v1", "4", ok=False)
+    assert refused.exit_code == 2 and "changed your final on titanic-v1 2 times" in refused.output
+    assert "tiltyard final titanic-v1 3" in refused.output
+    run("final", "titanic-v1", "1")  # going back to one already seen is free
+    assert json.loads(run("report", "4", "--json").stdout)["private_scores"] is None
 
 
 def test_check_passes_a_good_bundle_and_fails_a_tampered_one(home, catalog, tmp_path):

@@ -1,4 +1,6 @@
-"""The HTTP client the CLI uses once `tiltyard login URL` has saved credentials.
+"""The HTTP client the CLI uses once `tiltyard login URL` has saved credentials: from then on
+`submit`, `history`, `report`, `final`, `leaderboard`, `start` and `competitions` speak to the
+arena's HTTP API (/api/v1), never to the local store.
 
 Credentials live in HOME/credentials.json (mode 0600): the server URL and an API token.
 """
@@ -114,3 +116,70 @@ class ArenaClient:
             submission = self.request("GET", f"/api/v1/submissions/{submission['id']}").json()
         return Report.model_validate(
             self.request("GET", f"/api/v1/submissions/{submission['id']}/report").json())
+
+    def json(self, method: str, path: str, **kwargs):
+        return self.request(method, path, **kwargs).json()
+
+    def report(self, submission_id: int) -> Report:
+        return Report.model_validate(self.json("GET", f"/api/v1/submissions/{submission_id}/report"))
+
+    def submission(self, submission_id: int) -> dict:
+        return self.json("GET", f"/api/v1/submissions/{submission_id}")
+
+    def history(self, challenge_id: str | None = None) -> list[dict]:
+        """Your submissions on the arena (practice and competitions), oldest first."""
+        params = {"challenge_id": challenge_id} if challenge_id else {}
+        return sorted(self.json("GET", "/api/v1/submissions", params=params),
+                      key=lambda s: s["id"])
+
+    def choose_final(self, challenge_id: str, submission_id: int) -> tuple[Report, dict]:
+        """The server's final choice, checked against the challenge first as locally."""
+        found = self.submission(submission_id)
+        if found["challenge_id"] != challenge_id:
+            raise TiltyardError(f"Submission {submission_id} belongs to {found['challenge_id']}",
+                                expected=f"a submission to {challenge_id}",
+                                got=found["challenge_id"], code="wrong_challenge",
+                                hint=f"Run `tiltyard final {found['challenge_id']} {submission_id}`")
+        chosen = self.json("POST", f"/api/v1/submissions/{submission_id}/final")
+        return self.report(submission_id), chosen
+
+    def leaderboard(self, challenge_id: str, competition_id: int | None = None) -> dict:
+        path = (f"/api/v1/competitions/{competition_id}/leaderboard" if competition_id
+                else f"/api/v1/challenges/{challenge_id}/leaderboard")
+        return self.json("GET", path)
+
+    def competitions(self, state: str | None = None) -> list[dict]:
+        return self.json("GET", "/api/v1/competitions", params={"state": state} if state else {})
+
+    def competition(self, reference: str) -> dict:
+        """A competition of yours by id or slug (as `tiltyard competitions` lists them)."""
+        mine = self.competitions()
+        found = [c for c in mine if str(c["id"]) == reference or c["slug"] == reference.lower()]
+        if len(found) == 1:
+            return found[0]
+        listed = ", ".join(f"{c['id']} ({c['slug']}, {c['state']})" for c in mine) or "none"
+        if found:
+            raise TiltyardError(f"{len(found)} of your competitions are called {reference!r}",
+                                expected="one competition", got=listed, code="ambiguous",
+                                hint="Pass its id instead (`tiltyard competitions` lists them)")
+        raise TiltyardError(f"You have no competition {reference!r} on {self.url}",
+                            expected="the id or slug of a competition in one of your classes",
+                            got=f"{reference}; yours: {listed}", code="competition_not_found",
+                            hint="`tiltyard competitions` lists the open ones; join a class "
+                                 "with its code on the arena's /me page first")
+
+    def download_workspace(self, challenge_id: str, target: Path) -> Path:
+        """The arena's public files, starters and brief as a zip (what `start` unpacks)."""
+        response = self.request("GET", f"/api/v1/challenges/{challenge_id}/workspace.zip")
+        target.write_bytes(response.content)
+        return target
+
+
+def require_arena(command: str) -> ArenaClient:
+    arena = ArenaClient.from_saved()
+    if arena is None:
+        raise TiltyardError(f"`tiltyard {command}` speaks to an arena, and you are not signed in",
+                            expected="a login saved by `tiltyard login URL`", got="no login",
+                            hint="Run `tiltyard login URL --username YOU` (your instructor "
+                                 "gives the URL), then try again", code="not_signed_in")
+    return arena

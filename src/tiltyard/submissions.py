@@ -198,8 +198,31 @@ def history(challenge_id: str | None = None, *, owner: str | None = None) -> lis
         return list(session.scalars(query))
 
 
+# A final choice reveals its private score. Were finals free to switch, a learner could read
+# every private score one after another, and the private rows would become a second public
+# board. So a final may be changed this many times per challenge; switching back to a
+# submission whose private score was already shown is free (it reveals nothing new).
+FINAL_CHANGES_PER_CHALLENGE = 2
+
+
+def final_changes(challenge_id: str, owner: str | None = None) -> tuple[int, list[int]]:
+    """(changes used, ids of the submissions whose private score was revealed, oldest first)."""
+    owner = owner or get_settings().owner
+    with session_scope() as session:
+        revealed = _revealed(session, challenge_id, owner)
+    return max(0, len(revealed) - 1), revealed
+
+
+def _revealed(session, challenge_id: str, owner: str) -> list[int]:
+    return list(session.scalars(select(Submission.id).where(
+        Submission.challenge_id == challenge_id, Submission.owner == owner,
+        Submission.final_revealed_at.is_not(None)).order_by(Submission.final_revealed_at,
+                                                             Submission.id)))
+
+
 def choose_final(challenge_id: str, submission_id: int, *, owner: str | None = None) -> Report:
-    """Mark one graded submission as final; from now on its private score is shown."""
+    """Mark one graded submission as final; from now on its private score is shown. At most
+    ``FINAL_CHANGES_PER_CHALLENGE`` changes reveal a new private score."""
     owner = owner or get_settings().owner
     with session_scope() as session:
         row = session.get(Submission, submission_id)
@@ -217,6 +240,9 @@ def choose_final(challenge_id: str, submission_id: int, *, owner: str | None = N
                                   expected="a graded submission", got=row.status,
                                   hint="Choose one listed with a score by `tiltyard history`",
                                   code="not_graded")
+        if row.final_revealed_at is None:
+            _check_final_changes_left(session, row)
+            row.final_revealed_at = datetime.now(UTC)
         for other in session.scalars(select(Submission).where(
                 Submission.challenge_id == challenge_id, Submission.owner == owner,
                 Submission.is_final.is_(True))):
@@ -226,6 +252,25 @@ def choose_final(challenge_id: str, submission_id: int, *, owner: str | None = N
         report = learner_report(row)
     write_report(report)
     return report
+
+
+def _check_final_changes_left(session, row: Submission) -> None:
+    revealed = _revealed(session, row.challenge_id, row.owner)
+    if len(revealed) <= FINAL_CHANGES_PER_CHALLENGE:
+        return
+    seen = ", ".join(f"#{i}" for i in revealed)
+    raise SubmissionError(
+        f"You have changed your final on {row.challenge_id} {FINAL_CHANGES_PER_CHALLENGE} "
+        "times, the most allowed", code="final_changes_used",
+        expected=f"a final among the submissions whose private scores you have seen ({seen}): "
+                 f"a final may be changed {FINAL_CHANGES_PER_CHALLENGE} times per challenge, "
+                 "and switching back to one already seen is free",
+        got=f"submission #{row.id}, a private score you have not seen (you have seen "
+            f"{len(revealed)})",
+        hint="The private rows stand for data nobody has seen; reading them one final after "
+             "another would turn them into a second public board. Keep one of "
+             f"{seen} (`tiltyard final {row.challenge_id} {revealed[-1]}`), and judge new "
+             "work by cross-validation and its public score")
 
 
 def leaderboard(challenge_id: str) -> list[dict]:

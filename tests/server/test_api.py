@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 from arena_helpers import CHALLENGE, grade_all, login, make_instructor, predictions_csv, sign_up
@@ -117,10 +118,83 @@ def test_per_day_limit_is_shared_by_a_team(client, titanic_bundle):
     assert _submit(client, bob, path, content).status_code == 202
     third = _submit(client, bob, path, content)
     assert third.status_code == 429 and "Retry-After" in third.headers
-    assert third.json()["expected"] == "at most 2 a day (UTC)"
+    assert third.json()["expected"].startswith("at most 2 a day (UTC)")
     grade_all()
     board = client.get(f"/api/v1/competitions/{comp['id']}/leaderboard", headers=cy.headers).json()
     assert [r["who"] for r in board["rows"] if not r["baseline"]] == ["team: owls"]
+
+
+def test_a_rejected_file_uses_no_daily_submission_and_every_count_agrees(client, titanic_bundle):
+    teacher, klass, comp = _class_with_competition(client, submissions_per_day=2)
+    ann = _join(client, klass, "ann")
+    path = f"/api/v1/competitions/{comp['id']}/submissions"
+    bad = _submit(client, ann, path, b"a,b\n1,2\n")
+    grade_all()
+    assert client.get(f"/api/v1/submissions/{bad.json()['id']}",
+                      headers=ann.headers).json()["status"] == "rejected"
+    for seed in (1, 2):  # both still fit: the rejected file cost nothing
+        assert _submit(client, ann, path, predictions_csv(titanic_bundle, seed=seed)).status_code == 202
+    page = client.get(f"/competitions/{comp['id']}", headers={**ann.headers, "accept": "text/html"})
+    assert "0 of 2</strong> submissions left today" in page.text
+    refused = _submit(client, ann, path, predictions_csv(titanic_bundle, seed=3))
+    assert refused.status_code == 429
+    hint = refused.json()["hint"]
+    assert re.search(r"resets at 00:00 UTC, in (\d+ h )?\d+ min", hint), hint
+    assert not re.search(r"Wait \d+ s", hint)
+    grade_all()
+    mine = client.get("/api/v1/submissions", headers=ann.headers).json()
+    assert sorted(s["status"] for s in mine) == ["graded", "graded", "rejected"]  # still stored
+
+    board = client.get(f"/api/v1/competitions/{comp['id']}/leaderboard", headers=ann.headers).json()
+    on_board = next(r["submissions"] for r in board["rows"] if r["who"] == "ann")
+    dashboard = client.get(f"/api/v1/classes/{klass['id']}/dashboard", headers=teacher.headers).json()
+    standing = dashboard["competitions"][0]["standings"][0]
+    grades = next(csv.DictReader(io.StringIO(client.get(
+        f"/api/v1/classes/{klass['id']}/grades.csv", headers=teacher.headers).text)))
+    assert on_board == standing["submissions"] == int(grades["submissions"]) == 2
+    assert standing["rejected"] == int(grades["rejected"]) == 1
+    listed = client.get("/api/v1/competitions?state=open", headers=ann.headers).json()
+    assert [(c["id"], c["allowance"]["left_today"]) for c in listed] == [(comp["id"], 0)]
+
+
+def test_the_challenge_page_shows_practice_submissions_left_today(client, titanic_bundle):
+    ann = sign_up(client, "ann")
+    limit = titanic_bundle.manifest.budget.submissions_per_day
+    _submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions", predictions_csv(titanic_bundle))
+    page = client.get(f"/challenges/{CHALLENGE}", headers={**ann.headers, "accept": "text/html"})
+    assert f"{limit - 1} of {limit}</strong> submissions left today" in page.text
+    allowance = client.get(f"/api/v1/challenges/{CHALLENGE}/allowance", headers=ann.headers).json()
+    assert (allowance["used_today"], allowance["left_today"]) == (1, limit - 1)
+
+
+def test_switching_practice_finals_reveals_at_most_three_private_scores(client, titanic_bundle):
+    from tiltyard.submissions import FINAL_CHANGES_PER_CHALLENGE
+
+    ann = sign_up(client, "ann")
+    ids = [_submit(client, ann, f"/api/v1/challenges/{CHALLENGE}/submissions",
+                   predictions_csv(titanic_bundle, seed=seed)).json()["id"] for seed in range(5)]
+    grade_all()
+    client.get(f"/api/v1/challenges/{CHALLENGE}/leaderboard")  # cached before the changes
+    seen, refused = set(), []
+    for submission_id in ids + ids[:1]:  # try every one as final, then go back to the first
+        chosen = client.post(f"/api/v1/submissions/{submission_id}/final", headers=ann.headers)
+        if chosen.status_code != 200:
+            refused.append(chosen.json())
+        for other in ids:  # read every report after each choice
+            report = client.get(f"/api/v1/submissions/{other}/report", headers=ann.headers).json()
+            if report["private_scores"]:
+                seen.add(other)
+    assert FINAL_CHANGES_PER_CHALLENGE == 2
+    assert seen == set(ids[:3])  # the first final and two changes, no more
+    assert len(refused) == 2 and {r["code"] for r in refused} == {"final_changes_used"}
+    assert "changed 2 times per challenge" in refused[0]["expected"]
+    assert f"#{ids[0]}, #{ids[1]}, #{ids[2]}" in refused[0]["expected"]
+    assert f"tiltyard final {CHALLENGE} {ids[2]}" in refused[0]["hint"]
+    assert client.get(f"/api/v1/submissions/{ids[0]}", headers=ann.headers).json()["final"]
+    board = client.get(f"/api/v1/challenges/{CHALLENGE}/leaderboard").json()
+    assert next(r["final_changes"] for r in board["rows"] if r["who"] == "ann") == 2
+    page = client.get(f"/challenges/{CHALLENGE}/leaderboard", headers={"accept": "text/html"})
+    assert "final changed 2×" in page.text
 
 
 def test_upload_limit_and_submission_rate_limit(client, arena_home, monkeypatch):

@@ -59,6 +59,9 @@ def matrix(w) -> list[tuple[str, str, dict, dict[str, int]]]:
         ("GET", f"/api/v1/challenges/{CHALLENGE}", {}, public),
         ("GET", f"/api/v1/challenges/{CHALLENGE}/files/train.csv", {}, public),
         ("GET", f"/api/v1/challenges/{CHALLENGE}/leaderboard", {}, public),
+        ("GET", f"/api/v1/challenges/{CHALLENGE}/workspace.zip", {}, public),
+        ("GET", f"/api/v1/challenges/{CHALLENGE}/allowance", {}, ok_for(200, signed_in)),
+        ("GET", "/api/v1/competitions", {}, ok_for(200, signed_in)),
         ("POST", f"/api/v1/challenges/{CHALLENGE}/submissions", csv_file, ok_for(202, signed_in)),
         ("GET", "/api/v1/users/me", {}, ok_for(200, signed_in)),
         ("GET", "/api/v1/users", {}, ok_for(200, (ADMIN,), denied=403)),
@@ -176,6 +179,23 @@ def test_sealed_answers_are_never_served(client, world, titanic_bundle):
                              f"/api/v1/challenges/{CHALLENGE}/files/{path}", {})
             assert response.status_code == 404, (who, path, response.status_code)
             assert b"passenger_id" not in response.content
+
+
+def test_the_workspace_zip_holds_no_sealed_file(client, titanic_bundle):
+    import io
+    import zipfile
+
+    response = client.get(f"/api/v1/challenges/{CHALLENGE}/workspace.zip")
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    public = {"data/" + f.path.removeprefix("public/")
+              for f in titanic_bundle.manifest.files_with_role("public")}
+    assert public <= set(archive.namelist()) and "README.md" in archive.namelist()
+    import hashlib
+
+    # The constant baseline's predictions are the sample submission, byte for byte: not a secret.
+    shown = {f.sha256 for f in titanic_bundle.manifest.files if f.role != "sealed"}
+    sealed = {f.sha256 for f in titanic_bundle.manifest.files if f.role == "sealed"} - shown
+    assert not sealed & {hashlib.sha256(archive.read(n)).hexdigest() for n in archive.namelist()}
 
 
 def test_page_forms_refuse_a_missing_csrf_token(client, world):

@@ -127,18 +127,24 @@ def show(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. ti
 def start(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
           directory: Annotated[Path | None, typer.Argument(help="Workspace folder (default: ./ID).")] = None,
           force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False) -> None:
-    """A workspace: data/, README.md (the brief), starter.py and starter.ipynb.
+    """A workspace: data/, README.md (the brief), starter.py and starter.ipynb. Signed in to an
+    arena (`tiltyard login`), its files come from the arena, which grades against them.
 
     Example: `tiltyard start titanic-v1 ~/work/titanic && cd ~/work/titanic && python starter.py`
     """
+    from tiltyard.cli import remote
+    from tiltyard.client import ArenaClient
     from tiltyard.plugins import kind_of
 
-    bundle = bundle_for(challenge_id)
-    workspace = directory or Path(bundle.manifest.id)
+    arena = ArenaClient.from_saved()
+    workspace = directory or Path(challenge_id)
     if workspace.exists() and any(workspace.iterdir()) and not force:
         raise TiltyardError(f"{workspace} already exists and is not empty",
                             expected="a new or empty folder", got=f"{len(list(workspace.iterdir()))} entries",
                             hint="Pick another folder, or pass --force to overwrite the starter files")
+    if arena is not None:
+        return remote.start(arena, challenge_id, workspace)
+    bundle = bundle_for(challenge_id)
     next_step = kind_of(bundle).workspace(bundle, workspace)
     console.print(f"[green]✓[/] Workspace for [bold]{bundle.manifest.id}[/] in {workspace}: "
                   + ", ".join(sorted(p.name for p in workspace.iterdir())))
@@ -151,35 +157,41 @@ def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. 
                                                      "Parquet) or code (a .py defining build_model()) "
                                                      "for a table, designs for a lab.")],
            coach: Annotated[bool, typer.Option(help="Show the coach's findings on a predictions file.")] = True,
+           competition: Annotated[str | None, typer.Option(
+               help="Enter a class competition (its id or slug, from `tiltyard competitions`); "
+                    "needs `tiltyard login`.")] = None,
            json_: JsonOption = False) -> None:
     """Validate, store and grade a submission; print the score and where it stands.
 
     A .py file is code: its `build_model()` is fitted on train and predicts the hidden test
-    inside the sandbox; the report adds what the run used.
+    inside the sandbox; the report adds what the run used. Signed in to an arena
+    (`tiltyard login`), the arena grades it (practice, or `--competition ID`).
 
     Example: `tiltyard submit titanic-v1 submission.csv` or `tiltyard submit titanic-v1 solution.py`
     """
-    from tiltyard.client import ArenaClient
+    from tiltyard.cli import remote
+    from tiltyard.client import ArenaClient, require_arena
     from tiltyard.submissions import report_path, submit_file
 
+    if competition is not None:
+        return remote.submit(require_arena("submit --competition"), challenge_id, file,
+                             competition, json_)
     arena = ArenaClient.from_saved()  # after `tiltyard login URL`, the server grades it
-    code = False
-    if arena is None:
-        from tiltyard.plugins import kind_of
+    if arena is not None:
+        return remote.submit(arena, challenge_id, file, None, json_)
+    from tiltyard.plugins import kind_of
 
-        bundle = bundle_for(challenge_id)
-        accepted = kind_of(bundle).formats(bundle.manifest)
-        # A file of no accepted format is still stored and rejected with the reason, below.
-        code = any(f.runs_code and file.suffix.lower() in f.suffixes for f in accepted)
+    bundle = bundle_for(challenge_id)
+    accepted = kind_of(bundle).formats(bundle.manifest)
+    # A file of no accepted format is still stored and rejected with the reason, below.
+    code = any(f.runs_code and file.suffix.lower() in f.suffixes for f in accepted)
     doing = "Running your code in the sandbox, then grading" if code else "Grading"
-    with console.status(f"{doing}…" if arena is None else f"Submitting to {arena.url}…"):
-        report = arena.submit(challenge_id, file) if arena else submit_file(challenge_id, file)
+    with console.status(f"{doing}…"):
+        report = submit_file(challenge_id, file)
     if json_:
         console.print_json(report.model_dump_json())
     else:
-        where = (f"{arena.url}/submissions/{report.submission_id}" if arena
-                 else str(report_path(report.submission_id)))
-        console.print(report_panel(report, where))
+        console.print(report_panel(report, str(report_path(report.submission_id))))
         if report.status == "graded" and coach and not code:
             coach_predictions_file(challenge_id, file)
     if report.status != "graded":
@@ -206,11 +218,16 @@ def coach_predictions_file(challenge_id: str, file: Path) -> None:
 @app.command()
 def history(challenge_id: Annotated[str | None, typer.Argument(help="Only this challenge.")] = None,
             json_: JsonOption = False) -> None:
-    """Your submissions on this machine, oldest first.
+    """Your submissions, oldest first: on this machine, or on the arena once signed in.
 
     Example: `tiltyard history titanic-v1`
     """
+    from tiltyard.cli import remote
+    from tiltyard.client import ArenaClient
     from tiltyard.submissions import history as load_history
+
+    if (arena := ArenaClient.from_saved()) is not None:
+        return remote.history(arena, challenge_id, json_)
 
     rows = load_history(challenge_id)
     data = [{"id": r.id, "challenge": r.challenge_id, "submitted_at": r.created_at, "file": r.filename,
@@ -231,12 +248,23 @@ def history(challenge_id: Annotated[str | None, typer.Argument(help="Only this c
 
 @app.command()
 def leaderboard(challenge_id: Annotated[str, typer.Argument(help="Challenge id.")],
+                competition: Annotated[str | None, typer.Option(
+                    help="A class competition's board (id or slug); needs `tiltyard login`.")] = None,
                 json_: JsonOption = False) -> None:
-    """Submissions on this machine and the baselines, best public score first.
+    """Submissions and the baselines, best public score first: on this machine, or the arena's
+    board once signed in.
 
-    Example: `tiltyard leaderboard titanic-v1`
+    Example: `tiltyard leaderboard titanic-v1` or `tiltyard leaderboard titanic-v1 --competition 2`
     """
+    from tiltyard.cli import remote
+    from tiltyard.client import ArenaClient, require_arena
     from tiltyard.submissions import leaderboard as load_leaderboard
+
+    if competition is not None:
+        return remote.leaderboard(require_arena("leaderboard --competition"), challenge_id,
+                                  competition, json_)
+    if (arena := ArenaClient.from_saved()) is not None:
+        return remote.leaderboard(arena, challenge_id, None, json_)
 
     bundle_for(challenge_id)
     entries = load_leaderboard(challenge_id)
@@ -252,11 +280,16 @@ def leaderboard(challenge_id: Annotated[str, typer.Argument(help="Challenge id."
 @app.command()
 def report(submission_id: Annotated[int, typer.Argument(help="Submission id from `tiltyard history`.")],
            json_: JsonOption = False) -> None:
-    """Show a submission's report.
+    """Show a submission's report (the arena's, once signed in).
 
     Example: `tiltyard report 3 --json`
     """
+    from tiltyard.cli import remote
+    from tiltyard.client import ArenaClient
     from tiltyard.submissions import get_report, report_path
+
+    if (arena := ArenaClient.from_saved()) is not None:
+        return remote.report(arena, submission_id, json_)
 
     result = get_report(submission_id)
     if json_:
@@ -269,12 +302,18 @@ def report(submission_id: Annotated[int, typer.Argument(help="Submission id from
 def final(challenge_id: Annotated[str, typer.Argument(help="Challenge id.")],
           submission_id: Annotated[int, typer.Argument(help="The submission to be judged on.")],
           json_: JsonOption = False) -> None:
-    """Choose your final submission; only then is its private score shown.
+    """Choose your final submission; only then is its private score shown. A final may be
+    changed 2 times per challenge (going back to one already shown is free). Once signed in,
+    on the arena; in a competition, private scores show when it closes.
 
     Example: `tiltyard final titanic-v1 3`
     """
-    from tiltyard.submissions import choose_final, report_path
+    from tiltyard.cli import remote
+    from tiltyard.client import ArenaClient
+    from tiltyard.submissions import FINAL_CHANGES_PER_CHALLENGE, choose_final, final_changes, report_path
 
+    if (arena := ArenaClient.from_saved()) is not None:
+        return remote.final(arena, challenge_id, submission_id, json_)
     result = choose_final(challenge_id, submission_id)
     if json_:
         console.print_json(result.model_dump_json())
@@ -283,6 +322,8 @@ def final(challenge_id: Annotated[str, typer.Argument(help="Challenge id.")],
     gap = result.private_score - result.public_score
     console.print(f"Private minus public: {gap:+.4f}. A large gap means the public score flattered "
                   "(or undersold) this submission; the private rows decide.")
+    used, _seen = final_changes(challenge_id)
+    console.print(f"Changes of final left on {challenge_id}: {FINAL_CHANGES_PER_CHALLENGE - used}.")
 
 
 @app.command()
@@ -314,11 +355,12 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 def _register_command_groups() -> None:
     from types import SimpleNamespace
 
-    from tiltyard.cli import arena, coach, worker
+    from tiltyard.cli import arena, coach, remote, worker
     from tiltyard.plugins import get_kind, kind_names
 
     arena.register(app)
     coach.register(app)
+    remote.register(app)
     worker.register(app)
     tools = SimpleNamespace(console=console, table=table, print_json=print_json, bundle_for=bundle_for)
     for name in kind_names():

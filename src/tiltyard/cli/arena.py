@@ -56,7 +56,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 def login(url: Annotated[str, typer.Argument(help="The arena's address, e.g. http://127.0.0.1:8000.")],
           username: Annotated[str, typer.Option(prompt=True)] = ...,
           password: Annotated[str, typer.Option(prompt=True, hide_input=True)] = ...) -> None:
-    """Sign in to an arena; from then on `tiltyard submit` sends files there.
+    """Sign in to an arena; from then on the learner commands (start, submit, history, report,
+    final, leaderboard, competitions) speak to it.
 
     Example: `tiltyard login http://127.0.0.1:8000`
     """
@@ -66,7 +67,9 @@ def login(url: Annotated[str, typer.Argument(help="The arena's address, e.g. htt
     saved = client_login(url, username, password)
     console.print(f"[green]✓[/] Signed in to {saved['url']} as [bold]{saved['username']}[/]; "
                   f"token saved in {credentials_path()}")
-    console.print("`tiltyard submit ID FILE` now submits there; `tiltyard logout` to work locally.")
+    console.print("`start`, `submit`, `history`, `report`, `final` and `leaderboard` now speak "
+                  "to it; `tiltyard competitions` lists your open competitions; "
+                  "`tiltyard logout` to work locally.")
 
 
 def logout() -> None:

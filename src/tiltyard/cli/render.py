@@ -67,7 +67,9 @@ def section_lines(report: Report) -> list[Text]:
     return [Text(line, style="cyan") for line in lines if line]
 
 
-def report_panel(report: Report, path: str | None = None) -> Panel:
+def report_panel(report: Report, path: str | None = None, *, competition: str | None = None) -> Panel:
+    """``competition``: the title of the class competition the submission entered, whose
+    private scores stay hidden until it closes, final or not."""
     title = f"Submission #{report.submission_id} to {report.challenge_id}"
     if report.status == "rejected":
         error = report.error
@@ -108,9 +110,21 @@ def report_panel(report: Report, path: str | None = None) -> Panel:
     parts.append(ladder_table(report))
     for warning in report.warnings:
         parts.append(Text(f"Note: {warning}", style="yellow"))
-    if report.private_scores is None:
-        parts.append(Text(f"The private score stays hidden until you choose a final submission: "
-                          f"tiltyard final {report.challenge_id} {report.submission_id}", style="dim"))
+    choose = f"tiltyard final {report.challenge_id} {report.submission_id}"
+    if competition and report.private_scores is not None:
+        pass  # closed: the private score is there
+    elif competition and not report.final:
+        parts.append(Text(f"Private scores of {competition} stay hidden until it closes; to be "
+                          f"judged on this one: {choose}", style="dim"))
+    elif competition:
+        parts.append(Text(f"Your final for {competition}; its private score shows once it "
+                          "closes.", style="dim"))
+    elif report.private_scores is None:
+        from tiltyard.submissions import FINAL_CHANGES_PER_CHALLENGE
+
+        parts.append(Text(f"The private score stays hidden until you choose a final submission "
+                          f"(a final may be changed {FINAL_CHANGES_PER_CHALLENGE} times per "
+                          f"challenge): {choose}", style="dim"))
     if path:
         parts.append(Text(f"Report: {path}", style="dim"))
     return Panel(Group(*parts), title=f"{title}: graded", border_style="green")

@@ -3,6 +3,7 @@ registry (which parses a manifest once while its file is unchanged)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tiltyard.challenges.bundle import Bundle
@@ -45,3 +46,26 @@ def challenge_ids() -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(path.parent.name for path in folder.glob(f"*/{MANIFEST_NAME}"))
+
+
+def workspace_zip(challenge_id: str) -> Path:
+    """A learner's workspace as a zip (public files under data/, the starters, the brief as
+    README.md), made once per bundle hash and kept in the home folder."""
+    import zipfile
+
+    found = bundle(challenge_id)
+    manifest = found.manifest
+    folder = get_settings().home / "workspaces"
+    target = folder / f"{manifest.id}-{found.hash[:16]}.zip"
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for entry in manifest.files_with_role("public"):
+            archive.write(found.root / entry.path, "data/" + entry.path.removeprefix("public/"))
+        for entry in manifest.files_with_role("starter"):
+            archive.write(found.root / entry.path, entry.path.removeprefix("starter/"))
+        archive.write(found.root / manifest.brief, "README.md")
+    partial.replace(target)
+    return target

@@ -1,5 +1,8 @@
 """The instructor's view of a class: per learner and competition, how many submissions, the best
-public score and the chosen final (with its private score); charts; grades as CSV."""
+public score and the chosen final (with its private score); charts; grades as CSV.
+
+"Submissions" counts scored (graded) submissions, as the leaderboard does; rejected files are
+counted apart, in ``rejected``, since they cost no daily submission and have no score."""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from tiltyard.store import Submission
 @dataclass
 class Standing:
     username: str
-    submissions: int = 0
+    submissions: int = 0  # scored, as on the leaderboard
+    rejected: int = 0
     best_public: float | None = None
     final_public: float | None = None
     final_private: float | None = None
@@ -59,13 +63,16 @@ def competition_summary(session: Session, competition: Competition,
             .where(Entry.competition_id == competition.id)):
         key = ("team", team_id) if team_id else ("user", user_id)
         by_entrant.setdefault(key, []).append((is_final, status, public, private, created_at))
-        day = aware(created_at).date().isoformat()
-        per_day[day] = per_day.get(day, 0) + 1
+        if status == "graded":
+            day = aware(created_at).date().isoformat()
+            per_day[day] = per_day.get(day, 0) + 1
     standings = []
     for member in members:
         team_id = team_of_user.get(member.id)
         rows = by_entrant.get(("team", team_id) if team_id else ("user", member.id), [])
-        standing = Standing(username=member.username, submissions=len(rows))
+        standing = Standing(username=member.username,
+                            submissions=sum(1 for row in rows if row[1] == "graded"),
+                            rejected=sum(1 for row in rows if row[1] == "rejected"))
         chosen: Row | None = None
         for is_final, status, public, private, created_at in rows:
             standing.last_submitted_at = max(filter(None, [aware(standing.last_submitted_at),
@@ -100,14 +107,15 @@ def grades_csv(session: Session, classroom: Classroom) -> str:
     writer = csv.writer(out)
     writer.writerow(["username", "competition_id", "competition", "challenge_id", "metric",
                      "state", "submissions", "best_public", "final_public", "final_private",
-                     "chose_final"])
+                     "chose_final", "rejected"])
     for summary in class_summary(session, classroom):
         competition = summary.competition
         for s in summary.standings:
             writer.writerow([s.username, competition.id, competition.title,
                              competition.challenge_id, summary.metric, summary.state,
                              s.submissions, _num(s.best_public), _num(s.final_public),
-                             _num(s.final_private), "yes" if s.chose_final else "no"])
+                             _num(s.final_private), "yes" if s.chose_final else "no",
+                             s.rejected])
     return out.getvalue()
 
 
@@ -119,7 +127,7 @@ def charts(summary: CompetitionSummary) -> dict[str, dict]:
     """Vega-Lite specs: the distribution of best public scores (baselines as rules) and
     submissions per day."""
     per_day = {
-        "$schema": VEGA_LITE_SCHEMA, "title": "Submissions per day", **FIT_WIDTH, "height": 140,
+        "$schema": VEGA_LITE_SCHEMA, "title": "Scored submissions per day", **FIT_WIDTH, "height": 140,
         "data": {"values": [{"day": d, "submissions": n} for d, n in summary.per_day.items()]},
         "mark": {"type": "bar", "stroke": "white"},
         "encoding": {"x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate",

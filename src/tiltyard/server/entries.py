@@ -3,6 +3,7 @@ viewer may see. Storing and grading are the spine's (``tiltyard.submissions``)."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tiltyard.report import Report
 from tiltyard.server import catalog
 from tiltyard.server.access import teaches
 from tiltyard.server.classes import team_of
-from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited, in_words
 from tiltyard.server.grading import enqueue_grading, note_grades_changed
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
 from tiltyard.store import Submission
@@ -28,28 +29,70 @@ def start_of_day(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _check_daily_limit(session: Session, user: User, challenge_id: str,
-                       competition: Competition | None, team_id: int | None,
-                       practice_limit: int | None, now: datetime) -> None:
+# What uses a daily submission, said once and shown wherever the allowance is.
+COUNTED = ("submissions received today (UTC) that were scored or are waiting for the grader; "
+           "a rejected file (invalid, or code that failed) is stored with its reason and costs "
+           "nothing")
+
+
+@dataclass
+class Allowance:
+    """A learner's (or team's) daily submissions to a practice board or a competition."""
+    limit: int
+    used: int
+    resets_at: datetime
+    now: datetime
+
+    @property
+    def left(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def resets_in(self) -> str:
+        return in_words((self.resets_at - self.now).total_seconds())
+
+
+def daily_allowance(session: Session, user: User, challenge_id: str,
+                    competition: Competition | None = None, *, team_id: int | None = None,
+                    practice_limit: int | None = None, now: datetime | None = None) -> Allowance:
+    """How many of today's submissions are used and left (see ``COUNTED``). In a competition a
+    team shares one allowance, as on the leaderboard it is one entrant."""
+    now = now or datetime.now(UTC)
     since = start_of_day(now)
-    query = select(func.count()).select_from(Entry).where(Entry.created_at >= since)
+    query = (select(func.count()).select_from(Entry)
+             .join(Submission, Submission.id == Entry.submission_id)
+             .where(Entry.created_at >= since, Submission.status != "rejected"))
     if competition is None:
         limit = practice_limit or catalog.bundle(challenge_id).manifest.budget.submissions_per_day
         query = query.where(Entry.competition_id.is_(None), Entry.challenge_id == challenge_id,
                             Entry.user_id == user.id)
     else:
         limit = competition.submissions_per_day
+        if team_id is None:
+            team = team_of(session, competition, user)
+            team_id = team.id if team else None
         query = query.where(Entry.competition_id == competition.id)
-        # A team shares one allowance, as on the leaderboard it is one entrant.
         query = query.where(Entry.team_id == team_id) if team_id else \
             query.where(Entry.user_id == user.id)
-    used = session.scalar(query)
-    if used >= limit:
-        tomorrow = since + timedelta(days=1)
-        raise RateLimited(f"You have used today's {limit} submissions"
-                          + (f" for {competition.title}" if competition else f" to {challenge_id}"),
-                          retry_after=(tomorrow - now).total_seconds(),
-                          expected=f"at most {limit} a day (UTC)", got=f"{used} today")
+    return Allowance(limit=limit, used=session.scalar(query), resets_at=since + timedelta(days=1),
+                     now=now)
+
+
+def _check_daily_limit(session: Session, user: User, challenge_id: str,
+                       competition: Competition | None, team_id: int | None,
+                       practice_limit: int | None, now: datetime) -> None:
+    allowance = daily_allowance(session, user, challenge_id, competition, team_id=team_id,
+                                practice_limit=practice_limit, now=now)
+    if allowance.left:
+        return
+    where = f" for {competition.title}" if competition else f" to {challenge_id}"
+    raise RateLimited(
+        f"You have used today's {allowance.limit} submissions{where}",
+        retry_after=(allowance.resets_at - now).total_seconds(),
+        expected=f"at most {allowance.limit} a day (UTC), counting {COUNTED}",
+        got=f"{allowance.used} today",
+        hint=f"The allowance resets at 00:00 UTC, in {allowance.resets_in}. Meanwhile, "
+             "improve your model locally; choose your final among the scores you have")
 
 
 def submit(session: Session, user: User, challenge_id: str, upload: Path, filename: str, *,
@@ -113,6 +156,7 @@ def choose_final_entry(session: Session, user: User, row: Submission, entry: Ent
     if entry.competition_id is None:
         session.commit()
         choose_final(row.challenge_id, row.id, owner=row.owner)
+        note_grades_changed()  # the practice board shows how often each learner changed final
         return entry
     competition = session.get(Competition, entry.competition_id)
     if competition.is_closed(datetime.now(UTC)):

@@ -48,10 +48,23 @@ class InvalidInput(ArenaError):
 class RateLimited(ArenaError):
     code, status = "rate_limited", 429
 
-    def __init__(self, message: str, *, retry_after: float, **kwargs):
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None, **kwargs):
         self.retry_after = max(1, int(retry_after + 0.999))
         super().__init__(message, got=kwargs.pop("got", None),
-                         hint=f"Wait {self.retry_after} s and try again", **kwargs)
+                         hint=hint or f"Wait {in_words(self.retry_after)} and try again",
+                         **kwargs)
+
+
+def in_words(seconds: float) -> str:
+    """A wait as a person reads it: "14 h 22 min", "3 min", "40 s"."""
+    seconds = max(0, int(seconds + 0.999))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = (seconds + 59) // 60  # rounded up: "in 1 min" never means "right now"
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def status_of(error: TiltyardError) -> int:

@@ -39,7 +39,8 @@ class Row:
     submission_id: int | None = None
     baseline: bool = False
     final: bool = False
-    submissions: int = 0
+    submissions: int = 0  # scored ones: a rejected file has no score and uses no allowance
+    final_changes: int = 0  # practice: times the final was changed (each revealed a score)
     rank: int = 0
 
 
@@ -156,13 +157,16 @@ def _practice_board(session: Session, manifest) -> Board:
     metric = primary_metric(manifest)
     best: dict[str, Row] = {}
     counts: dict[str, int] = {}
-    for username, submission_id, score, created_at in session.execute(
-            select(User.username, Submission.id, Submission.public_score, Submission.created_at)
+    revealed: dict[str, int] = {}
+    for username, submission_id, score, created_at, revealed_at in session.execute(
+            select(User.username, Submission.id, Submission.public_score, Submission.created_at,
+                   Submission.final_revealed_at)
             .join(Entry, Entry.submission_id == Submission.id)
             .join(User, User.id == Entry.user_id)
             .where(Entry.challenge_id == manifest.id, Entry.competition_id.is_(None),
                    Submission.status == "graded")):
         counts[username] = counts.get(username, 0) + 1
+        revealed[username] = revealed.get(username, 0) + (revealed_at is not None)
         current = best.get(username)
         candidate = Row(who=username, score=score, public_score=score, private_score=None,
                         submitted_at=created_at, submission_id=submission_id)
@@ -171,6 +175,7 @@ def _practice_board(session: Session, manifest) -> Board:
             best[username] = candidate
     for username, row in best.items():
         row.submissions = counts[username]
+        row.final_changes = max(0, revealed[username] - 1)
     rows = _ranked(list(best.values()) + _baselines(manifest, "public"), metric)
     return Board(challenge_id=manifest.id, title=manifest.title, metric=metric.name,
                  direction=metric.direction, scoring="public", rows=rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -9,9 +11,11 @@ from tiltyard.plugins import kind_of, primary_metric
 from tiltyard.server import catalog
 from tiltyard.server.access import teaches
 from tiltyard.server.classes import competitions_of, state_of
+from tiltyard.server.entries import COUNTED, Allowance
 from tiltyard.server.leaderboards import Board
 from tiltyard.server.models import Classroom, Competition, Entry, Membership, User, aware
 from tiltyard.server.schemas import (
+    AllowancePublic,
     BaselinePublic,
     ChallengePublic,
     ChallengeSummary,
@@ -73,9 +77,20 @@ def submission_public(row: Submission, entry: Entry, username: str) -> Submissio
 def competition_public(competition: Competition) -> CompetitionPublic:
     return CompetitionPublic(
         id=competition.id, class_id=competition.class_id, challenge_id=competition.challenge_id,
-        title=competition.title, opens_at=aware(competition.opens_at),
+        title=competition.title, slug=slug_of(competition.title),
+        opens_at=aware(competition.opens_at),
         closes_at=aware(competition.closes_at), submissions_per_day=competition.submissions_per_day,
         max_team_size=competition.max_team_size, state=state_of(competition))
+
+
+def slug_of(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def allowance_public(allowance: Allowance) -> AllowancePublic:
+    return AllowancePublic(limit=allowance.limit, used_today=allowance.used,
+                           left_today=allowance.left, resets_at=allowance.resets_at,
+                           resets_in=allowance.resets_in, counted=COUNTED)
 
 
 def class_public(session: Session, classroom: Classroom, viewer: User) -> ClassPublic:
@@ -95,5 +110,6 @@ def leaderboard_public(board: Board) -> LeaderboardPublic:
         rows=[LeaderboardRowPublic(rank=r.rank, who=r.who, baseline=r.baseline, score=r.score,
                                    public_score=r.public_score, private_score=r.private_score,
                                    submission_id=r.submission_id, submissions=r.submissions,
-                                   final=r.final, submitted_at=aware(r.submitted_at))
+                                   final=r.final, final_changes=r.final_changes,
+                                   submitted_at=aware(r.submitted_at))
               for r in board.rows])

@@ -104,6 +104,9 @@ class SubmissionPublic(BaseModel):
     final: bool
     error_code: str | None
     error_message: str | None
+    final_changes_left: int | None = Field(default=None, description="practice, after a final "
+                                           "choice: changes of final still allowed on this "
+                                           "challenge")
 
 
 class FinalChoice(BaseModel):
@@ -133,11 +136,28 @@ class CompetitionPublic(BaseModel):
     class_id: int
     challenge_id: str
     title: str
+    slug: str = Field(description="the title in lower case with dashes, e.g. for "
+                      "`tiltyard submit --competition SLUG`")
     opens_at: datetime
     closes_at: datetime
     submissions_per_day: int
     max_team_size: int
     state: Literal["upcoming", "open", "closed"]
+
+
+class AllowancePublic(BaseModel):
+    limit: int = Field(description="submissions a day (UTC)")
+    used_today: int
+    left_today: int
+    resets_at: datetime
+    resets_in: str = Field(description="e.g. '14 h 22 min'")
+    counted: str = Field(description="what uses a daily submission")
+
+
+class CompetitionEntered(CompetitionPublic):
+    """A competition as one of its learners sees it: the class and today's allowance."""
+    class_name: str
+    allowance: AllowancePublic | None = Field(description="while it is open")
 
 
 class ClassPublic(BaseModel):
@@ -168,7 +188,9 @@ class LeaderboardRowPublic(BaseModel):
     public_score: float
     private_score: float | None
     submission_id: int | None
-    submissions: int
+    submissions: int = Field(description="scored submissions (rejected files are not counted)")
+    final_changes: int = Field(default=0, description="practice: times this learner changed "
+                               "their final (each change reveals one more private score)")
     final: bool
     submitted_at: datetime | None
 
@@ -185,7 +207,9 @@ class LeaderboardPublic(BaseModel):
 
 class StandingPublic(BaseModel):
     username: str
-    submissions: int
+    submissions: int = Field(description="scored submissions, as counted on the leaderboard")
+    rejected: int = Field(description="files rejected with a reason (they use no daily "
+                          "submission)")
     best_public: float | None
     final_public: float | None
     final_private: float | None

@@ -37,4 +37,8 @@ class Submission(Base):
     public_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     private_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     is_final: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set the first time it is chosen as final (practice), never cleared: its private score
+    # has been shown, which is what the limit on final changes counts.
+    final_revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                               nullable=True)
     report: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -9,8 +9,20 @@ from tiltyard.server import catalog, entries
 from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, SessionDep
 from tiltyard.server.leaderboards import practice_board_async
-from tiltyard.server.publish import challenge_public, challenge_summary, leaderboard_public, submission_public
-from tiltyard.server.schemas import ChallengePublic, ChallengeSummary, LeaderboardPublic, SubmissionPublic
+from tiltyard.server.publish import (
+    allowance_public,
+    challenge_public,
+    challenge_summary,
+    leaderboard_public,
+    submission_public,
+)
+from tiltyard.server.schemas import (
+    AllowancePublic,
+    ChallengePublic,
+    ChallengeSummary,
+    LeaderboardPublic,
+    SubmissionPublic,
+)
 from tiltyard.server.uploads import saved_upload
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])
@@ -26,12 +38,30 @@ def read_challenge(challenge_id: str):
     return challenge_public(challenge_id)
 
 
+@router.get("/{challenge_id}/workspace.zip", response_class=FileResponse,
+            responses={200: {"content": {"application/zip": {}}}})
+def download_workspace(challenge_id: str):
+    """What `tiltyard start ID` unpacks: data/ (the public files), the starters and README.md
+    (the brief). Never a sealed file."""
+    path = catalog.workspace_zip(challenge_id)
+    return FileResponse(path, media_type="application/zip", filename=f"{challenge_id}.zip")
+
+
 @router.get("/{challenge_id}/files/{path:path}", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {}}}})
 def download_public_file(challenge_id: str, path: str):
     """Only files the manifest marks public; sealed answers are never served."""
     found = catalog.public_file(challenge_id, path)
     return FileResponse(found, filename=found.name)
+
+
+@router.get("/{challenge_id}/allowance", response_model=AllowancePublic)
+def read_practice_allowance(challenge_id: str, request: Request, user: CurrentUser,
+                            session: SessionDep):
+    """Your practice submissions used and left today on this challenge."""
+    return allowance_public(entries.daily_allowance(
+        session, user, catalog.bundle(challenge_id).manifest.id,
+        practice_limit=request.app.state.arena.practice_submissions_per_day))
 
 
 @router.get("/{challenge_id}/leaderboard", response_model=LeaderboardPublic)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, File, Request, UploadFile, status
 
 from tiltyard.server import classes as class_logic
@@ -10,12 +12,38 @@ from tiltyard.server.access import competition_for
 from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, SessionDep, as_signed_in_viewer
 from tiltyard.server.leaderboards import competition_board
-from tiltyard.server.publish import competition_public, leaderboard_public, submission_public
-from tiltyard.server.schemas import CompetitionPublic, LeaderboardPublic, SubmissionPublic, TeamCreate, TeamPublic
+from tiltyard.server.publish import allowance_public, competition_public, leaderboard_public, submission_public
+from tiltyard.server.schemas import (
+    CompetitionEntered,
+    CompetitionPublic,
+    LeaderboardPublic,
+    SubmissionPublic,
+    TeamCreate,
+    TeamPublic,
+)
 from tiltyard.server.uploads import saved_upload
 from tiltyard.store import Submission
 
 router = APIRouter(prefix="/competitions", tags=["competitions"])
+
+
+@router.get("", response_model=list[CompetitionEntered])
+def list_my_competitions(user: CurrentUser, session: SessionDep,
+                         state: Literal["upcoming", "open", "closed"] | None = None):
+    """Competitions of the classes you belong to or teach, with today's submissions left
+    (what `tiltyard competitions` prints)."""
+    found = []
+    for classroom in class_logic.classes_of(session, user):
+        for competition in class_logic.competitions_of(session, classroom):
+            public = competition_public(competition)
+            if state is not None and public.state != state:
+                continue
+            allowance = entries.daily_allowance(session, user, competition.challenge_id,
+                                                competition) if public.state == "open" else None
+            found.append(CompetitionEntered(
+                **public.model_dump(), class_name=classroom.name,
+                allowance=allowance_public(allowance) if allowance else None))
+    return found
 
 
 @router.get("/{competition_id}", response_model=CompetitionPublic)

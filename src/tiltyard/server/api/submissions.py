@@ -13,6 +13,7 @@ from tiltyard.server.errors import Conflict
 from tiltyard.server.models import User
 from tiltyard.server.publish import submission_public
 from tiltyard.server.schemas import SubmissionPublic
+from tiltyard.submissions import FINAL_CHANGES_PER_CHALLENGE, final_changes
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
@@ -55,4 +56,8 @@ def choose_final(submission_id: int, user: CurrentUser, session: SessionDep):
     row, entry = submission_for(session, user, submission_id)
     entry = entries.choose_final_entry(session, user, row, entry)
     session.refresh(row)
-    return submission_public(row, entry, session.get(User, entry.user_id).username)
+    public = submission_public(row, entry, session.get(User, entry.user_id).username)
+    if entry.competition_id is None:
+        used, _seen = final_changes(row.challenge_id, owner=row.owner)
+        public.final_changes_left = FINAL_CHANGES_PER_CHALLENGE - used
+    return public

@@ -19,9 +19,13 @@ router = APIRouter()
 
 @router.get("/challenges/{challenge_id}")
 def challenge_page(request: Request, challenge_id: str, user: OptionalUser, session: SessionDep):
+    challenge = challenge_public(challenge_id)
     mine = entries.entries_of(session, user, challenge_id)[:10] if user else []
-    return render(request, "challenge.html", {"challenge": challenge_public(challenge_id),
-                                              "mine": mine})
+    allowance = entries.daily_allowance(
+        session, user, challenge.id,
+        practice_limit=request.app.state.arena.practice_submissions_per_day) if user else None
+    return render(request, "challenge.html", {"challenge": challenge, "mine": mine,
+                                              "allowance": allowance})
 
 
 @router.post("/challenges/{challenge_id}/submit", dependencies=[FormCsrf])

@@ -22,9 +22,12 @@ router = APIRouter()
 async def competition_page(request: Request, competition_id: int):
     def work(session, user):
         competition, classroom = competition_for(session, user, competition_id)
+        state = class_logic.state_of(competition)
         return render(request, "competition.html", {
+            "allowance": entries.daily_allowance(session, user, competition.challenge_id,
+                                                 competition) if state == "open" else None,
             "competition": competition, "classroom": classroom,
-            "state": class_logic.state_of(competition), "instructor": teaches(user, classroom),
+            "state": state, "instructor": teaches(user, classroom),
             "board": competition_board(session, competition),
             "teams": class_logic.teams_of(session, competition),
             "my_team": class_logic.team_of(session, competition, user),

@@ -16,6 +16,7 @@ from tiltyard.errors import TiltyardError
 from tiltyard.plugins import get_kind
 from tiltyard.server.models import aware
 from tiltyard.server.security import new_csrf_token
+from tiltyard.submissions import FINAL_CHANGES_PER_CHALLENGE
 
 
 class KindPartials(BaseLoader):
@@ -58,6 +59,7 @@ def without_title(markdown: str) -> str:
 
 
 templates.env.filters["without_title"] = without_title
+templates.env.globals["final_changes_allowed"] = FINAL_CHANGES_PER_CHALLENGE
 # Vega-Lite specs go into <script type="application/json">; escape "</" so data cannot end it.
 templates.env.filters["spec"] = lambda spec: Markup(json.dumps(spec).replace("</", "<\\/"))
 
