@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Protocol
 
 from tiltyard.config import get_settings
 from tiltyard.errors import TiltyardError
@@ -33,6 +32,7 @@ from tiltyard.runner.errors import SandboxFailure, SandboxUnavailable
 from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import RunResult, SandboxMode
 from tiltyard.runner.process import FinishedProcess, run_contained
+from tiltyard.runner.seam import Harness
 
 SANDBOX_DIR = "/sandbox"
 SCRATCH_DIR = "/scratch"
@@ -57,26 +57,6 @@ def bubblewrap_problem() -> str | None:
     if done.returncode != 0:
         return f"bwrap could not create the sandbox's namespaces: {done.stderr.strip() or done.returncode}"
     return None
-
-
-class Harness(Protocol):
-    """What a kind supplies to run learner code in the sandbox."""
-
-    entry_script: Path  # defines run(config, api); runs inside, imports nothing from tiltyard
-    entry_point: str  # what the learner's file defines, for messages: "build_model()"
-    output_noun: str  # what a run sends back, for messages: "predictions"
-    reproduce: str  # how to run it locally: "build_model().fit(X, y) on the public training data"
-    stage_words: dict[str, str]  # stage -> "while fitting your model on the training data"
-    data_files: tuple[Path, ...]  # public files readable at data/NAME from the working folder
-
-    def stage_inputs(self, folder: Path) -> dict[str, str]:
-        """Write the run's inputs into ``folder``; return {name: file name} for the entry script."""
-
-    def settings(self) -> dict:
-        """JSON-ready settings the entry script reads from its config."""
-
-    def check_output(self, header: dict, payload: bytes) -> verdict.Verdict:
-        """Judge what an ``ok`` run sent back (nothing the submission sent is trusted)."""
 
 
 def run_in_sandbox(harness_: Harness, code_path: str | Path, *, budget: SandboxLimits | None = None,

@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import json
 import signal
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from tiltyard.runner import harness
 from tiltyard.runner.errors import SandboxFailure
 from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import Outcome, RunResult, SandboxMode
 from tiltyard.runner.process import FinishedProcess
-
-if TYPE_CHECKING:
-    from tiltyard.runner.sandbox import Harness
+from tiltyard.runner.seam import Harness, Verdict
 
 # A process that died of a crash signal while this close to its memory budget ran out of memory.
 MEMORY_NEAR_LIMIT = 0.8
 STAGE_WORDS = {"import": "while your file was being imported"}  # a harness adds its own stages
 CRASH_SIGNALS = {signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS}
-
-
-class Verdict:
-    def __init__(self, outcome: Outcome, message: str, *, traceback_tail: str | None = None,
-                 predictions: np.ndarray | None = None, classes: list | None = None):
-        self.outcome, self.message, self.traceback_tail = outcome, message, traceback_tail
-        self.predictions, self.classes = predictions, classes
 
 
 def judge(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits, mode: SandboxMode) -> RunResult:

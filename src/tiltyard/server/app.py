@@ -14,11 +14,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from tiltyard.server.accounts import ensure_admin
+from tiltyard.server.api import router as api_router
 from tiltyard.server.api_docs import install_api_docs
 from tiltyard.server.errors import install_handlers
 from tiltyard.server.grading import recover_received
 from tiltyard.server.grading_processes import GradingProcesses
 from tiltyard.server.middleware import UploadLimitAndSecurityHeaders
+from tiltyard.server.pages import router as pages_router
 from tiltyard.server.security import RateLimiter
 from tiltyard.server.settings import ArenaSettings, get_arena_settings
 from tiltyard.store import open_session
@@ -71,8 +73,6 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
                        https_only=arena.secure_cookies, max_age=14 * 24 * 3600)
     install_handlers(app)
 
-    from tiltyard.server.api import router as api_router
-    from tiltyard.server.pages import router as pages_router
 
     app.include_router(api_router)
     app.include_router(pages_router)

@@ -89,6 +89,7 @@ def error_response(request: Request, error: TiltyardError, status: int) -> Respo
     if wants_html(request):
         if status == 401:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        # The pages import this module's errors; rendering is imported when an error page is drawn.
         from tiltyard.server.pages.rendering import render
 
         return render(request, "error.html", {"error": error.info().model_dump(), "status": status},

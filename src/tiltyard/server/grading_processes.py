@@ -34,6 +34,7 @@ def work(concurrency: int, lease_seconds: float, niceness: int = 0) -> None:
     ``niceness`` (inherited by its pool processes and sandboxes) lets pages go first when
     grading keeps every core busy."""
     os.nice(niceness)
+    # In the worker process only: the server process never loads the executors.
     from tiltyard.runner.worker import run_worker
     from tiltyard.server.grading import when_job_settles
 

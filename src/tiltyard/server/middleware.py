@@ -27,6 +27,7 @@ class UploadLimitAndSecurityHeaders:
         # uploads.saved_upload also counts bytes, for requests that do not say their length.
         limit = get_settings().max_submission_bytes + UPLOAD_SLACK
         if length.isdigit() and int(length) > limit:
+            # errors imports the pages, which sit above this middleware; needed only to refuse.
             from tiltyard.server.errors import error_response
             from tiltyard.server.uploads import too_large
 

@@ -16,7 +16,7 @@ from tiltyard.kinds.table.handle import Challenge
 from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import Outcome, RunResult
 from tiltyard.runner.sandbox import run_in_sandbox
-from tiltyard.runner.verdict import Verdict
+from tiltyard.runner.seam import Verdict
 
 TASK_TYPES = ("binary", "multiclass", "regression")
 PROBABILITY_TOLERANCE = 1e-6

@@ -24,6 +24,7 @@ from tiltyard.server.schemas import (
     SubmissionPublic,
 )
 from tiltyard.server.uploads import saved_upload
+from tiltyard.store import Submission
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])
 
@@ -81,6 +82,5 @@ async def submit_practice(challenge_id: str, request: Request, user: CurrentUser
     async with saved_upload(file) as (path, name):
         entry = await entries.submit_off_loop(session, user, challenge_id, path, name,
                                               practice_limit=limit)
-    from tiltyard.store import Submission
 
     return submission_public(session.get(Submission, entry.submission_id), entry, user.username)

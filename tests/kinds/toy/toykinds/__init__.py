@@ -18,7 +18,7 @@ from tiltyard.core import ChallengeKind, Check, EvaluationFailed, Grade, NamedCh
 from tiltyard.metrics import Metric
 from tiltyard.runner.outcomes import Outcome
 from tiltyard.runner.sandbox import run_in_sandbox
-from tiltyard.runner.verdict import Verdict
+from tiltyard.runner.seam import Verdict
 
 SEEDS_FILE = "seeds.json"
 POLICY = SubmissionFormat((".py",), "a policy (a .py file defining make_policy())",
