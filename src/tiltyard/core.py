@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -20,10 +20,6 @@ from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import Manifest
 from tiltyard.errors import BundleError, SubmissionError, did_you_mean
 from tiltyard.metrics import Metric, get_metric
-
-if TYPE_CHECKING:
-    import typer
-
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # ChallengeKind.charts' specs
 # A chart as wide as its box on the page (a phone's screen too), axis labels included.
@@ -157,7 +153,9 @@ class ChallengeKind:
         """Files to save beside a stored report (name -> path), e.g. a plot."""
         return {}
 
-    # -- checks, baselines, workspace, learner handle, CLI, pages ----------------------------
+    # -- checks, workspace, learner handle, pages ---------------------------------------------
+    # (a kind's own CLI verbs are an entry point in the ``tiltyard.cli`` group: a function of the
+    # CLI's tools returning a Typer app, loaded only when its command runs)
     def checks(self) -> list[NamedCheck]:
         return []
 
@@ -177,10 +175,6 @@ class ChallengeKind:
     def handle(self, bundle: Bundle) -> Any:
         """What ``tiltyard.load(ID)`` returns for this kind."""
         return bundle
-
-    def register_cli(self, app: typer.Typer, tools: Any) -> None:
-        """Add the kind's own verbs (``tiltyard lab ...``); ``tools`` holds the CLI's console,
-        ``table``, ``print_json`` and ``bundle_for``, so a kind never imports the CLI."""
 
     def section_data(self, section: ReportSection) -> BaseModel | dict:
         """The typed model of one of this kind's report sections (for templates and tools)."""

@@ -13,11 +13,13 @@ import shutil
 import tempfile
 from functools import cached_property
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from tiltyard.challenges.manifest import MANIFEST_NAME, FileEntry, FileRole, Manifest
 from tiltyard.errors import BundleError
+
+if TYPE_CHECKING:  # listing challenges needs no pandas; writing a bundle is handed a frame
+    import pandas as pd
 
 ROLE_BY_FOLDER: dict[str, FileRole] = {
     "public": "public", "sealed": "sealed", "starter": "starter", "lessons": "lesson"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 
 import typer
@@ -19,7 +22,20 @@ err_console = Console(stderr=True)
 
 
 class FriendlyGroup(typer.core.TyperGroup):
-    """Turns any TiltyardError into its message and exit code 2, never a traceback."""
+    """Turns any TiltyardError into its message and exit code 2, never a traceback; adds the
+    verbs of plugins (``tiltyard lab ...``), imported only when one of them runs."""
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *_plugin_verbs()})
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None and name in _plugin_verbs():
+            tools = SimpleNamespace(console=console, table=table, print_json=print_json,
+                                    bundle_for=bundle_for)
+            command = typer.main.get_command(_plugin_verbs()[name].load()(tools))
+            command.name = name
+        return command
 
     def invoke(self, ctx):
         try:
@@ -36,6 +52,12 @@ catalog_app = typer.Typer(help="Build the built-in challenges.", no_args_is_help
 app.add_typer(catalog_app, name="catalog")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@cache
+def _plugin_verbs() -> dict:
+    """Entry points in the ``tiltyard.cli`` group: a kind's own command group, by its name."""
+    return {point.name: point for point in entry_points(group="tiltyard.cli")}
 
 
 def building_progress():
@@ -353,18 +375,12 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from types import SimpleNamespace
-
     from tiltyard.cli import arena, coach, remote, worker
-    from tiltyard.plugins import get_kind, kind_names
 
     arena.register(app)
     coach.register(app)
     remote.register(app)
     worker.register(app)
-    tools = SimpleNamespace(console=console, table=table, print_json=print_json, bundle_for=bundle_for)
-    for name in kind_names():
-        get_kind(name).register_cli(app, tools)
 
 
 _register_command_groups()

@@ -9,31 +9,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import Manifest
 from tiltyard.core import ChallengeKind, Grade, SubmissionFormat
-from tiltyard.kinds.lab.core import Lab, LabError, LabSection, Part, simulator_class
-from tiltyard.kinds.lab.lab import (
-    export_queries,
-    inspect_part,
-    lab_for_bundle,
-    open_lab,
-    query_file,
-    save_exploration_plot,
-    simulator_for,
-)
 from tiltyard.metrics import Metric
 
-__all__ = ["KIND", "Lab", "LabError", "LabKind", "Part", "export_queries", "inspect_part",
-           "lab_for_bundle", "open_lab", "query_file"]
+# The kind is loaded to list challenges and start the CLI: the lab itself (pandas, the store's
+# query log, the simulators) is imported by the methods that use it.
+
+
+class LabSection(BaseModel):
+    """A lab bundle's ``[lab]`` section: which simulator, and what it says of itself."""
+
+    model_config = ConfigDict(extra="allow")  # the simulator's own facts (seed, parts, score)
+
+    simulator: str
+
+
+def _lab():
+    from tiltyard.kinds.lab import lab
+
+    return lab
 
 
 class LabKind(ChallengeKind):
     name = "lab"
-    section_model = LabSection
     templates = Path(__file__).with_name("templates")
 
+    section_model = LabSection
+
     def _simulator_class(self, manifest: Manifest):
+        from tiltyard.kinds.lab.core import simulator_class
+
         return simulator_class(self.section(manifest).simulator)
 
     def primary_metric(self, manifest: Manifest) -> Metric:
@@ -43,21 +52,16 @@ class LabKind(ChallengeKind):
         return (self._simulator_class(manifest).design_format,)
 
     def evaluate(self, bundle: Bundle, path: Path, *, max_bytes: int) -> Grade:
-        return simulator_for(bundle).grade_file(path, max_bytes=max_bytes)
+        return _lab().simulator_for(bundle).grade_file(path, max_bytes=max_bytes)
 
     def after_grade(self, bundle: Bundle, grade: Grade, folder: Path, stem: str,
                     owner: str) -> dict[str, str]:
         plot = folder / f"{stem}-exploration.png"
-        save_exploration_plot(bundle, grade.evidence, plot, owner)
+        _lab().save_exploration_plot(bundle, grade.evidence, plot, owner)
         return {"exploration_plot": str(plot)}
 
-    def handle(self, bundle: Bundle) -> Lab:
-        return lab_for_bundle(bundle)
-
-    def register_cli(self, app, tools) -> None:
-        from tiltyard.kinds.lab.cli import register  # Typer only when the CLI runs
-
-        register(app, tools)
+    def handle(self, bundle: Bundle):
+        return _lab().lab_for_bundle(bundle)
 
     def describe(self, manifest: Manifest) -> dict:
         return {"task": f"{self.section(manifest).simulator} lab", "rows": None}

@@ -94,6 +94,7 @@ def inspect(challenge_id: Annotated[str, typer.Argument(help="Lab id.")],
         cli.console.print(Markdown(shown))
 
 
-def register(app: typer.Typer, tools: SimpleNamespace) -> None:
+def verbs(tools: SimpleNamespace) -> typer.Typer:
+    """`tiltyard lab ...`: the entry point in the ``tiltyard.cli`` group (see pyproject.toml)."""
     cli.__dict__.update(vars(tools))
-    app.add_typer(lab_app, name="lab")
+    return lab_app

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.core import Grade, SubmissionFormat
@@ -33,14 +32,6 @@ from tiltyard.metrics import Metric
 MAX_BATCH_DESIGNS = 5_000
 # Simulators are entry points in this group, named as a bundle's [lab] section names them.
 SIMULATORS = "tiltyard.lab_simulators"
-
-
-class LabSection(BaseModel):
-    """A lab bundle's ``[lab]`` section: which simulator, and what it says of itself."""
-
-    model_config = ConfigDict(extra="allow")  # the simulator's own facts (seed, parts, score)
-
-    simulator: str
 
 
 class LabError(TiltyardError):

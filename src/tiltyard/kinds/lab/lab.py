@@ -12,7 +12,8 @@ import pandas as pd
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.registry import get_bundle
 from tiltyard.config import get_settings
-from tiltyard.kinds.lab.core import Lab, LabError, LabSection, MemoryQueryLog, Simulator, read_designs, simulator_class
+from tiltyard.kinds.lab import LabSection
+from tiltyard.kinds.lab.core import Lab, LabError, MemoryQueryLog, Simulator, read_designs, simulator_class
 from tiltyard.kinds.lab.records import StoreQueryLog
 
 

@@ -14,11 +14,11 @@ from tiltyard.challenges.manifest import Manifest
 from tiltyard.config import get_settings
 from tiltyard.core import ChallengeKind, Grade, NamedCheck, ReportSection, SubmissionFormat
 from tiltyard.kinds.table.charts import diagnostic_charts
-from tiltyard.kinds.table.checks import CHECKS
-from tiltyard.kinds.table.code import CodeRunFailed, predict_with_code, run_section
-from tiltyard.kinds.table.grader import Grader
-from tiltyard.kinds.table.handle import Challenge
 from tiltyard.runner.outcomes import RunResult
+
+# The kind is loaded to list challenges and start the CLI: the modules that bring in
+# scikit-learn, pandas and the sandbox (grader, checks, code runs, the learner's handle) are
+# imported by the methods that use them.
 
 PREDICTIONS = SubmissionFormat((".csv", ".parquet"), "predictions (CSV or Parquet)",
                                "Hand in predictions: the id column and the prediction column(s), "
@@ -29,12 +29,14 @@ CODE = SubmissionFormat((".py",), "code (a .py file defining build_model())",
 
 
 @lru_cache(maxsize=16)
-def _grader(root: str, bundle_hash: str) -> Grader:
+def _grader(root: str, bundle_hash: str):
+    from tiltyard.kinds.table.grader import Grader
+
     # Keyed by hash too: a rebuilt bundle gets a fresh grader with fresh answers.
     return Grader(Bundle(Path(root)))
 
 
-def grader_for(bundle: Bundle) -> Grader:
+def grader_for(bundle: Bundle):
     return _grader(str(bundle.root), bundle.hash)
 
 
@@ -50,6 +52,9 @@ class TableKind(ChallengeKind):
 
     def _evaluate_code(self, bundle: Bundle, path: Path, max_bytes: int) -> Grade:
         """Fit and predict in the sandbox, then grade the predictions like a file."""
+        from tiltyard.kinds.table.code import CodeRunFailed, predict_with_code, run_section
+        from tiltyard.kinds.table.handle import Challenge
+
         run = predict_with_code(Challenge(bundle), path, allow_weak_sandbox=get_settings().allow_weak_sandbox)
         if run.submission is None:
             raise CodeRunFailed(run.result)
@@ -61,13 +66,17 @@ class TableKind(ChallengeKind):
         return grade
 
     def checks(self) -> list[NamedCheck]:
+        from tiltyard.kinds.table.checks import CHECKS
+
         return CHECKS
 
     def workspace(self, bundle: Bundle, folder: Path) -> str:
         super().workspace(bundle, folder)
         return f"cd {folder} && python starter.py && tiltyard submit {bundle.manifest.id} submission.csv"
 
-    def handle(self, bundle: Bundle) -> Challenge:
+    def handle(self, bundle: Bundle):
+        from tiltyard.kinds.table.handle import Challenge
+
         return Challenge(bundle)
 
     def describe(self, manifest: Manifest) -> dict:
