@@ -85,3 +85,28 @@ def test_the_arena_draws_its_seed_once_and_keeps_it_private(arena_home, tmp_path
     assert path.stat().st_mode & 0o777 == 0o600
     assert read_or_create(path) == first
     assert str(first.seed) not in repr(first)
+
+
+def test_serve_builds_the_arenas_instance_not_the_practice_catalog(arena_home, monkeypatch):
+    """`tiltyard serve` draws the seed and builds into the arena's folder before it listens."""
+    import uvicorn
+    from test_cli import run
+
+    from tiltyard.challenges import registry
+    from tiltyard.config import get_settings
+
+    practice_catalog = get_settings().catalog_dir
+    monkeypatch.setenv("TILTYARD_ARENA_CATALOG_DIR", str(arena_home / "arena-catalog"))
+    monkeypatch.setenv("TILTYARD_PUBLIC_URL", "http://127.0.0.1:8000")  # serve sets it; undone
+    seen = {}
+
+    def record_build(*_args, **_kwargs):
+        settings = get_settings()
+        seen.update(catalog=settings.catalog_dir, instance=registry.catalog_instance())
+        return []
+
+    monkeypatch.setattr(registry, "build", record_build)
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: None)
+    run("serve", "--workers", "0")
+    assert seen["catalog"] == arena_home / "arena-catalog" != practice_catalog
+    assert seen["instance"] is not None and (arena_home / "server-instance-seed").is_file()
