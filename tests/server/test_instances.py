@@ -110,3 +110,19 @@ def test_serve_builds_the_arenas_instance_not_the_practice_catalog(arena_home, m
     run("serve", "--workers", "0")
     assert seen["catalog"] == arena_home / "arena-catalog" != practice_catalog
     assert seen["instance"] is not None and (arena_home / "server-instance-seed").is_file()
+
+
+def test_a_worker_for_the_arena_grades_against_the_arenas_instance(arena_home, arena_catalog,
+                                                                    monkeypatch, tmp_path):
+    from test_cli import run
+
+    from tiltyard.config import get_settings
+
+    practice_catalog = tmp_path / "practice-catalog"  # what a plain `tiltyard worker` would use
+    monkeypatch.setenv("TILTYARD_CATALOG_DIR", str(practice_catalog))
+    monkeypatch.delenv("TILTYARD_INSTANCE_SEED_FILE")
+    get_settings.cache_clear()
+    result = run("worker", "--arena", "--until-idle")
+    assert "Done 0" in result.output
+    assert get_settings().catalog_dir == arena_catalog[0] != practice_catalog
+    assert get_settings().instance_seed_file == arena_home / "server-instance-seed"
