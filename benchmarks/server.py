@@ -269,6 +269,7 @@ def main() -> None:
     catalog = home / "catalog"
     make_challenge(catalog)
     env = {**os.environ, "TILTYARD_HOME": str(home), "TILTYARD_CATALOG_DIR": str(catalog),
+           "TILTYARD_ARENA_CATALOG_DIR": str(catalog),  # the arena serves its own folder
            "TILTYARD_ADMIN_USERNAME": "admin", "TILTYARD_ADMIN_PASSWORD": "admin-password",
            "TILTYARD_SUBMISSIONS_PER_MINUTE": "100000", "TILTYARD_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
            "TILTYARD_PRACTICE_SUBMISSIONS_PER_DAY": "100000",

@@ -1,8 +1,8 @@
 """Settings: where the home folder is, which database, which limits.
 
 Every setting can be overridden by an environment variable prefixed ``TILTYARD_``
-(``TILTYARD_HOME``, ``TILTYARD_CATALOG_DIR``, ``TILTYARD_DATABASE_URL``,
-``TILTYARD_MAX_SUBMISSION_MB``, ``TILTYARD_OWNER``).
+(``TILTYARD_HOME``, ``TILTYARD_CATALOG_DIR``, ``TILTYARD_INSTANCE_SEED_FILE``,
+``TILTYARD_DATABASE_URL``, ``TILTYARD_MAX_SUBMISSION_MB``, ``TILTYARD_OWNER``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tiltyard")))
     catalog_dir: Path | None = None  # default: HOME/catalog; a class can share one read-only
+    # None: built-ins are built as the practice instance (the same on every disk). An arena
+    # sets it (to a 0600 file beside its secrets): built-ins are then built from that seed.
+    instance_seed_file: Path | None = None
     database_url: str | None = None
     max_submission_mb: float = 200.0
     owner: str = "local"

@@ -146,6 +146,10 @@ def test_toy_kinds_through_the_http_api_and_their_report_pages(toy_plugins, stor
     monkeypatch.setenv("TILTYARD_SECRET_KEY", "test-secret")
     monkeypatch.setenv("TILTYARD_ADMIN_USERNAME", "admin")
     monkeypatch.setenv("TILTYARD_ADMIN_PASSWORD", "admin-password")
+    # The arena serves its own catalog folder (here the toy bundles'); create_app points the
+    # process at it and at its seed, set here so that both are undone after the test.
+    monkeypatch.setenv("TILTYARD_ARENA_CATALOG_DIR", str(toy_plugins))
+    monkeypatch.setenv("TILTYARD_INSTANCE_SEED_FILE", str(store_home / "server-instance-seed"))
     get_arena_settings.cache_clear()
     try:
         with TestClient(create_app(grade_in_background=False)) as client:

@@ -16,6 +16,23 @@ def grade_all() -> int:
     return grade_pending_now()
 
 
+def build_in_arena(challenge_id: str, arena_catalog):
+    """Build a built-in as the tests' arena does: its instance, into its catalog folder."""
+    import pytest
+
+    from tiltyard.challenges.registry import build
+    from tiltyard.config import get_settings
+
+    catalog, seed_file = arena_catalog
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TILTYARD_CATALOG_DIR", str(catalog))
+        patch.setenv("TILTYARD_INSTANCE_SEED_FILE", str(seed_file))
+        get_settings.cache_clear()
+        bundle = build([challenge_id])[0]
+    get_settings.cache_clear()
+    return bundle
+
+
 def predictions_csv(bundle, value: float | None = None, seed: int = 0) -> bytes:
     """A valid predictions file for the bundle's test ids (labels for a binary task)."""
     import numpy as np

@@ -1,26 +1,44 @@
-"""Arena fixtures. Only titanic-v1 is built (once per session), so these tests stay fast.
+"""Arena fixtures. Only titanic-v1 is built (once per session, as the arena's secret instance
+into the arena's own catalog folder, as `tiltyard serve` does), so these tests stay fast.
 Store and API tests run on SQLite, and on PostgreSQL too when TILTYARD_TEST_POSTGRES_URL is set
 (each test starts from empty tables)."""
 
 from __future__ import annotations
 
 import pytest
-from arena_helpers import CHALLENGE
+from arena_helpers import CHALLENGE, build_in_arena
 from fastapi.testclient import TestClient
 
 from tiltyard.config import get_settings
 from tiltyard.server.settings import get_arena_settings
 
+ARENA_SEED = "271828182845904523536028747135266249775"  # the tests' arena's instance seed
+
 
 @pytest.fixture(scope="session")
-def titanic_bundle():
-    from tiltyard.challenges.registry import build
+def arena_catalog(tmp_path_factory):
+    """The arena's catalog folder and a file holding its instance seed."""
+    folder = tmp_path_factory.mktemp("arena")
+    seed_file = folder / "server-instance-seed"
+    seed_file.write_text(ARENA_SEED + "\n", encoding="utf-8")
+    return folder / "catalog", seed_file
 
-    return build([CHALLENGE])[0]
+
+@pytest.fixture(scope="session")
+def titanic_bundle(arena_catalog):
+    """The arena's instance of titanic-v1 (not the practice build a learner has)."""
+    return build_in_arena(CHALLENGE, arena_catalog)
 
 
 @pytest.fixture
-def arena_home(store_home, monkeypatch, titanic_bundle):
+def arena_home(store_home, monkeypatch, titanic_bundle, arena_catalog):
+    catalog, seed_file = arena_catalog
+    (store_home / "server-instance-seed").parent.mkdir(parents=True, exist_ok=True)
+    (store_home / "server-instance-seed").write_text(seed_file.read_text(encoding="utf-8"))
+    monkeypatch.setenv("TILTYARD_ARENA_CATALOG_DIR", str(catalog))
+    # create_app points these at the arena's catalog and seed; set here so they are undone.
+    monkeypatch.setenv("TILTYARD_CATALOG_DIR", str(catalog))
+    monkeypatch.setenv("TILTYARD_INSTANCE_SEED_FILE", str(store_home / "server-instance-seed"))
     monkeypatch.setenv("TILTYARD_SECRET_KEY", "test-secret")
     monkeypatch.setenv("TILTYARD_ADMIN_USERNAME", "admin")
     monkeypatch.setenv("TILTYARD_ADMIN_PASSWORD", "admin-password")

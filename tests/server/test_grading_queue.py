@@ -107,10 +107,10 @@ def test_the_report_page_draws_the_confusion_matrix_of_the_public_rows(client, t
 
 
 @pytest.fixture(scope="session")
-def lab_challenge():
-    from tiltyard.challenges.registry import build
+def lab_challenge(arena_catalog):
+    from arena_helpers import build_in_arena
 
-    return build(["insecticide-design-v1"])[0]
+    return build_in_arena("insecticide-design-v1", arena_catalog)
 
 
 @pytest.mark.slow

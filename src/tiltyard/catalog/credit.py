@@ -30,6 +30,6 @@ BUILDER = TableSpec(
     seed=SEED,
     load=load,
     text_dir=TEXT,
-    test_mask=lambda frame: random_test_mask(frame, fraction=0.25, seed=SEED, stratify="Status"),
+    test_mask=lambda frame, seed=SEED: random_test_mask(frame, fraction=0.25, seed=seed, stratify="Status"),
     lessons=("missing-values",),
 )

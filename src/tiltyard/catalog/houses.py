@@ -48,7 +48,7 @@ BUILDER = TableSpec(
     seed=SEED,
     load=load,
     text_dir=TEXT,
-    test_mask=lambda frame: random_test_mask(frame, fraction=0.2, seed=SEED),
+    test_mask=lambda frame, seed=SEED: random_test_mask(frame, fraction=0.2, seed=seed),
     lessons=("log-targets", "bias-and-variance"),
     superseded=True,
 )
@@ -62,7 +62,7 @@ BUILDER_V2 = dataclasses.replace(
                       "old reports, drew both from the seed itself, which made its test set the "
                       "2009–2010 sales.)",
     load=load_v2,
-    test_mask=lambda frame: random_test_mask(frame, fraction=0.2, seed=TEST_STREAM),
+    test_mask=lambda frame, seed=TEST_STREAM: random_test_mask(frame, fraction=0.2, seed=seed),
     text="house-prices-v1",  # the same houses, story and dictionary
     superseded=False,
 )

@@ -32,6 +32,6 @@ BUILDER = TableSpec(
     seed=SEED,
     load=load,
     text_dir=TEXT,
-    test_mask=lambda frame: random_test_mask(frame, fraction=0.3, seed=SEED, stratify="survived"),
+    test_mask=lambda frame, seed=SEED: random_test_mask(frame, fraction=0.3, seed=seed, stratify="survived"),
     lessons=("missing-values",),
 )

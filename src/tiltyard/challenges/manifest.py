@@ -140,6 +140,9 @@ class Manifest(Strict):
     tables: list[SideTable] = Field(default_factory=list)
     baselines: list[BaselineEntry] = Field(default_factory=list)
     lessons: list[str] = Field(default_factory=list)
+    # None: the practice instance, built from the spec alone (any learner can rebuild it);
+    # "secret": built from an instance seed only its arena knows (tiltyard.challenges.instance).
+    instance: Literal["secret"] | None = None
     # The kind's own section, written as [KIND] in challenge.toml ([lab] for a lab); its
     # schema is the kind's (ChallengeKind.section_model), checked by the kind.
     section: dict[str, Any] | None = None

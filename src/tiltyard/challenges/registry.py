@@ -3,6 +3,7 @@ bundle folder in the catalog directory (or a path given directly)."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable
 from functools import cache
@@ -10,6 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
+from tiltyard.challenges import instance as instances
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import MANIFEST_NAME
 from tiltyard.config import get_settings
@@ -22,13 +24,23 @@ Progress = Callable[[str], None]
 
 
 class Builder(Protocol):
-    """What the catalog needs of a built-in challenge: an id and a way to build it."""
+    """What the catalog needs of a built-in challenge: an id and a way to build it, as the
+    practice instance (``instance=None``, byte for byte the same everywhere) or from a secret
+    instance seed."""
 
     id: str
     title: str
     kind: str
 
-    def build(self, catalog_dir: Path, progress: Progress = ...) -> Bundle: ...
+    def build(self, catalog_dir: Path, progress: Progress = ...,
+              instance: instances.Instance | None = None) -> Bundle: ...
+
+
+def catalog_instance() -> instances.Instance | None:
+    """The instance this process builds built-ins as: None (practice) unless the settings
+    name an instance seed file (an arena's)."""
+    path = get_settings().instance_seed_file
+    return None if path is None else instances.read_or_create(path)
 
 
 @cache
@@ -72,12 +84,18 @@ def build(ids: list[str] | None = None, *, force: bool = False,
           progress: Callable[[str, str], None] = lambda _id, _step: None) -> list[Bundle]:
     """Build the named built-in challenges (all by default) that are missing or forced."""
     catalog = get_settings().catalog_dir
+    instance = catalog_instance()
     bundles = []
     for challenge_id in ids or builtin_ids():
         existing = None if force else open_bundle(catalog / challenge_id)
+        if existing is not None and existing.manifest.instance != (instance and instances.SECRET):
+            existing = None  # a practice bundle in an arena's folder (or the reverse): rebuild
         if existing is None:
             builder = builtin_builder(challenge_id)
-            existing = builder.build(catalog, lambda step, i=challenge_id: progress(i, step))
+            steps = functools.partial(progress, challenge_id)
+            # The practice call is the one every builder (a third party's too) has always had.
+            existing = (builder.build(catalog, steps) if instance is None
+                        else builder.build(catalog, steps, instance=instance))
         bundles.append(existing)
     for stale in catalog.glob(".build-*"):
         shutil.rmtree(stale, ignore_errors=True)

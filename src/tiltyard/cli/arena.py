@@ -37,13 +37,15 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     from tiltyard.server import create_app
     from tiltyard.server.settings import get_arena_settings
 
+    os.environ.setdefault("TILTYARD_PUBLIC_URL", f"http://{host}:{port}")
+    get_arena_settings.cache_clear()
+    get_arena_settings().enter_arena()
     if build:
         from tiltyard.challenges.registry import build as build_catalog
 
-        with console.status("Building the catalog (first start fits the baselines)…"):
+        with console.status("Building the arena's instance of the catalog from its secret "
+                            "seed (first start fits the baselines)…"):
             build_catalog()
-    os.environ.setdefault("TILTYARD_PUBLIC_URL", f"http://{host}:{port}")
-    get_arena_settings.cache_clear()
     arena = get_arena_settings().model_copy(update={"grading_workers": workers,
                                                      "grading_concurrency": concurrency})
     graders = (f"{workers} grading worker process{'es' if workers != 1 else ''}" if workers

@@ -21,12 +21,16 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name in the queue (default: host:pid).")] = None,
     allow_weak_sandbox: Annotated[bool, typer.Option(
         help="Where bubblewrap cannot run, grade code with rlimits only (trusted code only).")] = False,
+    arena: Annotated[bool, typer.Option(
+        help="Grade for the arena on this home: its own catalog, built from its secret "
+             "instance seed, as the workers `tiltyard serve` starts do.")] = False,
     status: Annotated[bool, typer.Option("--status", help="Print the queue's job counts and exit.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Run workers that take jobs (code submissions, grading) from the durable queue.
 
-    Example: `tiltyard worker --until-idle` or `tiltyard worker --executor ray --address auto`
+    Example: `tiltyard worker --until-idle`, `tiltyard worker --arena` (beside `tiltyard serve
+    --workers 0`) or `tiltyard worker --executor ray --address auto`
     """
     import os
 
@@ -42,6 +46,10 @@ def worker(
         else:
             console.print(table("Jobs", ["status", "count"], [[k, v] for k, v in counts.items()]))
         return
+    if arena:
+        from tiltyard.server.settings import get_arena_settings
+
+        get_arena_settings().enter_arena()  # inherited by the pool processes too
     if allow_weak_sandbox:
         os.environ["TILTYARD_ALLOW_WEAK_SANDBOX"] = "1"  # read by pool processes too
         get_settings.cache_clear()

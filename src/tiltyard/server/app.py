@@ -40,6 +40,7 @@ def prepare_store(arena: ArenaSettings) -> str | None:
 
 def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool = True) -> FastAPI:
     arena = arena or get_arena_settings()
+    arena.enter_arena()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

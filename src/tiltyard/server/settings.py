@@ -6,6 +6,7 @@ Read from ``TILTYARD_*`` environment variables like the spine's settings. Kept a
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,24 @@ class ArenaSettings(BaseSettings):
     grading_lease_seconds: float = 30.0  # a killed worker's jobs are taken again after this
     grading_niceness: int = 10  # workers yield the CPU to the web server (os.nice)
     leaderboard_refresh_seconds: float = 0.5  # while grades pour in, boards lag at most this
+    # The arena's own catalog, built from its secret instance seed (default HOME/arena-catalog):
+    # never a learner's practice catalog, whose sealed answers are on every learner's disk.
+    arena_catalog_dir: Path | None = None
+
+    def catalog_folder(self) -> Path:
+        return self.arena_catalog_dir or get_settings().home / "arena-catalog"
+
+    def instance_seed_file(self) -> Path:
+        """Kept beside the session key, drawn on first start (0600), never shown."""
+        return get_settings().home / "server-instance-seed"
+
+    def enter_arena(self) -> None:
+        """Make this process (and the grading workers it starts, which inherit its
+        environment) build, grade and serve the arena's instance: its catalog folder, its
+        instance seed. Called by every way of starting the arena before it opens a bundle."""
+        os.environ["TILTYARD_CATALOG_DIR"] = str(self.catalog_folder())
+        os.environ["TILTYARD_INSTANCE_SEED_FILE"] = str(self.instance_seed_file())
+        get_settings.cache_clear()
 
     def session_secret(self) -> str:
         """The configured key, or one made on first start and kept (0600) in the home folder,

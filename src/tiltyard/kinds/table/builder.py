@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
+from tiltyard.challenges.instance import SECRET, Instance
 from tiltyard.challenges.manifest import (
     BaselineEntry,
     Budget,
@@ -35,6 +36,8 @@ from tiltyard.kinds.table.starter import AS_FIRST_PUBLISHED, LINEAR_RUNG, write_
 from tiltyard.metrics import get_metric
 
 PUBLIC_FRACTION = 0.3
+INSTANCE_IDS = ("Row id, drawn at random for this instance of the challenge: it says nothing "
+                "about the row, and differs from the ids of a catalog built on your own disk.")
 PREDICTION_DECIMALS = 6  # rounding keeps baseline files byte-identical across BLAS builds
 MISSING_COUNTS = ("*missing* counts the empty cells of `train.csv` (of its own file for a side "
                   "table's column); `test.csv` is not counted, and its share can differ.")
@@ -62,7 +65,10 @@ class TableSpec:
     seed: int
     load: Callable[[], pd.DataFrame]
     """The whole dataset: id column assigned, target included, rows in a fixed order."""
-    test_mask: Callable[[pd.DataFrame], np.ndarray]
+    test_mask: Callable[..., np.ndarray]
+    """``test_mask(frame)`` for the practice instance; a random split also takes ``seed=``
+    (an instance's stream) and draws from it instead. A split that draws nothing (a time
+    split) ignores it."""
     side_tables: Callable[[], list[SideTableData]] = lambda: []
     lessons: tuple[str, ...] = ()
     budget: Budget = field(default_factory=Budget)
@@ -79,8 +85,9 @@ class TableSpec:
     def text_stem(self) -> str:
         return self.text or self.id
 
-    def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None) -> Bundle:
-        return build_table_challenge(self, catalog_dir, progress)
+    def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None,
+              instance: Instance | None = None) -> Bundle:
+        return build_table_challenge(self, catalog_dir, progress, instance)
 
 
 Seed = int | np.random.SeedSequence
@@ -142,17 +149,31 @@ def dictionary_columns(spec: TableSpec, frames: dict[str, pd.DataFrame]) -> list
     return columns
 
 
+def draw_instance(spec: TableSpec, frame: pd.DataFrame,
+                  instance: Instance | None) -> tuple[pd.DataFrame, np.ndarray, Seed]:
+    """The frame with its ids, the test mask and the public/private seed of one instance.
+
+    The practice instance is the spec's own draw, unchanged since first published. Any other
+    instance draws the id shuffle, a random split and the public/private assignment from
+    streams of (spec seed, instance seed): a practice build then predicts none of them."""
+    if instance is None:
+        return frame, spec.test_mask(frame), spec.seed
+    ids, split, public = instance.streams(spec.seed, 3)
+    frame = with_shuffled_ids(frame.drop(columns=[spec.task.id_column]), spec.task.id_column, ids)
+    return frame, spec.test_mask(frame, seed=split), public
+
+
 def build_table_challenge(spec: TableSpec, catalog_dir: Path,
-                          progress: Callable[[str], None] = lambda _: None) -> Bundle:
+                          progress: Callable[[str], None] = lambda _: None,
+                          instance: Instance | None = None) -> Bundle:
     task, metric = spec.task, get_metric(spec.metric.primary)
     progress("loading data")
-    frame = spec.load()
-    test_mask = spec.test_mask(frame)
+    frame, test_mask, public_seed = draw_instance(spec, spec.load(), instance)
     train = frame.loc[~test_mask].reset_index(drop=True)
     test = frame.loc[test_mask].reset_index(drop=True)
     test_features = test.drop(columns=[task.target])
     public = np.zeros(len(test), dtype=bool)
-    public[np.random.default_rng(spec.seed).permutation(len(test))[
+    public[np.random.default_rng(public_seed).permutation(len(test))[
         : int(round(PUBLIC_FRACTION * len(test)))]] = True
     side = spec.side_tables()
 
@@ -169,6 +190,9 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
     write_csv(answers, staging / f"sealed/{ANSWERS}")
 
     columns = dictionary_columns(spec, {"train": train, **{t.name: t.frame for t in side}})
+    if instance is not None:  # the dictionary may say how practice ids were ordered
+        columns = [c.model_copy(update={"description": INSTANCE_IDS})
+                   if c.name == task.id_column and c.table == "train" else c for c in columns]
     manifest = Manifest(
         id=spec.id, title=spec.title, kind="table", summary=spec.summary,
         difficulty=spec.difficulty, builder=f"tiltyard {metadata.version('tiltyard')}",
@@ -180,7 +204,7 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
         columns=columns,
         tables=[SideTable(name=t.name, file=f"public/{t.name}.csv", description=t.description,
                           rows=len(t.frame), join=t.join) for t in side],
-        lessons=list(spec.lessons))
+        lessons=list(spec.lessons), instance=None if instance is None else SECRET)
 
     grader = Grader(Bundle(staging, manifest))
     features = train.drop(columns=[task.target])
@@ -220,6 +244,13 @@ def _constant_prediction(train: pd.DataFrame, task: Task, metric, n: int) -> pd.
     return pd.DataFrame({task.target: np.full(n, labels.mode().iloc[0])})
 
 
+def _drawn_from(manifest: Manifest) -> str:
+    if manifest.instance is None:
+        return f"seed {manifest.split.seed}"
+    return ("this arena's instance: ids, split and parts drawn from a secret seed, so a "
+            "catalog built on your own disk does not predict them")
+
+
 def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     task, split = manifest.task, manifest.split
     metric = get_metric(manifest.metric.primary)
@@ -243,7 +274,7 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
              f"- test: {split.test_rows:,} rows, answers sealed; scored on a public part "
              f"({split.public_rows:,} rows, {split.public_fraction:.0%}) shown on every "
              f"submission and a private part ({split.private_rows:,} rows) revealed only for the "
-             f"submission you choose as final (seed {split.seed}).", "",
+             f"submission you choose as final ({_drawn_from(manifest)}).", "",
              "## Files", "", "| file | rows | what |", "|---|---|---|",
              f"| `train.csv` | {split.train_rows:,} | features and `{task.target}` |",
              f"| `test.csv` | {split.test_rows:,} | features only |",

@@ -15,6 +15,7 @@ import nbformat
 import pandas as pd
 
 from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
+from tiltyard.challenges.instance import SECRET, Instance
 from tiltyard.challenges.manifest import BaselineEntry, Budget, Manifest, MetricSpec, Provenance
 from tiltyard.kinds.lab.insecticide import baselines, chemistry, fragments, parameters, scoring
 from tiltyard.kinds.lab.insecticide.grading import MAX_DESIGNS, PRIMARY_METRIC, SIMILARITY_NOTE_THRESHOLD
@@ -204,10 +205,17 @@ class InsecticideBuilder:
         self.seed = seed
         self.budget = budget
 
-    def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None) -> Bundle:
+    def world_seed(self, instance: Instance | None) -> int:
+        """The practice instance's world is the spec's seed's; any other instance's is drawn
+        from (spec seed, instance seed), so its sealed parameters are not the practice ones."""
+        return self.seed if instance is None else instance.integer(self.seed)
+
+    def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None,
+              instance: Instance | None = None) -> Bundle:
         staging = staging_folder(Path(catalog_dir), CHALLENGE_ID)
         progress("simulating 1,500 populations of 1,000 neurons")
-        world = World.from_seed(self.seed)
+        seed = self.world_seed(instance)
+        world = World.from_seed(seed)
         world.save(staging / "sealed")
         progress("assembling the fragment library")
         library = fragments.library()
@@ -218,7 +226,7 @@ class InsecticideBuilder:
                   staging / "public" / "known_molecules.csv")
         write_csv(parameters.priors_table(), staging / "public" / "priors.csv")
         progress("running the baseline ladder (surrogate search spends the whole budget)")
-        ladder = baselines.ladder(world, library, self.budget, self.seed)
+        ladder = baselines.ladder(world, library, self.budget, seed)
         entries = []
         for rung in ladder:
             relative = f"sealed/baselines/{rung.name.replace(' ', '-')}.smi"
@@ -239,7 +247,7 @@ class InsecticideBuilder:
                                          "neuron-network populations)", licence="MIT"),
             metric=MetricSpec(primary=PRIMARY_METRIC),
             budget=Budget(experiments=self.budget),
-            baselines=entries,
+            baselines=entries, instance=None if instance is None else SECRET,
             section={"simulator": "insecticide", "seed": self.seed, "max_designs": MAX_DESIGNS,
                  "score": scoring.SCORE_TEXT, "parts": list(parameters.PARTS),
                  "parameters": len(parameters.PRIORS)})
