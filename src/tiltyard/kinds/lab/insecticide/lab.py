@@ -8,6 +8,7 @@ teaches the mechanism; only experiments reveal this instance's numbers.
 from __future__ import annotations
 
 import inspect as source
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.core import Grade, SubmissionFormat
 from tiltyard.errors import TiltyardError
-from tiltyard.kinds.lab.core import LabError, Part
+from tiltyard.kinds.lab.core import LabError, Part, fenced
 from tiltyard.kinds.lab.insecticide import chemistry, parameters, pharmacology, populations, scoring
 from tiltyard.kinds.lab.insecticide.grading import PRIMARY_METRIC, grade_file
 from tiltyard.kinds.lab.insecticide.parameters import INSECTS, SPECIES
@@ -184,34 +185,45 @@ def _code(*objects) -> str:
     return "\n\n".join(source.getsource(o) for o in objects)
 
 
+def _docs(*objects) -> str:
+    """Docstrings as markdown: the first line as prose, the rest (aligned formulas) fenced."""
+    blocks = []
+    for o in objects:
+        first, _, rest = (o.__doc__ or "").strip().partition("\n")
+        rest = textwrap.dedent(rest).strip("\n")
+        blocks.append(first + (f"\n\n{fenced(rest)}" if rest.strip() else ""))
+    return "\n\n".join(blocks)
+
+
 def textbook_parts() -> dict[str, Part]:
-    priors = parameters.priors_table
+    def priors(part: str) -> pd.DataFrame:
+        return parameters.priors_table(part).drop(columns="part", errors="ignore")  # the page names the part
     return {
         "chemistry": Part(
             "chemistry", "SMILES to a diagnosis or descriptors and pharmacophore flags (RDKit)",
-            "Limits: " + chemistry.LIMITS_TEXT + "\n\nPharmacophores (SMARTS):\n" + "\n".join(
-                f"  {k}: {v}" for k, v in chemistry.PHARMACOPHORE_SMARTS.items()),
+            "Limits: " + chemistry.LIMITS_TEXT + "\n\nPharmacophores (SMARTS):\n\n" + "\n".join(
+                f"- {k}: `{v}`" for k, v in chemistry.PHARMACOPHORE_SMARTS.items()),
             priors("chemistry"), _code(chemistry.parse, chemistry.descriptors, chemistry.pharmacophores),
             _run_chemistry),
         "ionisation": Part("ionisation", "charged share at body pH, per species",
-                           pharmacology.ionisation.__doc__, priors("ionisation"),
+                           _docs(pharmacology.ionisation), priors("ionisation"),
                            _code(pharmacology.ionisation), _run_ionisation),
         "exposure": Part("exposure", "field exposure times uptake times distribution: the free "
                          "concentration at the target before metabolism",
                          "log10 C = log10_exposure_<species> + log10(uptake * distribution)",
                          priors("exposure"), _code(World.target_concentration), _run_exposure),
         "uptake": Part("uptake", "share of the exposure entering the body (phloem, cuticle, gut)",
-                       pharmacology.uptake.__doc__, priors("uptake"), _code(pharmacology.uptake),
+                       _docs(pharmacology.uptake), priors("uptake"), _code(pharmacology.uptake),
                        _run_uptake),
         "distribution": Part("distribution", "share reaching the target circuit (CNS sheath, "
-                             "blood-brain barrier, protein binding)", pharmacology.distribution.__doc__,
+                             "blood-brain barrier, protein binding)", _docs(pharmacology.distribution),
                              priors("distribution"), _code(pharmacology.distribution), _run_distribution),
         "metabolism": Part("metabolism", "clearance by enzymes whose expression varies by population",
-                           pharmacology.clearance.__doc__, priors("metabolism"),
+                           _docs(pharmacology.clearance), priors("metabolism"),
                            _code(pharmacology.clearance), _run_metabolism),
         "binding": Part("binding", "affinity (pKi) and efficacy at insect and mammalian nicotinic receptors",
-                        pharmacology.affinity.__doc__ + "\n" + pharmacology.efficacy.__doc__
-                        + "\n" + pharmacology.occupancy.__doc__, priors("binding"),
+                        _docs(pharmacology.affinity, pharmacology.efficacy, pharmacology.occupancy),
+                        priors("binding"),
                         _code(pharmacology.affinity, pharmacology.efficacy, pharmacology.occupancy),
                         _run_binding),
         "network": Part("network", "500 populations x 1,000 model neurons per species; "
@@ -219,7 +231,7 @@ def textbook_parts() -> dict[str, Part]:
                         populations.__doc__, priors("network"),
                         _code(populations.build_circuits, populations.settle, populations.tabulate),
                         _run_network),
-        "persistence": Part("persistence", "soil half-life", pharmacology.persistence_days.__doc__,
+        "persistence": Part("persistence", "soil half-life", _docs(pharmacology.persistence_days),
                             priors("persistence"), _code(pharmacology.persistence_days), _run_persistence),
         "score": Part("score", "the selectivity score and the constraints a final design must meet",
                       scoring.SCORE_TEXT, priors("score"), _code(scoring.selectivity_score,
