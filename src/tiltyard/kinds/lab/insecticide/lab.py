@@ -40,9 +40,11 @@ class InsecticideSimulator:
                     _scored_by_the_simulator)
     design_format = SubmissionFormat((".smi", ".txt"), "designs (.smi, one SMILES per line)",
                                      "Hand in your designs as a .smi file, one SMILES per line")
-    summary_columns = ["smiles", "logp", "tpsa", "aphid_mortality", "bee_mortality",
-                       "mammal_mortality", "mammal_arrhythmia", "persistence_days",
-                       "selectivity_score"]
+    # What a row means: the three kills, the heart, the soil, the score and what it counts
+    # (0 when a constraint is broken, and which); descriptors are in export and --json.
+    summary_columns = ["smiles", "aphid_mortality", "bee_mortality", "mammal_mortality",
+                       "mammal_arrhythmia", "persistence_days", "selectivity_score",
+                       "graded_score", "constraint_broken"]
 
     def __init__(self, world: World):
         self.world = world
@@ -65,15 +67,14 @@ class InsecticideSimulator:
         return exploration_plot(measured, designs, path, title=title)
 
 
-def _valid_features(designs: Sequence[str]) -> tuple[pd.DataFrame, chemistry.ParsedBatch]:
+def _parsed(designs: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every design as a row (``smiles``, and RDKit's diagnosis in ``error`` when refused),
+    and the descriptors of the valid ones, indexed by their row."""
     batch = chemistry.parse(designs)
-    if not batch.valid.any():
-        raise LabError("None of the molecules is valid", expected="at least one valid SMILES",
-                       got="; ".join(f"{s!r}: {e}" for s, e in zip(batch.smiles, batch.errors))[:400],
-                       code="invalid_molecules")
+    rows = pd.DataFrame({"smiles": batch.smiles, "error": batch.errors})
     features = chemistry.features(batch.valid_molecules())
-    features.insert(0, "smiles", [s for s, ok in zip(batch.smiles, batch.valid) if ok])
-    return features, batch
+    features.index = np.flatnonzero(batch.valid)
+    return rows, features
 
 
 class _Textbook:
@@ -98,13 +99,15 @@ def _run_chemistry(designs):
 
 
 def _per_species(designs, compute):
-    features, _ = _valid_features(designs)
+    """One row per design: the part's outputs per species, or why RDKit refused the molecule."""
+    out, features = _parsed(designs)
     values = parameters.prior_means()
-    out = features[["smiles"]].copy()
     for species in SPECIES:
+        if not len(features):
+            break
         for name, column in compute(features, values, species).items():
-            out[f"{species}_{name}"] = column
-    return out.reset_index(drop=True)
+            out.loc[features.index, f"{species}_{name}"] = np.asarray(column, dtype=float)
+    return out
 
 
 def _run_ionisation(designs):
@@ -169,16 +172,18 @@ def _run_network(designs):
 
 
 def _run_persistence(designs):
-    features, _ = _valid_features(designs)
-    return pd.DataFrame({"smiles": features["smiles"],
-                         "persistence_days": pharmacology.persistence_days(features, parameters.prior_means())})
+    out, features = _parsed(designs)
+    if len(features):
+        out.loc[features.index, "persistence_days"] = pharmacology.persistence_days(
+            features, parameters.prior_means())
+    return out
 
 
 def _run_score(designs):
     results = _Textbook.get().run(designs)
-    return results[["smiles", "aphid_mortality", "bee_mortality", "mammal_mortality",
-                    "mammal_arrhythmia", "persistence_days", *["selectivity_score", "meets_constraints",
-                                                               "constraint_broken"]]]
+    return results[["smiles", "error", "aphid_mortality", "bee_mortality", "mammal_mortality",
+                    "mammal_arrhythmia", "persistence_days", "selectivity_score", "graded_score",
+                    "constraint_broken"]]
 
 
 def _code(*objects) -> str:
