@@ -15,7 +15,14 @@ import nbformat
 import pandas as pd
 
 from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
-from tiltyard.challenges.manifest import BaselineEntry, Budget, Manifest, MetricSpec, Provenance
+from tiltyard.challenges.manifest import (
+    BASELINE_DECIMALS,
+    BaselineEntry,
+    Budget,
+    Manifest,
+    MetricSpec,
+    Provenance,
+)
 from tiltyard.kinds.lab.insecticide import baselines, chemistry, fragments, parameters, scoring
 from tiltyard.kinds.lab.insecticide.grading import MAX_DESIGNS, PRIMARY_METRIC, SIMILARITY_NOTE_THRESHOLD
 from tiltyard.kinds.lab.insecticide.known import NEONICOTINOIDS, NICOTINE
@@ -225,8 +232,8 @@ class InsecticideBuilder:
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_text("\n".join(rung.designs) + "\n", encoding="utf-8")
             entries.append(BaselineEntry(name=rung.name, description=rung.description,
-                                         public_score=round(rung.score, 6),
-                                         private_score=round(rung.score, 6), predictions=relative))
+                                         public_score=round(rung.score, BASELINE_DECIMALS),
+                                         private_score=round(rung.score, BASELINE_DECIMALS), predictions=relative))
         (staging / "brief.md").write_text(render_brief(ladder), encoding="utf-8")
         (staging / "starter").mkdir(exist_ok=True)
         nbformat.write(starter_notebook(), str(staging / "starter" / NOTEBOOK))
