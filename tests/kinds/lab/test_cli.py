@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tiltyard.cli import app
-from tiltyard.kinds.lab.cli import readable
+from tiltyard.kinds.lab.core import readable
 from tiltyard.kinds.lab.insecticide.known import NEONICOTINOIDS, NICOTINE
 from tiltyard.kinds.lab.insecticide.lab import textbook_parts
 

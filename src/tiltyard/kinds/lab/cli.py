@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated
@@ -16,6 +15,7 @@ from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.text import Text
 
+from tiltyard.kinds.lab.core import readable
 from tiltyard.kinds.lab.lab import export_queries, inspect_part, query_file, simulator_for
 
 # The CLI's own console and helpers (console, table, print_json, bundle_for), handed over by
@@ -70,9 +70,6 @@ def refusals(frame: pd.DataFrame, design_column: str) -> list[Text]:
             for design, error in zip(frame[design_column], frame["error"]) if isinstance(error, str)]
 
 
-TINY = 1e-4
-
-
 def _column(values: pd.Series) -> list[str]:
     """Figures a person reads: three significant digits, at most four decimals, a value below
     0.0001 as "< 0.0001", whole numbers as whole numbers, truth values as yes or no."""
@@ -83,25 +80,6 @@ def _column(values: pd.Series) -> list[str]:
     if len(known) and bool((known == known.round()).all()) and bool((known.abs() < 1e6).all()):
         return ["" if pd.isna(v) else f"{int(v):,}" for v in values]  # counts read as counts
     return [readable(v) for v in values]
-
-
-def readable(value: float) -> str:
-    """0.0467, 23.7, 1,234, "< 0.0001"; scientific only for the huge (every digit is in
-    `tiltyard lab export` and --json)."""
-    if pd.isna(value):
-        return ""
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e6:
-        return f"{value:.2g}"
-    if abs(value) < TINY:
-        return "< 0.0001" if value > 0 else "> -0.0001"
-    return _figure(value)
-
-
-def _figure(value: float) -> str:
-    decimals = max(0, min(4, 2 - math.floor(math.log10(abs(value))))) if value else 0
-    return f"{value:,.{decimals}f}"
 
 
 @lab_app.command("query")

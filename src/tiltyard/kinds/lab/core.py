@@ -14,6 +14,7 @@ refused whole, before anything is stored.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,28 @@ def fenced(code: str, language: str = "") -> str:
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{code}\n{fence}"
+
+
+TINY = 1e-4
+
+
+def readable(value: float) -> str:
+    """0.0467, 23.7, 1,234, "< 0.0001"; scientific only for the huge (every digit is in
+    `tiltyard lab export` and --json)."""
+    if pd.isna(value):
+        return ""
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e6:
+        return f"{value:.2g}"
+    if abs(value) < TINY:
+        return "< 0.0001" if value > 0 else "> -0.0001"
+    return _figure(value)
+
+
+def _figure(value: float) -> str:
+    decimals = max(0, min(4, 2 - math.floor(math.log10(abs(value))))) if value else 0
+    return f"{value:,.{decimals}f}"
 
 
 class Simulator(Protocol):
