@@ -3,7 +3,8 @@
 public/   fragments.csv, library.csv, known_molecules.csv, priors.csv
 sealed/   parameters.json, populations.npz (the drawn world), baselines/*.smi
 starter/  insecticide-design.ipynb
-brief.md  the story, the parts and their priors, the budget, the score
+brief.md  the story, the parts and their priors, how to read a result row (worked in the
+          textbook world), the budget, the score
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from tiltyard.challenges.manifest import (
 from tiltyard.kinds.lab.insecticide import baselines, chemistry, fragments, parameters, scoring
 from tiltyard.kinds.lab.insecticide.grading import MAX_DESIGNS, PRIMARY_METRIC, SIMILARITY_NOTE_THRESHOLD
 from tiltyard.kinds.lab.insecticide.known import NEONICOTINOIDS, NICOTINE
+from tiltyard.kinds.lab.insecticide.lab import textbook_world
+from tiltyard.kinds.lab.insecticide.reading import reading_page
 from tiltyard.kinds.lab.insecticide.simulation import World
 
 CHALLENGE_ID = "insecticide-design-v1"
@@ -92,6 +95,7 @@ pharmacophores, then for aphid, bee and mammal the share of individuals killed
 exposure, the soil half-life (`persistence_days`), and the score. The assay is noise-free:
 asking again for a molecule already measured returns the stored row, free.
 
+{reading_page(textbook_world(), CHALLENGE_ID)}
 ## Budget
 
 {EXPERIMENT_BUDGET:,} molecules. A molecule is charged once, the first time it is measured; invalid

@@ -89,6 +89,12 @@ class _Textbook:
         return cls.world
 
 
+def textbook_world() -> World:
+    """The world at the centre of the priors: what parts run alone in, and what the brief's
+    worked examples are measured in (the same for every instance; nothing sealed)."""
+    return _Textbook.get()
+
+
 def _run_chemistry(designs):
     batch = chemistry.parse(designs)
     features = chemistry.features(batch.valid_molecules())
