@@ -107,7 +107,7 @@ def _rendered(markdown: str, width: int = 120) -> list[str]:
 def test_a_part_reads_as_a_table_of_priors_and_fenced_code(lab):
     binding = lab.inspect("binding")
     markdown = binding._repr_markdown_()  # what a notebook shows
-    assert "| insect_tip_bonus | Normal(4.1, 0.25) | pKi |" in markdown
+    assert "| insect_tip_bonus | Normal(4.1, 0.25) pKi | electronegative tip" in markdown
     assert "```python\ndef affinity(" in markdown
     lines = _rendered(markdown)
     # one prior per row, its name beside its prior; code keeps its lines and indentation

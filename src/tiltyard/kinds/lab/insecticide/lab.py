@@ -208,7 +208,12 @@ def _docs(*objects) -> str:
 
 def textbook_parts() -> dict[str, Part]:
     def priors(part: str) -> pd.DataFrame:
-        return parameters.priors_table(part).drop(columns="part", errors="ignore")  # the page names the part
+        """The part's priors, the unit beside the prior (the name keeps room in a terminal)."""
+        table = parameters.priors_table(part)
+        if not len(table):
+            return table
+        table["prior"] = (table["prior"] + " " + table["unit"]).str.strip()
+        return table.drop(columns=["part", "unit"])  # the page names the part
     return {
         "chemistry": Part(
             "chemistry", "SMILES to a diagnosis or descriptors and pharmacophore flags (RDKit)",
