@@ -93,6 +93,7 @@ def test_inspect_errors_say_what_to_do(lab):
     with pytest.raises(LabError) as caught:
         lab.inspect("network").run(["CCO"])
     assert caught.value.code == "bad_drive"
+    assert "--run 0.1 --run 0.9" in str(caught.value)  # and what to do
 
 
 def _rendered(markdown: str, width: int = 120) -> list[str]:

@@ -188,7 +188,9 @@ def starter_notebook() -> nbformat.NotebookNode:
             "candidates = candidates[~candidates['canonical_smiles'].isin(data['canonical_smiles'])]\n"
             "candidates['predicted'] = model.predict(candidates[features].astype(float))\n"
             "next_batch = candidates.nlargest(100, 'predicted')['smiles'].tolist()\n"
-            "lab.query(next_batch)[['smiles', 'selectivity_score']].nlargest(5, 'selectivity_score')"),
+            "# graded_score is what a design counts (0 when it breaks a constraint)\n"
+            "lab.query(next_batch)[['smiles', 'selectivity_score', 'graded_score', "
+            "'constraint_broken']].nlargest(5, 'graded_score')"),
         nbformat.v4.new_markdown_cell("## Submit up to five designs"),
         nbformat.v4.new_code_cell(
             "best = lab.export().query('valid').nlargest(5, 'graded_score')\n"

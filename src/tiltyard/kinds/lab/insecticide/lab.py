@@ -153,6 +153,10 @@ def _run_exposure(designs):
         "log10_concentration_at_target": world.target_concentration(f, s)["log10_concentration"]})
 
 
+DRIVE_HINT = ("Run it on drives: `tiltyard lab inspect insecticide-design-v1 network --run 0.1 "
+              "--run 0.9`, or lab.inspect('network').run([0.1, 0.9])")
+
+
 def _run_network(designs):
     """Designs here are drives between 0 and 1 (numbers), not molecules."""
     try:
@@ -160,10 +164,12 @@ def _run_network(designs):
     except ValueError as exc:
         raise LabError("The network part takes drives, not molecules",
                        expected="numbers between 0 and 1, e.g. [0.1, 0.5, 0.9]",
-                       got=str(list(designs)[:5]), code="bad_drive") from exc
+                       got=str(list(designs)[:5]), code="bad_drive",
+                       hint=DRIVE_HINT) from exc
     if drives.size == 0 or (drives < 0).any() or (drives > 1).any():
         raise LabError("Drives must lie between 0 and 1", expected="0 <= drive <= 1",
-                       got=str(drives.tolist()[:5]), code="bad_drive")
+                       got=str(drives.tolist()[:5]), code="bad_drive",
+                       hint=DRIVE_HINT)
     world = _Textbook.get()
     rows = []
     for species in SPECIES:
