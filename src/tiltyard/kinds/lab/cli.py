@@ -66,6 +66,8 @@ def refusals(frame: pd.DataFrame, design_column: str) -> list[Text]:
     """One line per refused design: what it was and why (the simulator's own diagnosis)."""
     if "error" not in frame:
         return []
+    if design_column not in frame:
+        design_column = frame.columns[0]
     return [Text.assemble(("✗ ", "red"), f"{design}: {error}")
             for design, error in zip(frame[design_column], frame["error"]) if isinstance(error, str)]
 
