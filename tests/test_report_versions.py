@@ -34,3 +34,12 @@ def test_schema_1_fields_become_the_kinds_sections():
     rejected = Report.model_validate_json((FIXTURES / "table-rejected.json").read_text())
     assert rejected.status == "rejected" and rejected.error.code == "missing_id_column"
     assert rejected.sections == []
+
+
+def test_a_score_equal_to_a_stored_baseline_at_its_precision_is_a_tie():
+    from tiltyard.report import Rung, beats
+
+    assert not beats("maximize", 0.52719412, 0.527194) and beats("maximize", 0.5272, 0.527194)
+    assert not beats("minimize", 0.21620004, 0.2162) and beats("minimize", 0.2161, 0.2162)
+    rung = Rung(name="surrogate search", description="", public_score=0.527194, beaten=True)
+    assert rung.tied_by(0.52719412) and not rung.tied_by(0.5272)

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from tiltyard.challenges.manifest import BASELINE_DECIMALS
 from tiltyard.core import ReportSection
 from tiltyard.errors import ErrorInfo
 
@@ -25,6 +26,22 @@ class Rung(BaseModel):
     public_score: float
     private_score: float | None = None
     beaten: bool | None = None
+
+    def tied_by(self, score: float | None) -> bool:
+        """Equal at the precision the manifest stores baselines (a design as good as the rung
+        ties it, even though the manifest kept 0.527194 of 0.52719412...)."""
+        return score is not None and same_score(score, self.public_score)
+
+
+def same_score(a: float, b: float) -> bool:
+    return round(a, BASELINE_DECIMALS) == round(b, BASELINE_DECIMALS)
+
+
+def beats(direction: str, score: float, baseline: float) -> bool:
+    """Strictly better than a stored baseline, ties (at its stored precision) excluded."""
+    if same_score(score, baseline):
+        return False
+    return score > baseline if direction == "maximize" else score < baseline
 
 
 class Timings(BaseModel):
@@ -120,8 +137,9 @@ class Report(BaseModel):
         """'beats constant, logistic; below random forest, boosted trees' (public split)."""
         if self.public_score is None:
             return "not graded"
-        beaten = [r.name for r in self.ladder if r.beaten]
-        tied = [r.name for r in self.ladder if not r.beaten and r.public_score == self.public_score]
+        # Ties are read again from the scores, so reports stored before ties existed read right.
+        tied = [r.name for r in self.ladder if r.tied_by(self.public_score)]
+        beaten = [r.name for r in self.ladder if r.beaten and r.name not in tied]
         above = [r.name for r in self.ladder if r.beaten is False and r.name not in tied]
         parts = []
         if beaten:

@@ -20,7 +20,7 @@ from tiltyard.core import EvaluationFailed
 from tiltyard.errors import SubmissionError, SubmissionNotFound, TiltyardError
 from tiltyard.evaluate import evaluate
 from tiltyard.plugins import kind_of, primary_metric
-from tiltyard.report import Report, Rung, Timings
+from tiltyard.report import Report, Rung, Timings, beats
 from tiltyard.store import Submission, session_scope
 
 
@@ -117,7 +117,7 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
         folder.mkdir(parents=True, exist_ok=True)
         report.artifacts = kind_of(bundle).after_grade(bundle, grade, folder, str(submission_id), owner)
         report.ladder = [Rung(name=b.name, description=b.description, public_score=b.public_score,
-                              beaten=metric.better(report.public_score, b.public_score))
+                              beaten=beats(metric.direction, report.public_score, b.public_score))
                          for b in manifest.baselines]
     report.timings.total_s = time.perf_counter() - started
     return _record(submission_id, report, private)

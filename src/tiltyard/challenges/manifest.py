@@ -114,6 +114,11 @@ class FileEntry(Strict):
     bytes: int = Field(ge=0)
 
 
+# A manifest may store a baseline's score rounded to this many decimals (and no coarser): a
+# score that equals it at this precision ties it, it does not beat it.
+BASELINE_DECIMALS = 6
+
+
 class BaselineEntry(Strict):
     name: str
     description: str

@@ -79,3 +79,19 @@ def test_the_exploration_plot_is_saved_beside_the_report(lab_bundle, lab_home, t
     grade = evaluate(lab_bundle, path)
     saved = save_exploration_plot(lab_bundle, grade.evidence, tmp_path / "reports" / "1-exploration.png")
     assert saved.is_file() and saved.stat().st_size > 10_000
+
+
+def test_handing_in_a_baseline_s_own_designs_ties_it_not_beats_it(home):
+    from tiltyard.challenges.registry import get_bundle
+    from tiltyard.submissions import submit_file
+
+    bundle = get_bundle(CHALLENGE_ID)
+    rung = next(b for b in bundle.manifest.baselines if b.name == "known neonicotinoids")
+    report = submit_file(CHALLENGE_ID, bundle.sealed_file(rung.predictions.removeprefix("sealed/")))
+    assert report.status == "graded"
+    assert report.public_score != rung.public_score  # the manifest keeps six decimals
+    assert round(report.public_score, 6) == rung.public_score
+    stored = next(r for r in report.ladder if r.name == rung.name)
+    assert stored.beaten is False
+    assert "ties known neonicotinoids" in report.ladder_summary
+    assert "beats random, nicotine" in report.ladder_summary

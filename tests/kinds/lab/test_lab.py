@@ -93,3 +93,25 @@ def test_inspect_errors_say_what_to_do(lab):
     with pytest.raises(LabError) as caught:
         lab.inspect("network").run(["CCO"])
     assert caught.value.code == "bad_drive"
+    assert "--run 0.1 --run 0.9" in str(caught.value)  # and what to do
+
+
+def _rendered(markdown: str, width: int = 120) -> list[str]:
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(Markdown(markdown))
+    return [line.strip() for line in console.export_text().splitlines()]
+
+
+def test_a_part_reads_as_a_table_of_priors_and_fenced_code(lab):
+    binding = lab.inspect("binding")
+    markdown = binding._repr_markdown_()  # what a notebook shows
+    assert "| insect_tip_bonus | Normal(4.1, 0.25) pKi | electronegative tip" in markdown
+    assert "```python\ndef affinity(" in markdown
+    lines = _rendered(markdown)
+    # one prior per row, its name beside its prior; code keeps its lines and indentation
+    assert any(line.startswith("insect_tip_bonus") and "Normal(4.1, 0.25)" in line for line in lines)
+    assert any(line.startswith("def affinity(") for line in lines)
+    assert "r = receptor" in lines and "pKi = pki_base" in lines

@@ -6,10 +6,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
+from rich.columns import Columns
+from rich.console import Group
 from rich.markdown import Markdown
+from rich.padding import Padding
+from rich.text import Text
 
+from tiltyard.kinds.lab.core import readable
 from tiltyard.kinds.lab.lab import export_queries, inspect_part, query_file, simulator_for
 
 # The CLI's own console and helpers (console, table, print_json, bundle_for), handed over by
@@ -22,14 +28,60 @@ def frame_table(challenge_id: str, title: str, frame: pd.DataFrame, limit: int =
     """The simulator's summary columns first (every column is in `tiltyard lab export` and --json)."""
     summary = simulator_for(cli.bundle_for(challenge_id)).summary_columns
     columns = [c for c in summary if c in frame] or list(frame.columns[:10])
-    rows = [[_cell(v) for v in row] for row in frame[columns].head(limit).itertuples(index=False)]
-    return cli.table(title, columns, rows)
+    return _fitted(title, frame[columns].head(limit))
 
 
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return "" if pd.isna(value) else f"{value:.3g}"
-    return "" if value is None else str(value)
+def part_table(title: str, frame: pd.DataFrame):
+    """A part run alone: every output of the inputs it accepted (the refused ones are listed
+    apart, with their diagnosis)."""
+    shown = frame[frame["error"].isna()] if "error" in frame else frame
+    shown = shown.drop(columns=[c for c in ("valid", "error") if c in shown])
+    shown = shown.drop(columns=[c for c in shown.columns[1:] if shown[c].isna().all()])
+    return _fitted(title, shown)
+
+
+def _fitted(title: str, frame: pd.DataFrame):
+    """A table when it fits the terminal; otherwise one card per row (its first column, then
+    every other column as "name value"), so no figure is ever cut."""
+    cells = {c: _column(frame[c]) for c in frame.columns}
+    width = sum(max([len(w) for w in _header(c).split()] + [len(v) for v in cells[c]]) + 3
+                for c in frame.columns)
+    if width <= cli.console.width or len(frame.columns) <= 2:
+        return cli.table(title, [_header(c) for c in frame.columns], list(zip(*cells.values())))
+    first, *rest = frame.columns
+    cards: list = [Text(title, style="bold")]
+    for i in range(len(frame)):
+        cards.append(Text(cells[first][i], style="bold cyan"))
+        pairs = [Text.assemble((f"{_header(c)} ", "dim"), cells[c][i], no_wrap=True)
+                 for c in rest if cells[c][i]]
+        cards.append(Padding(Columns(pairs, padding=(0, 3)), (0, 0, 0, 2)))
+    return Group(*cards)
+
+
+def _header(column) -> str:
+    return str(column).replace("_", " ")  # a header with spaces wraps instead of being cut
+
+
+def refusals(frame: pd.DataFrame, design_column: str) -> list[Text]:
+    """One line per refused design: what it was and why (the simulator's own diagnosis)."""
+    if "error" not in frame:
+        return []
+    if design_column not in frame:
+        design_column = frame.columns[0]
+    return [Text.assemble(("✗ ", "red"), f"{design}: {error}")
+            for design, error in zip(frame[design_column], frame["error"]) if isinstance(error, str)]
+
+
+def _column(values: pd.Series) -> list[str]:
+    """Figures a person reads: three significant digits, at most four decimals, a value below
+    0.0001 as "< 0.0001", whole numbers as whole numbers, truth values as yes or no."""
+    if not pd.api.types.is_float_dtype(values):
+        return ["" if v is None or (isinstance(v, float) and pd.isna(v))
+                else ("yes" if v else "no") if isinstance(v, bool | np.bool_) else str(v) for v in values]
+    known = values[values.notna()]
+    if len(known) and bool((known == known.round()).all()) and bool((known.abs() < 1e6).all()):
+        return ["" if pd.isna(v) else f"{int(v):,}" for v in values]  # counts read as counts
+    return [readable(v) for v in values]
 
 
 @lab_app.command("query")
@@ -49,8 +101,8 @@ def query(challenge_id: Annotated[str, typer.Argument(help="Lab id, e.g. insecti
         return
     valid = outcome.results[outcome.results["valid"].astype(bool)]
     cli.console.print(frame_table(challenge_id, f"{len(valid)} of {len(outcome.results)} molecules measured", valid))
-    for row in outcome.results[~outcome.results["valid"].astype(bool)].itertuples():
-        cli.console.print(f"[red]✗[/] {row.smiles}: {row.error}", markup=False, highlight=False)
+    for line in refusals(outcome.results, simulator_for(cli.bundle_for(challenge_id)).summary_columns[0]):
+        cli.console.print(line, highlight=False)
     cli.console.print(f"Charged {outcome.charged}; used {outcome.used:,} of {outcome.budget:,} "
                   f"experiments, {outcome.remaining:,} left. "
                   f"Everything so far: tiltyard lab export {challenge_id} --parquet runs.parquet")
@@ -86,7 +138,10 @@ def inspect(challenge_id: Annotated[str, typer.Argument(help="Lab id.")],
     cli.bundle_for(challenge_id)
     shown = inspect_part(challenge_id, part, run_on=run)
     if isinstance(shown, pd.DataFrame):
-        cli.console.print(frame_table(challenge_id, f"{part} alone", shown))
+        if "error" not in shown or shown["error"].isna().any():  # else only refusals to show
+            cli.console.print(part_table(f"{part} alone", shown))
+        for line in refusals(shown, shown.columns[0]):
+            cli.console.print(line, highlight=False)
     elif part is None:
         cli.console.print(shown, markup=False, highlight=False)
         cli.console.print(f"Read one: tiltyard lab inspect {challenge_id} PART")

@@ -14,6 +14,8 @@ refused whole, before anything is stored.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,16 +54,59 @@ class Part:
     run: Callable[[Sequence[str]], pd.DataFrame]
 
     def __str__(self) -> str:
-        lines = [f"# {self.name}", "", self.summary, "", "## Equations", "", self.equations.strip()]
+        """Markdown: the priors as a table and the code fenced, so a terminal (rich) and a
+        notebook show them as a table and as code, not as run-on paragraphs."""
+        lines = [f"# {self.name}", "", self.summary, "", "## Equations", "",
+                 (self.equations or "").strip()]
         if len(self.priors):
-            lines += ["", "## Priors (the drawn values are sealed)", "",
-                      self.priors.to_string(index=False, max_colwidth=70)]
-        lines += ["", "## Code", "", self.code.rstrip(), "",
-                  f"Run it alone: lab.inspect({self.name!r}).run(['CCO', ...])"]
+            lines += ["", "## Priors (the drawn values are sealed)", "", markdown_table(self.priors)]
+        lines += ["", "## Code", "", fenced(self.code.rstrip(), "python"), "",
+                  f"Run it alone: `lab.inspect({self.name!r}).run(['CCO', ...])`"]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
         return str(self)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A pipe table (GitHub-flavoured markdown) of every row and column, cells on one line."""
+    def cell(value) -> str:
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        return " ".join(text.split()).replace("|", "\\|")
+
+    header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def fenced(code: str, language: str = "") -> str:
+    """A fenced code block whose fence is longer than any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code}\n{fence}"
+
+
+TINY = 1e-4
+
+
+def readable(value: float) -> str:
+    """0.0467, 23.7, 1,234, "< 0.0001"; scientific only for the huge (every digit is in
+    `tiltyard lab export` and --json)."""
+    if pd.isna(value):
+        return ""
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e6:
+        return f"{value:.2g}"
+    if abs(value) < TINY:
+        return "< 0.0001" if value > 0 else "> -0.0001"
+    return _figure(value)
+
+
+def _figure(value: float) -> str:
+    decimals = max(0, min(4, 2 - math.floor(math.log10(abs(value))))) if value else 0
+    return f"{value:,.{decimals}f}"
 
 
 class Simulator(Protocol):

@@ -3,7 +3,8 @@
 public/   fragments.csv, library.csv, known_molecules.csv, priors.csv
 sealed/   parameters.json, populations.npz (the drawn world), baselines/*.smi
 starter/  insecticide-design.ipynb
-brief.md  the story, the parts and their priors, the budget, the score
+brief.md  the story, the parts and their priors, how to read a result row (worked in the
+          textbook world), the budget, the score
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import pandas as pd
 
 from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
 from tiltyard.challenges.instance import SECRET, Instance
-from tiltyard.challenges.manifest import BaselineEntry, Budget, Manifest, MetricSpec, Provenance
+from tiltyard.challenges.manifest import BASELINE_DECIMALS, BaselineEntry, Budget, Manifest, MetricSpec, Provenance
 from tiltyard.kinds.lab.insecticide import baselines, chemistry, fragments, parameters, scoring
 from tiltyard.kinds.lab.insecticide.grading import MAX_DESIGNS, PRIMARY_METRIC, SIMILARITY_NOTE_THRESHOLD
 from tiltyard.kinds.lab.insecticide.known import NEONICOTINOIDS, NICOTINE
+from tiltyard.kinds.lab.insecticide.lab import textbook_world
+from tiltyard.kinds.lab.insecticide.reading import reading_page
 from tiltyard.kinds.lab.insecticide.simulation import World
 
 CHALLENGE_ID = "insecticide-design-v1"
@@ -86,6 +89,7 @@ pharmacophores, then for aphid, bee and mammal the share of individuals killed
 exposure, the soil half-life (`persistence_days`), and the score. The assay is noise-free:
 asking again for a molecule already measured returns the stored row, free.
 
+{reading_page(textbook_world(), CHALLENGE_ID)}
 ## Budget
 
 {EXPERIMENT_BUDGET:,} molecules. A molecule is charged once, the first time it is measured; invalid
@@ -178,7 +182,9 @@ def starter_notebook() -> nbformat.NotebookNode:
             "candidates = candidates[~candidates['canonical_smiles'].isin(data['canonical_smiles'])]\n"
             "candidates['predicted'] = model.predict(candidates[features].astype(float))\n"
             "next_batch = candidates.nlargest(100, 'predicted')['smiles'].tolist()\n"
-            "lab.query(next_batch)[['smiles', 'selectivity_score']].nlargest(5, 'selectivity_score')"),
+            "# graded_score is what a design counts (0 when it breaks a constraint)\n"
+            "lab.query(next_batch)[['smiles', 'selectivity_score', 'graded_score', "
+            "'constraint_broken']].nlargest(5, 'graded_score')"),
         nbformat.v4.new_markdown_cell("## Submit up to five designs"),
         nbformat.v4.new_code_cell(
             "best = lab.export().query('valid').nlargest(5, 'graded_score')\n"
@@ -233,8 +239,8 @@ class InsecticideBuilder:
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_text("\n".join(rung.designs) + "\n", encoding="utf-8")
             entries.append(BaselineEntry(name=rung.name, description=rung.description,
-                                         public_score=round(rung.score, 6),
-                                         private_score=round(rung.score, 6), predictions=relative))
+                                         public_score=round(rung.score, BASELINE_DECIMALS),
+                                         private_score=round(rung.score, BASELINE_DECIMALS), predictions=relative))
         (staging / "brief.md").write_text(render_brief(ladder), encoding="utf-8")
         (staging / "starter").mkdir(exist_ok=True)
         nbformat.write(starter_notebook(), str(staging / "starter" / NOTEBOOK))

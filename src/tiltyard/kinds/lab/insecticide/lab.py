@@ -8,6 +8,7 @@ teaches the mechanism; only experiments reveal this instance's numbers.
 from __future__ import annotations
 
 import inspect as source
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.core import Grade, SubmissionFormat
 from tiltyard.errors import TiltyardError
-from tiltyard.kinds.lab.core import LabError, Part
+from tiltyard.kinds.lab.core import LabError, Part, fenced
 from tiltyard.kinds.lab.insecticide import chemistry, parameters, pharmacology, populations, scoring
 from tiltyard.kinds.lab.insecticide.grading import PRIMARY_METRIC, grade_file
 from tiltyard.kinds.lab.insecticide.parameters import INSECTS, SPECIES
@@ -39,9 +40,11 @@ class InsecticideSimulator:
                     _scored_by_the_simulator)
     design_format = SubmissionFormat((".smi", ".txt"), "designs (.smi, one SMILES per line)",
                                      "Hand in your designs as a .smi file, one SMILES per line")
-    summary_columns = ["smiles", "logp", "tpsa", "aphid_mortality", "bee_mortality",
-                       "mammal_mortality", "mammal_arrhythmia", "persistence_days",
-                       "selectivity_score"]
+    # What a row means: the three kills, the heart, the soil, the score and what it counts
+    # (0 when a constraint is broken, and which); descriptors are in export and --json.
+    summary_columns = ["smiles", "aphid_mortality", "bee_mortality", "mammal_mortality",
+                       "mammal_arrhythmia", "persistence_days", "selectivity_score",
+                       "graded_score", "constraint_broken"]
 
     def __init__(self, world: World):
         self.world = world
@@ -64,15 +67,14 @@ class InsecticideSimulator:
         return exploration_plot(measured, designs, path, title=title)
 
 
-def _valid_features(designs: Sequence[str]) -> tuple[pd.DataFrame, chemistry.ParsedBatch]:
+def _parsed(designs: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every design as a row (``smiles``, and RDKit's diagnosis in ``error`` when refused),
+    and the descriptors of the valid ones, indexed by their row."""
     batch = chemistry.parse(designs)
-    if not batch.valid.any():
-        raise LabError("None of the molecules is valid", expected="at least one valid SMILES",
-                       got="; ".join(f"{s!r}: {e}" for s, e in zip(batch.smiles, batch.errors))[:400],
-                       code="invalid_molecules")
+    rows = pd.DataFrame({"smiles": batch.smiles, "error": batch.errors})
     features = chemistry.features(batch.valid_molecules())
-    features.insert(0, "smiles", [s for s, ok in zip(batch.smiles, batch.valid) if ok])
-    return features, batch
+    features.index = np.flatnonzero(batch.valid)
+    return rows, features
 
 
 class _Textbook:
@@ -87,6 +89,12 @@ class _Textbook:
         return cls.world
 
 
+def textbook_world() -> World:
+    """The world at the centre of the priors: what parts run alone in, and what the brief's
+    worked examples are measured in (the same for every instance; nothing sealed)."""
+    return _Textbook.get()
+
+
 def _run_chemistry(designs):
     batch = chemistry.parse(designs)
     features = chemistry.features(batch.valid_molecules())
@@ -97,13 +105,15 @@ def _run_chemistry(designs):
 
 
 def _per_species(designs, compute):
-    features, _ = _valid_features(designs)
+    """One row per design: the part's outputs per species, or why RDKit refused the molecule."""
+    out, features = _parsed(designs)
     values = parameters.prior_means()
-    out = features[["smiles"]].copy()
     for species in SPECIES:
+        if not len(features):
+            break
         for name, column in compute(features, values, species).items():
-            out[f"{species}_{name}"] = column
-    return out.reset_index(drop=True)
+            out.loc[features.index, f"{species}_{name}"] = np.asarray(column, dtype=float)
+    return out
 
 
 def _run_ionisation(designs):
@@ -143,6 +153,10 @@ def _run_exposure(designs):
         "log10_concentration_at_target": world.target_concentration(f, s)["log10_concentration"]})
 
 
+DRIVE_HINT = ("Run it on drives: `tiltyard lab inspect insecticide-design-v1 network --run 0.1 "
+              "--run 0.9`, or lab.inspect('network').run([0.1, 0.9])")
+
+
 def _run_network(designs):
     """Designs here are drives between 0 and 1 (numbers), not molecules."""
     try:
@@ -150,10 +164,12 @@ def _run_network(designs):
     except ValueError as exc:
         raise LabError("The network part takes drives, not molecules",
                        expected="numbers between 0 and 1, e.g. [0.1, 0.5, 0.9]",
-                       got=str(list(designs)[:5]), code="bad_drive") from exc
+                       got=str(list(designs)[:5]), code="bad_drive",
+                       hint=DRIVE_HINT) from exc
     if drives.size == 0 or (drives < 0).any() or (drives > 1).any():
         raise LabError("Drives must lie between 0 and 1", expected="0 <= drive <= 1",
-                       got=str(drives.tolist()[:5]), code="bad_drive")
+                       got=str(drives.tolist()[:5]), code="bad_drive",
+                       hint=DRIVE_HINT)
     world = _Textbook.get()
     rows = []
     for species in SPECIES:
@@ -168,50 +184,68 @@ def _run_network(designs):
 
 
 def _run_persistence(designs):
-    features, _ = _valid_features(designs)
-    return pd.DataFrame({"smiles": features["smiles"],
-                         "persistence_days": pharmacology.persistence_days(features, parameters.prior_means())})
+    out, features = _parsed(designs)
+    if len(features):
+        out.loc[features.index, "persistence_days"] = pharmacology.persistence_days(
+            features, parameters.prior_means())
+    return out
 
 
 def _run_score(designs):
     results = _Textbook.get().run(designs)
-    return results[["smiles", "aphid_mortality", "bee_mortality", "mammal_mortality",
-                    "mammal_arrhythmia", "persistence_days", *["selectivity_score", "meets_constraints",
-                                                               "constraint_broken"]]]
+    return results[["smiles", "error", "aphid_mortality", "bee_mortality", "mammal_mortality",
+                    "mammal_arrhythmia", "persistence_days", "selectivity_score", "graded_score",
+                    "constraint_broken"]]
 
 
 def _code(*objects) -> str:
     return "\n\n".join(source.getsource(o) for o in objects)
 
 
+def _docs(*objects) -> str:
+    """Docstrings as markdown: the first line as prose, the rest (aligned formulas) fenced."""
+    blocks = []
+    for o in objects:
+        first, _, rest = (o.__doc__ or "").strip().partition("\n")
+        rest = textwrap.dedent(rest).strip("\n")
+        blocks.append(first + (f"\n\n{fenced(rest)}" if rest.strip() else ""))
+    return "\n\n".join(blocks)
+
+
 def textbook_parts() -> dict[str, Part]:
-    priors = parameters.priors_table
+    def priors(part: str) -> pd.DataFrame:
+        """The part's priors, the unit beside the prior (the name keeps room in a terminal)."""
+        table = parameters.priors_table(part)
+        if not len(table):
+            return table
+        table["prior"] = (table["prior"] + " " + table["unit"]).str.strip()
+        return table.drop(columns=["part", "unit"])  # the page names the part
     return {
         "chemistry": Part(
             "chemistry", "SMILES to a diagnosis or descriptors and pharmacophore flags (RDKit)",
-            "Limits: " + chemistry.LIMITS_TEXT + "\n\nPharmacophores (SMARTS):\n" + "\n".join(
-                f"  {k}: {v}" for k, v in chemistry.PHARMACOPHORE_SMARTS.items()),
+            "Limits: " + chemistry.LIMITS_TEXT + "\n\nPharmacophores (SMARTS):\n\n" + "\n".join(
+                f"- {k}: `{v}`" for k, v in chemistry.PHARMACOPHORE_SMARTS.items()),
             priors("chemistry"), _code(chemistry.parse, chemistry.descriptors, chemistry.pharmacophores),
             _run_chemistry),
         "ionisation": Part("ionisation", "charged share at body pH, per species",
-                           pharmacology.ionisation.__doc__, priors("ionisation"),
+                           _docs(pharmacology.ionisation), priors("ionisation"),
                            _code(pharmacology.ionisation), _run_ionisation),
         "exposure": Part("exposure", "field exposure times uptake times distribution: the free "
                          "concentration at the target before metabolism",
                          "log10 C = log10_exposure_<species> + log10(uptake * distribution)",
                          priors("exposure"), _code(World.target_concentration), _run_exposure),
         "uptake": Part("uptake", "share of the exposure entering the body (phloem, cuticle, gut)",
-                       pharmacology.uptake.__doc__, priors("uptake"), _code(pharmacology.uptake),
+                       _docs(pharmacology.uptake), priors("uptake"), _code(pharmacology.uptake),
                        _run_uptake),
         "distribution": Part("distribution", "share reaching the target circuit (CNS sheath, "
-                             "blood-brain barrier, protein binding)", pharmacology.distribution.__doc__,
+                             "blood-brain barrier, protein binding)", _docs(pharmacology.distribution),
                              priors("distribution"), _code(pharmacology.distribution), _run_distribution),
         "metabolism": Part("metabolism", "clearance by enzymes whose expression varies by population",
-                           pharmacology.clearance.__doc__, priors("metabolism"),
+                           _docs(pharmacology.clearance), priors("metabolism"),
                            _code(pharmacology.clearance), _run_metabolism),
         "binding": Part("binding", "affinity (pKi) and efficacy at insect and mammalian nicotinic receptors",
-                        pharmacology.affinity.__doc__ + "\n" + pharmacology.efficacy.__doc__
-                        + "\n" + pharmacology.occupancy.__doc__, priors("binding"),
+                        _docs(pharmacology.affinity, pharmacology.efficacy, pharmacology.occupancy),
+                        priors("binding"),
                         _code(pharmacology.affinity, pharmacology.efficacy, pharmacology.occupancy),
                         _run_binding),
         "network": Part("network", "500 populations x 1,000 model neurons per species; "
@@ -219,7 +253,7 @@ def textbook_parts() -> dict[str, Part]:
                         populations.__doc__, priors("network"),
                         _code(populations.build_circuits, populations.settle, populations.tabulate),
                         _run_network),
-        "persistence": Part("persistence", "soil half-life", pharmacology.persistence_days.__doc__,
+        "persistence": Part("persistence", "soil half-life", _docs(pharmacology.persistence_days),
                             priors("persistence"), _code(pharmacology.persistence_days), _run_persistence),
         "score": Part("score", "the selectivity score and the constraints a final design must meet",
                       scoring.SCORE_TEXT, priors("score"), _code(scoring.selectivity_score,
