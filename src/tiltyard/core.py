@@ -39,8 +39,9 @@ class SubmissionFormat:
 class ReportSection(BaseModel):
     """A kind's own part of a report (a code run's usage, a lab's designs, chart data).
 
-    ``data`` is the dump of the kind's typed model for ``name``; the kind parses it back
-    (:meth:`ChallengeKind.section_data`) and renders it with its page partial ``KIND/NAME.html``."""
+    ``data`` is the JSON dump of the kind's own model for ``name`` (a code run's RunResult, a
+    lab's design table); the kind renders it with its page partial ``KIND/NAME.html``, a line
+    for the terminal (:meth:`ChallengeKind.summary`) and charts (:meth:`ChallengeKind.charts`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -175,10 +176,6 @@ class ChallengeKind:
     def handle(self, bundle: Bundle) -> Any:
         """What ``tiltyard.load(ID)`` returns for this kind."""
         return bundle
-
-    def section_data(self, section: ReportSection) -> BaseModel | dict:
-        """The typed model of one of this kind's report sections (for templates and tools)."""
-        return section.data
 
     def summary(self, section: ReportSection) -> str | None:
         """One line a terminal shows for a section, or None."""

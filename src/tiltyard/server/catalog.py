@@ -4,6 +4,8 @@ registry (which parses a manifest once while its file is unchanged)."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from tiltyard.challenges.bundle import Bundle
@@ -11,6 +13,7 @@ from tiltyard.challenges.manifest import MANIFEST_NAME
 from tiltyard.challenges.registry import get_bundle
 from tiltyard.config import get_settings
 from tiltyard.errors import ChallengeNotFound, did_you_mean
+from tiltyard.plugins import kind_of
 from tiltyard.server.errors import NotFound
 
 
@@ -49,23 +52,17 @@ def challenge_ids() -> list[str]:
 
 
 def workspace_zip(challenge_id: str) -> Path:
-    """A learner's workspace as a zip (public files under data/, the starters, the brief as
-    README.md), made once per bundle hash and kept in the home folder."""
-    import zipfile
-
+    """A learner's workspace as its kind lays it out (ChallengeKind.workspace), zipped; made
+    once per bundle hash and kept in the home folder."""
     found = bundle(challenge_id)
-    manifest = found.manifest
     folder = get_settings().home / "workspaces"
-    target = folder / f"{manifest.id}-{found.hash[:16]}.zip"
+    target = folder / f"{found.manifest.id}-{found.hash[:16]}.zip"
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for entry in manifest.files_with_role("public"):
-            archive.write(found.root / entry.path, "data/" + entry.path.removeprefix("public/"))
-        for entry in manifest.files_with_role("starter"):
-            archive.write(found.root / entry.path, entry.path.removeprefix("starter/"))
-        archive.write(found.root / manifest.brief, "README.md")
-    partial.replace(target)
+    with tempfile.TemporaryDirectory(dir=folder) as staging:
+        kind_of(found).workspace(found, Path(staging))
+        partial = shutil.make_archive(str(target.with_name(f"{target.stem}.{os.getpid()}.partial")),
+                                      "zip", staging)
+        Path(partial).replace(target)
     return target

@@ -14,7 +14,6 @@ from tiltyard.challenges.manifest import Manifest
 from tiltyard.config import get_settings
 from tiltyard.core import ChallengeKind, Grade, NamedCheck, ReportSection, SubmissionFormat
 from tiltyard.kinds.table.charts import diagnostic_charts
-from tiltyard.runner.outcomes import RunResult
 
 # The kind is loaded to list challenges and start the CLI: the modules that bring in
 # scikit-learn, pandas and the sandbox (grader, checks, code runs, the learner's handle) are
@@ -83,9 +82,6 @@ class TableKind(ChallengeKind):
         split = manifest.split
         return {"task": manifest.task.type if manifest.task else "table",
                 "rows": split.train_rows + split.test_rows if split else None}
-
-    def section_data(self, section: ReportSection):
-        return RunResult.model_validate(section.data) if section.name == "run" else section.data
 
     def summary(self, section: ReportSection) -> str | None:
         if section.name != "run":
