@@ -28,7 +28,7 @@ FIT_WIDTH = {"width": "container", "autosize": {"type": "fit-x", "contains": "pa
 
 @dataclass(frozen=True)
 class SubmissionFormat:
-    """One kind of file a challenge accepts: ``.csv`` predictions, ``.py`` code, ``.smi`` designs."""
+    """One kind of file a challenge accepts (a table's predictions, its code, a lab's designs)."""
 
     suffixes: tuple[str, ...]
     label: str  # "predictions (CSV or Parquet)"

@@ -74,8 +74,9 @@ async def read_practice_leaderboard(challenge_id: str):
              response_model=SubmissionPublic)
 async def submit_practice(challenge_id: str, request: Request, user: CurrentUser,
                           session: SessionDep, file: UploadFile = File(...)):
-    """Store a predictions file (.csv, .parquet), a code file (.py, defining build_model()) or
-    a lab's final designs (.smi); a worker grades it off the request path (poll the submission)."""
+    """Store a file of a format the challenge's kind grades (its `formats` on GET
+    /challenges/{id}: predictions, code, designs...); a worker grades it off the request path
+    (poll the submission)."""
     catalog.bundle(challenge_id)
     check_submission_rate(request, user)
     limit = request.app.state.arena.practice_submissions_per_day
