@@ -142,8 +142,8 @@ def starter_notebook() -> nbformat.NotebookNode:
             f"{EXPERIMENT_BUDGET:,} molecules; every query is stored."),
         nbformat.v4.new_code_cell(
             "import pandas as pd\n"
-            "from tiltyard.kinds.lab.lab import open_lab\n\n"
-            f"lab = open_lab({CHALLENGE_ID!r})\nlab"),
+            "import tiltyard\n\n"
+            f"lab = tiltyard.load({CHALLENGE_ID!r})  # a lab's learner handle\nlab"),
         nbformat.v4.new_markdown_cell("## Read a part of the simulation\n\n`lab.inspect()` lists "
                                       "the parts; `lab.inspect('binding')` shows one; `.run([...])` "
                                       "runs it alone, free, with the priors' centres."),
