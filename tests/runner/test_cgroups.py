@@ -103,3 +103,29 @@ def test_a_group_left_by_a_crashed_worker_is_removed_with_its_processes():
         assert fresh is not None
     assert not any(folder.exists() for folder in stale.values())
     assert groups_left() == []
+
+
+@needs_bubblewrap
+def test_children_that_share_out_the_cpu_budget_exceed_it(submit):
+    # Each child spins 1.5 s, under the per-process CPU limit of 2 s; together they use 6 s.
+    budget = SMALL_BUDGET.model_copy(update={"cpu_seconds": 2, "threads": 2})
+    result = submit(MODEL + """
+import os, time
+def build_model():
+    children = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            started = time.process_time()
+            while time.process_time() - started < 1.5:
+                pass
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return Constant()
+""", budget=budget)
+    assert result.outcome is Outcome.TIMEOUT, result.message
+    assert "all its processes and threads together" in result.message
+    assert result.cpu_s >= budget.cpu_seconds
+    assert groups_left() == []
