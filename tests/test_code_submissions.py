@@ -35,6 +35,8 @@ def test_submit_code_reports_score_and_what_the_run_used(home, tmp_path):
     assert run["wall_s"] > 0 and run["peak_memory_mb"] > 10 and run["budget"]["memory_mb"] > 0
     shown = CliRunner().invoke(app, ["report", str(report["submission_id"])]).stdout
     assert "Ran in the sandbox (bubblewrap)" in shown
+    assert f"limits enforced by {run['limits_enforced_by']}" in shown
+    assert run["limits_enforced_by"] in ("cgroup-v1", "cgroup-v2", "rlimits")
 
 
 def test_failing_code_is_rejected_with_its_class_and_the_learners_traceback(home, tmp_path):

@@ -48,6 +48,7 @@ def test_a_code_submission_is_graded_in_the_sandbox_and_its_usage_shown(client, 
     assert section_data(report, "run")["outcome"] == "ok" and section_data(report, "run")["peak_memory_mb"] > 10
     page = client.get(f"/submissions/{sent.json()['id']}", headers=ann.headers).text
     assert "peak memory" in page and section_data(report, "run")["sandbox"] in page
+    assert "limits enforced by" in page and section_data(report, "run")["limits_enforced_by"] in page
 
 
 def test_a_file_of_the_wrong_kind_is_refused_with_what_fits(client, titanic_bundle):

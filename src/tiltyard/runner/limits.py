@@ -16,8 +16,10 @@ class SandboxLimits(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     wall_seconds: float = Field(300.0, gt=0, description="wall-clock time, enforced from outside")
-    cpu_seconds: float = Field(600.0, gt=0, description="CPU time of one process, all its threads together")
-    memory_mb: int = Field(2048, gt=0, description="heap and anonymous memory of one process")
+    cpu_seconds: float = Field(600.0, gt=0, description="CPU time of one process, all its threads together "
+                                                          "(with cgroups: of the whole process tree)")
+    memory_mb: int = Field(2048, gt=0, description="heap and anonymous memory of one process (with cgroups, "
+                                                "the whole tree is held to it plus an allowance for the interpreter)")
     threads: int = Field(2, ge=1, description="threads BLAS/OpenMP/joblib are told to use")
     processes: int = Field(64, ge=1, description="processes and threads the submission may have at once")
     scratch_mb: int = Field(512, gt=0, description="size of the private scratch folder, and of any one file")

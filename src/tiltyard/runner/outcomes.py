@@ -26,6 +26,16 @@ class SandboxMode(StrEnum):
     RLIMITS_ONLY = "rlimits_only"
 
 
+class LimitsMode(StrEnum):
+    """What held the run to its memory, process and CPU budgets."""
+
+    # The whole process tree together, in a control group.
+    CGROUP_V1 = "cgroup-v1"
+    CGROUP_V2 = "cgroup-v2"
+    # Each process on its own: a tree that forks can use its budget once per process.
+    RLIMITS = "rlimits"
+
+
 class RunResult(BaseModel):
     """The record of one run; serialisable into a report (predictions are kept out of the dump)."""
 
@@ -38,6 +48,7 @@ class RunResult(BaseModel):
     peak_memory_mb: float
     budget: SandboxLimits
     sandbox: SandboxMode
+    limits_enforced_by: LimitsMode = Field(LimitsMode.RLIMITS, description="whole tree (cgroup) or per process")
     traceback_tail: str | None = Field(None, description="the learner's own frames only")
     stdout_tail: str = ""
     stderr_tail: str = ""

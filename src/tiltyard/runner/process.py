@@ -15,6 +15,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tiltyard.runner.cgroups import TreeGroup
 
 READ_CHUNK = 1 << 16
 # After the main process exits, how long descendants that still hold its pipes may keep them.
@@ -49,7 +53,9 @@ class TailBuffer:
 @dataclass
 class FinishedProcess:
     wait_status: int
-    killed_for: str | None  # "wall_time", "result_too_large", or None when it ended by itself
+    # "wall_time", "result_too_large", "memory" or "cpu_time" (a whole-tree budget of its group),
+    # or None when it ended by itself
+    killed_for: str | None
     wall_s: float
     cpu_s: float
     peak_memory_mb: float
@@ -74,15 +80,21 @@ class _TreeUsage:
 
 def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, str], cwd: Path,
                   wall_seconds: float, result_limit: int, tail_bytes: int,
-                  popen_options: Mapping | None = None) -> FinishedProcess:
-    """Run ``build_argv(result_fd)``; the command writes its result to the file descriptor it is given."""
+                  popen_options: Mapping | None = None, group: TreeGroup | None = None) -> FinishedProcess:
+    """Run ``build_argv(result_fd)``; the command writes its result to the file descriptor it is given.
+
+    With a ``group``, the process joins it before the command starts (so everything it starts is
+    inside), the group's budgets are watched while it runs, and every member is killed at the end."""
     result_read, result_write = os.pipe()
     started = time.monotonic()
+    options = dict(popen_options or {})
+    if group is not None:
+        options["preexec_fn"] = group.join
     try:
         process = subprocess.Popen(build_argv(result_write), env=dict(env), cwd=cwd,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, pass_fds=(result_write,),
-                                   start_new_session=True, **(popen_options or {}))
+                                   start_new_session=True, **options)
     except BaseException:
         os.close(result_read)
         raise
@@ -102,13 +114,26 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
             sampled.peak_memory_mb = max(sampled.peak_memory_mb,
                                          _tree_usage(process.pid).peak_memory_mb)
 
-        exit_seen_at = _drain(selector, sinks, process.pid, deadline=started + wall_seconds,
-                              too_large=lambda: len(result) > result_limit, sample=sample)
-        if exit_seen_at is None or len(result) > result_limit:
-            killed_for = "result_too_large" if len(result) > result_limit else "wall_time"
+        def over_budget() -> str | None:
+            return group.exceeded() if group is not None else None
+
+        exit_seen_at, killed_for = _drain(selector, sinks, process.pid, deadline=started + wall_seconds,
+                                          too_large=lambda: len(result) > result_limit,
+                                          over_budget=over_budget, sample=sample)
+        if killed_for is None and len(result) > result_limit:
+            killed_for = "result_too_large"
+        if exit_seen_at is None or killed_for == "result_too_large":
+            killed_for = killed_for or "wall_time"
             usage_before_kill = _tree_usage(process.pid)
         # Also reached when the main process ended but descendants kept its pipes open.
         _kill_session(process.pid)
+        if group is not None:
+            # Whatever left the session (setsid, a double fork) is still in the group.
+            group.kill()
+            # A member the kernel killed for memory fails the run even if the rest went on.
+            killed_for = killed_for or group.exceeded()
+            usage_before_kill.cpu_s = max(usage_before_kill.cpu_s, group.cpu_s())
+            usage_before_kill.peak_memory_mb = max(usage_before_kill.peak_memory_mb, group.peak_memory_mb())
     _, wait_status, rusage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(wait_status)  # so Popen does not wait again
     wall_s = time.monotonic() - started
@@ -123,9 +148,11 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
 
 
 def _drain(selector: selectors.BaseSelector, sinks: dict[int, Callable[[bytes], None]], pid: int,
-           *, deadline: float, too_large: Callable[[], bool], sample: Callable[[], None]) -> float | None:
+           *, deadline: float, too_large: Callable[[], bool], over_budget: Callable[[], str | None],
+           sample: Callable[[], None]) -> tuple[float | None, str | None]:
     """Read until the process has exited and its pipes are closed; return when it exited, or None
-    if the deadline came first (or the result grew too large)."""
+    if the deadline came first, with the reason it was stopped early ("result_too_large", or a
+    whole-tree budget), if any."""
     pidfd = os.pidfd_open(pid)
     selector.register(pidfd, selectors.EVENT_READ)
     exited_at: float | None = None
@@ -136,10 +163,12 @@ def _drain(selector: selectors.BaseSelector, sinks: dict[int, Callable[[bytes], 
             if exited_at is None and now - sampled_at >= SAMPLE_SECONDS:
                 sample()
                 sampled_at = now
+                if reason := over_budget():
+                    return None, reason
             if now >= deadline and exited_at is None:
-                return None
+                return None, None
             if exited_at is not None and (not sinks or now >= exited_at + LINGER_GRACE_SECONDS):
-                return exited_at
+                return exited_at, None
             wait = deadline - now if exited_at is None else exited_at + LINGER_GRACE_SECONDS - now
             if exited_at is None:
                 wait = min(wait, SAMPLE_SECONDS)
@@ -152,7 +181,7 @@ def _drain(selector: selectors.BaseSelector, sinks: dict[int, Callable[[bytes], 
                 if chunk:
                     sinks[key.fd](chunk)
                     if too_large():
-                        return None
+                        return None, "result_too_large"
                 else:
                     selector.unregister(key.fd)
                     del sinks[key.fd]

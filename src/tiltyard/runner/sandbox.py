@@ -10,6 +10,10 @@ or any other process. Time is enforced from outside by killing the namespace.
 
 Where bubblewrap cannot run, code submissions are refused unless the operator passes
 ``allow_weak_sandbox=True``: then only the resource limits apply, and the result says so.
+
+Memory, processes and CPU are held for the whole process tree by a control group where the
+machine offers one (:mod:`tiltyard.runner.cgroups`), on top of the per-process resource limits;
+the result's ``limits_enforced_by`` says which held the run.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from pathlib import Path
 
 from tiltyard.config import get_settings
 from tiltyard.errors import TiltyardError
-from tiltyard.runner import harness, verdict
+from tiltyard.runner import cgroups, harness, verdict
 from tiltyard.runner.errors import SandboxFailure, SandboxUnavailable
 from tiltyard.runner.limits import SandboxLimits
-from tiltyard.runner.outcomes import RunResult, SandboxMode
+from tiltyard.runner.outcomes import LimitsMode, RunResult, SandboxMode
 from tiltyard.runner.process import FinishedProcess, run_contained
 from tiltyard.runner.seam import Harness
 
@@ -39,6 +43,14 @@ SCRATCH_DIR = "/scratch"
 # Mapped files (shared libraries, thread stacks) on top of the memory budget: RLIMIT_DATA limits
 # the memory a submission allocates; RLIMIT_AS only stops runaway address-space growth.
 ADDRESS_SPACE_ALLOWANCE_MB = 3072
+# A whole-tree memory limit counts what a per-process data limit does not: the interpreter and the
+# libraries it loads, the sandbox's own processes and the page cache of the files they read.
+TREE_MEMORY_ALLOWANCE_MB = 256
+# bubblewrap and the harness are tasks of the group too.
+TREE_SANDBOX_TASKS = 2
+# The per-process CPU limit's soft limit sends SIGXCPU (a readable outcome), its hard limit kills two
+# seconds later; the tree's CPU budget is enforced after the same grace.
+CPU_GRACE_SECONDS = 2
 OUTPUT_TAIL_BYTES = 8192
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 # What the dynamic linker and Python need from /etc; nothing else of the host's configuration.
@@ -74,18 +86,27 @@ def run_in_sandbox(harness_: Harness, code_path: str | Path, *, budget: SandboxL
     mode = _choose_mode(allow_weak_sandbox)
     if hidden_paths is None:
         hidden_paths = _tiltyard_folders()
-    with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root:
+    with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root, \
+            cgroups.tree_group(tree_limits(budget)) as group:
         stage = _stage(Path(stage_root), code_path, harness_)
         if mode is SandboxMode.BUBBLEWRAP:
-            finished = _run_in_bubblewrap(stage, budget, hidden_paths)
+            finished = _run_in_bubblewrap(stage, budget, hidden_paths, group)
         else:
-            finished = _run_with_rlimits_only(stage, budget)
+            finished = _run_with_rlimits_only(stage, budget, group)
+    limits_mode = group.mode if group is not None else LimitsMode.RLIMITS
     if harness.STARTED_MARKER not in finished.result[: len(harness.STARTED_MARKER)] and finished.killed_for is None:
         # The learner's code never ran, so this is the sandbox failing, not the submission.
         raise SandboxFailure("The sandbox failed before the submission's code could start",
                              got=finished.stderr.text()[-2000:] or f"exit status {finished.wait_status}",
                              hint="run `bwrap --version` and check the worker's Python environment")
-    return verdict.judge(finished, harness_, budget=budget, mode=mode)
+    return verdict.judge(finished, harness_, budget=budget, mode=mode, limits_mode=limits_mode)
+
+
+def tree_limits(budget: SandboxLimits) -> cgroups.TreeLimits:
+    """What a run's whole process tree may use together, in a control group."""
+    return cgroups.TreeLimits(memory_bytes=(budget.memory_mb + TREE_MEMORY_ALLOWANCE_MB) << 20,
+                              processes=budget.processes + TREE_SANDBOX_TASKS, cpu_cores=budget.threads,
+                              cpu_seconds=budget.cpu_seconds + CPU_GRACE_SECONDS)
 
 
 def _choose_mode(allow_weak_sandbox: bool) -> SandboxMode:
@@ -145,7 +166,8 @@ def _stage(root: Path, code_path: Path, harness_: Harness) -> _Stage:
     return stage
 
 
-def _run_in_bubblewrap(stage: _Stage, budget: SandboxLimits, hidden_paths: tuple[Path, ...]) -> FinishedProcess:
+def _run_in_bubblewrap(stage: _Stage, budget: SandboxLimits, hidden_paths: tuple[Path, ...],
+                       group: cgroups.TreeGroup | None) -> FinishedProcess:
     python_prefixes = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
     # /tmp is left out on purpose: it is the scratch folder, so a missing file there is a host file.
     visible_roots = [*SYSTEM_DIRS, "/etc", "/dev", "/proc", SANDBOX_DIR, SCRATCH_DIR, *python_prefixes]
@@ -181,10 +203,10 @@ def _run_in_bubblewrap(stage: _Stage, budget: SandboxLimits, hidden_paths: tuple
 
     return run_contained(argv, env=_child_env(budget, home=SCRATCH_DIR), cwd=stage.root,
                          wall_seconds=budget.wall_seconds, result_limit=_result_limit(budget),
-                         tail_bytes=OUTPUT_TAIL_BYTES)
+                         tail_bytes=OUTPUT_TAIL_BYTES, group=group)
 
 
-def _run_with_rlimits_only(stage: _Stage, budget: SandboxLimits) -> FinishedProcess:
+def _run_with_rlimits_only(stage: _Stage, budget: SandboxLimits, group: cgroups.TreeGroup | None) -> FinishedProcess:
     config = _harness_config(
         stage, budget, run_as_uid=None, inputs=str(stage.inputs), entry=str(stage.entry),
         submission=str(stage.submission), visible_roots=["/"])
@@ -197,7 +219,7 @@ def _run_with_rlimits_only(stage: _Stage, budget: SandboxLimits) -> FinishedProc
 
     return run_contained(argv, env=_child_env(budget, home=str(stage.scratch)), cwd=stage.scratch,
                          wall_seconds=budget.wall_seconds, result_limit=_result_limit(budget),
-                         tail_bytes=OUTPUT_TAIL_BYTES)
+                         tail_bytes=OUTPUT_TAIL_BYTES, group=group)
 
 
 def _isolation_flags() -> list[str]:

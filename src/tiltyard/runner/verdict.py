@@ -12,7 +12,7 @@ import signal
 from tiltyard.runner import harness
 from tiltyard.runner.errors import SandboxFailure
 from tiltyard.runner.limits import SandboxLimits
-from tiltyard.runner.outcomes import Outcome, RunResult, SandboxMode
+from tiltyard.runner.outcomes import LimitsMode, Outcome, RunResult, SandboxMode
 from tiltyard.runner.process import FinishedProcess
 from tiltyard.runner.seam import Harness, Verdict
 
@@ -22,12 +22,14 @@ STAGE_WORDS = {"import": "while your file was being imported"}  # a harness adds
 CRASH_SIGNALS = {signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS}
 
 
-def judge(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits, mode: SandboxMode) -> RunResult:
+def judge(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits, mode: SandboxMode,
+          limits_mode: LimitsMode = LimitsMode.RLIMITS) -> RunResult:
     verdict = _classify(finished, harness_, budget=budget)
     return RunResult(
         outcome=verdict.outcome, message=verdict.message, traceback_tail=verdict.traceback_tail,
         wall_s=round(finished.wall_s, 3), cpu_s=round(finished.cpu_s, 3),
         peak_memory_mb=round(finished.peak_memory_mb, 1), budget=budget, sandbox=mode,
+        limits_enforced_by=limits_mode,
         stdout_tail=finished.stdout.text(), stderr_tail=finished.stderr.text(),
         stdout_bytes=finished.stdout.total, stderr_bytes=finished.stderr.total,
         classes=verdict.classes, predictions=verdict.predictions)
@@ -36,6 +38,10 @@ def judge(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits
 def _classify(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits) -> Verdict:
     if finished.killed_for == "wall_time":
         return Verdict(Outcome.TIMEOUT, _wall_timeout_message(finished, budget, harness_.reproduce))
+    if finished.killed_for == "memory":
+        return Verdict(Outcome.MEMORY_EXCEEDED, _memory_message(budget, "during the run", whole_tree=True))
+    if finished.killed_for == "cpu_time":
+        return Verdict(Outcome.TIMEOUT, _cpu_timeout_message(budget, "during the run", whole_tree=True))
     if finished.killed_for == "result_too_large":
         return Verdict(Outcome.INVALID_OUTPUT,
                         f"Your code sent back more than {budget.memory_mb} MB, far more than its answer "
@@ -130,13 +136,17 @@ def _wall_timeout_message(finished: FinishedProcess, budget: SandboxLimits, repr
             f"models, fewer features, a subsample), and time it locally ({reproduce}).")
 
 
-def _cpu_timeout_message(budget: SandboxLimits, stage: str) -> str:
-    return (f"Your code used more than its CPU budget of {budget.cpu_seconds:g} s {stage} (all threads "
-            f"count) and was stopped. Make fitting cheaper (fewer or smaller models, fewer features, a "
+def _cpu_timeout_message(budget: SandboxLimits, stage: str, *, whole_tree: bool = False) -> str:
+    counted = "all its processes and threads together" if whole_tree else "all threads count"
+    return (f"Your code used more than its CPU budget of {budget.cpu_seconds:g} s {stage} ({counted}) "
+            f"and was stopped. Make fitting cheaper (fewer or smaller models, fewer features, a "
             f"subsample); it may use {budget.threads} threads.")
 
 
-def _memory_message(budget: SandboxLimits, stage: str) -> str:
-    return (f"Your code needed more than its memory budget of {budget.memory_mb} MB {stage}. Use smaller "
+def _memory_message(budget: SandboxLimits, stage: str, *, whole_tree: bool = False) -> str:
+    counted = (" (all its processes together: processes it starts share the budget, so start none or "
+               "split the budget between them)") if whole_tree else ""
+    return (f"Your code needed more than its memory budget of {budget.memory_mb} MB {stage}{counted}. "
+            "Use smaller "
             "types (float32, categories), avoid copies of the data (no concatenation in loops), and prefer "
             "models whose size does not grow with the data (fewer, shallower trees).")

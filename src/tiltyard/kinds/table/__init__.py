@@ -87,10 +87,12 @@ class TableKind(ChallengeKind):
         if section.name != "run":
             return None
         run, budget = section.data, section.data["budget"]
+        limits_by = run.get("limits_enforced_by") or "rlimits"
         return (f"Ran in the sandbox ({run['sandbox']}): {run['wall_s']:.1f} s wall, "
                 f"{run['cpu_s']:.1f} s CPU, {run['peak_memory_mb']:.0f} MB peak; budget "
                 f"{budget['wall_seconds']:.0f} s wall, {budget['cpu_seconds']:.0f} s CPU, "
-                f"{budget['memory_mb']} MB, {budget['threads']} threads")
+                f"{budget['memory_mb']} MB, {budget['threads']} threads; limits enforced by {limits_by} "
+                f"({'each process on its own' if limits_by == 'rlimits' else 'the whole process tree'})")
 
     def charts(self, section: ReportSection) -> dict[str, dict]:
         return diagnostic_charts(section.data) if section.name == "diagnostics" else {}
