@@ -146,8 +146,12 @@ class ChallengeKind:
                                         "; ".join(f.hint for f in formats)])))
 
     def evaluate(self, bundle: Bundle, path: Path, *, max_bytes: int) -> Grade:
-        """Grade one file on the sealed data; raise SubmissionError (or EvaluationFailed)."""
-        raise NotImplementedError(f"the {self.name} kind cannot evaluate submissions")
+        """Grade one file on the sealed data; raise SubmissionError (or EvaluationFailed). A kind
+        that grades no files keeps this default, which says so."""
+        raise SubmissionError(f"{bundle.manifest.id} grades no submitted files",
+                              expected="a challenge whose kind lists submission formats",
+                              got=f"a {self.name} challenge", code="wrong_file_type",
+                              hint="Work with this challenge through its own commands")
 
     def after_grade(self, bundle: Bundle, grade: Grade, folder: Path, stem: str,
                     owner: str) -> dict[str, str]:

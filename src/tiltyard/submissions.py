@@ -19,6 +19,7 @@ from tiltyard.config import get_settings
 from tiltyard.core import EvaluationFailed
 from tiltyard.errors import SubmissionError, SubmissionNotFound, TiltyardError
 from tiltyard.evaluate import evaluate
+from tiltyard.metrics import Metric
 from tiltyard.plugins import kind_of, primary_metric
 from tiltyard.report import Report, Rung, Timings, beats
 from tiltyard.store import Submission, session_scope
@@ -120,10 +121,11 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
                               beaten=beats(metric.direction, report.public_score, b.public_score))
                          for b in manifest.baselines]
     report.timings.total_s = time.perf_counter() - started
-    return _record(submission_id, report, private)
+    return _record(submission_id, report, private, metric)
 
 
-def _record(submission_id: int, report: Report, private: dict[str, float] | None) -> Report:
+def _record(submission_id: int, report: Report, private: dict[str, float] | None,
+            metric: Metric) -> Report:
     """Save the grade; the stored report keeps private scores, the learner's copy does not."""
     with session_scope() as session:
         row = session.get(Submission, submission_id)
@@ -135,15 +137,14 @@ def _record(submission_id: int, report: Report, private: dict[str, float] | None
             row.error_code, row.error_message = report.error.code, report.error.message
         session.flush()
         if report.status == "graded":
-            report.rank_among_own, report.own_submissions = _rank(session, report)
+            report.rank_among_own, report.own_submissions = _rank(session, report, metric)
         row.report = report.model_copy(update={"private_scores": private}).model_dump(mode="json")
     write_report(report)
     return report
 
 
-def _rank(session, report: Report) -> tuple[int, int]:
+def _rank(session, report: Report, metric: Metric) -> tuple[int, int]:
     """Place among this owner's graded submissions to the challenge (1 = best)."""
-    metric = primary_metric(get_bundle(report.challenge_id).manifest)
     scores = session.scalars(select(Submission.public_score).where(
         Submission.challenge_id == report.challenge_id, Submission.owner == report.owner,
         Submission.status == "graded")).all()

@@ -3,10 +3,9 @@ bundle folder in the catalog directory (or a path given directly)."""
 
 from __future__ import annotations
 
-import functools
 import shutil
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
@@ -92,7 +91,7 @@ def build(ids: list[str] | None = None, *, force: bool = False,
             existing = None  # a practice bundle in an arena's folder (or the reverse): rebuild
         if existing is None:
             builder = builtin_builder(challenge_id)
-            steps = functools.partial(progress, challenge_id)
+            steps = partial(progress, challenge_id)
             # The practice call is the one every builder (a third party's too) has always had.
             existing = (builder.build(catalog, steps) if instance is None
                         else builder.build(catalog, steps, instance=instance))

@@ -12,7 +12,7 @@ import pandas as pd
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.registry import get_bundle
 from tiltyard.config import get_settings
-from tiltyard.kinds.lab import LabSection
+from tiltyard.kinds.lab import KIND, LabSection
 from tiltyard.kinds.lab.core import Lab, LabError, MemoryQueryLog, Simulator, read_designs, simulator_class
 from tiltyard.kinds.lab.records import StoreQueryLog
 
@@ -23,7 +23,7 @@ def lab_section(bundle: Bundle) -> LabSection:
         raise LabError(f"{manifest.id} is a {manifest.kind} challenge, not a lab",
                        expected="a lab challenge such as insecticide-design-v1", got=manifest.kind,
                        hint="List labs with `tiltyard challenges`", code="not_a_lab")
-    return LabSection.model_validate(manifest.section)
+    return KIND.section(manifest)  # the kind's own parse: a broken section says what is wrong
 
 
 @lru_cache(maxsize=4)

@@ -11,9 +11,9 @@ import pandas as pd
 
 from tiltyard.challenges.bundle import Bundle, write_csv
 from tiltyard.core import Check, NamedCheck
+from tiltyard.kinds.table import grader_for
 from tiltyard.kinds.table.adversarial import adversarial_split, claims_random_split
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
-from tiltyard.kinds.table.grader import Grader
 from tiltyard.metrics import get_metric
 
 REFIT_TOLERANCE = 0.02  # refitted baselines may drift a little with library versions
@@ -51,7 +51,7 @@ def metrics_fit_task(bundle: Bundle) -> list[Check]:
 def ids(bundle: Bundle) -> list[Check]:
     task = bundle.manifest.task
     train, test = frames(bundle)
-    answers = Grader(bundle).answers
+    answers = grader_for(bundle).answers
     ident = task.id_column
     checks = []
     for name, values in (("train", train.get(ident)), ("test", test.get(ident)),
@@ -90,7 +90,7 @@ def labels(bundle: Bundle) -> list[Check]:
     if not task.classes:
         return [Check("table.labels", "labels among classes", True, "regression: no classes")]
     train, _ = frames(bundle)
-    seen = set(train[task.target].astype(str)) | Grader(bundle).answers.labels
+    seen = set(train[task.target].astype(str)) | grader_for(bundle).answers.labels
     strange = sorted(seen - set(task.classes))
     return [Check("table.labels", "labels among classes", not strange,
                   f"unknown labels {strange[:5]}" if strange else ", ".join(task.classes))]
@@ -99,7 +99,7 @@ def labels(bundle: Bundle) -> list[Check]:
 def split_counts(bundle: Bundle) -> list[Check]:
     split = bundle.manifest.split
     train, test = frames(bundle)
-    public_mask = Grader(bundle).answers.public
+    public_mask = grader_for(bundle).answers.public
     public, private = int(public_mask.sum()), int((~public_mask).sum())
     counts = (len(train), len(test), public, private)
     fraction = public / max(len(test), 1)
@@ -125,7 +125,7 @@ def split_as_described(bundle: Bundle) -> list[Check]:
 
 
 def sample_submission_grades(bundle: Bundle) -> list[Check]:
-    Grader(bundle).grade_file(bundle.public_file("sample_submission.csv"), max_bytes=1 << 40)
+    grader_for(bundle).grade_file(bundle.public_file("sample_submission.csv"), max_bytes=1 << 40)
     return [Check("table.sample_submission_grades", "sample submission grades", True,
                   "public/sample_submission.csv")]
 
@@ -135,7 +135,7 @@ def baselines_reproducible(bundle: Bundle) -> list[Check]:
     manifest, task = bundle.manifest, bundle.manifest.task
     metric = get_metric(manifest.metric.primary)
     train, test = frames(bundle)
-    grader = Grader(bundle)
+    grader = grader_for(bundle)
     checks = []
     with tempfile.TemporaryDirectory() as folder:
         for rung in ladder(task, metric, train, manifest.columns):
