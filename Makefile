@@ -10,9 +10,9 @@ DEMO ?= demo-workspace
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,postgres,ray]"
-	# Optional: the coach's PyTorch checks run when PyTorch is installed (a local CPU wheel here).
-	$(PY) -m pip install --quiet torch==2.13.0 || echo "PyTorch not installed: its coach checks are skipped"
+	# PyTorch first, so that the CPU wheel (a local one here) is the one the agent kind gets.
+	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,postgres,ray,cd]"
 	touch $@
 
 # Builds only the demo's challenge (the others build on first use), never touches a workspace
