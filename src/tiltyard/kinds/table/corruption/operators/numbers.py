@@ -155,8 +155,8 @@ class Outliers(NumberOperator):
 
     def apply(self, edit: Edit) -> None:
         for column in self.columns:
-            combined = pd.concat([edit.frames[s][column] for s in self.touched_splits], ignore_index=True)
-            values = np.array([plain(v) for v in combined if isinstance(plain(v), (int, float))], dtype=float)
+            clean = pd.concat([edit.clean[s][column] for s in self.touched_splits], ignore_index=True)
+            values = np.array([plain(v) for v in clean if isinstance(plain(v), (int, float))], dtype=float)
             if self.kind == "impossible" and self.value is None and values.size and values.min() < 0:
                 raise self.refuse(f"{column!r} already holds negative numbers, so no value is impossible "
                                   "without knowing what it measures", expected="value = an impossible number",
