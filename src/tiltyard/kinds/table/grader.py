@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -81,9 +82,32 @@ class Grader:
                             predictions.values[answers.public])
         sections = [ReportSection(kind="table", name="diagnostics", title="Diagnostics (public rows)",
                                   data=charts)] if charts else []
+        if self.damage:
+            from tiltyard.kinds.table.corruption.trips import corruption_section
+
+            trips = corruption_section(self.damage, self.task.type, self.primary.needs_proba,
+                                       answers.y_true[answers.public], predictions.values[answers.public])
+            sections += [trips] if trips else []
         return Grade(public_scores=public, private_scores=private, warnings=predictions.warnings,
                      sections=sections, read_and_validate_s=validated - started,
                      score_s=time.perf_counter() - validated)
+
+    @cached_property
+    def damage(self) -> list | None:
+        """A messy challenge's damage on the public test rows, from its sealed log (None for a
+        clean challenge)."""
+        from tiltyard.kinds.table.corruption.trips import LOG
+
+        if not any(entry.path == f"sealed/{LOG}" for entry in self.bundle.manifest.files):
+            return None
+        from tiltyard.kinds.table.corruption.apply import read_log
+        from tiltyard.kinds.table.corruption.trips import RECIPE, damage_on, undisclosed_steps
+
+        hidden = set()
+        if any(entry.path == f"sealed/{RECIPE}" for entry in self.bundle.manifest.files):
+            hidden = undisclosed_steps(tomllib.loads(self.bundle.sealed_file(RECIPE).read_text(encoding="utf-8")))
+        answers = self.answers
+        return damage_on(read_log(self.bundle.sealed_file(LOG)), answers.ids[answers.public], hidden)
 
     def score(self, values: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
         """Scores of predictions already in answer order, on the public and private rows."""

@@ -15,6 +15,8 @@ from tiltyard.kinds.table.corruption.values import encode
 class SwapColumns(Operator):
     op = "swap_columns"
     lesson = "units-and-plausibility"
+    repairs = ("Look for rows where one column holds the other's range of values (weight > height)",
+               'Swap them back where the ranges say so, in train and test alike')
     accepts = ("numeric", "categorical", "text")
     column_count = (2, 2)
 

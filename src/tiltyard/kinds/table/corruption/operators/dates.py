@@ -28,6 +28,9 @@ def written(value, fmt: str) -> str:
 class DateFormats(Operator):
     op = "date_formats"
     lesson = "parsing-dates"
+    repairs = ('Parse every format explicitly (pd.to_datetime(format=...) per pattern); never let a parser guess '
+               'day-first',
+               'Check the parsed dates: none in the future, none before the data begins')
     accepts = ("datetime",)
 
     formats: list[str] = Field(default_factory=lambda: list(FORMATS),

@@ -50,6 +50,8 @@ def nudger(column: pd.Series):
 class Duplicates(Operator):
     op = "duplicates"
     lesson = "duplicates-and-validation"
+    repairs = ('Find copies with duplicated() on the feature columns (round numbers first for near copies)',
+               'Keep the copies of one record in one fold: GroupKFold with a key made of the duplicated columns')
     accepts = ("numeric", "categorical", "text")
     column_count = (0, None)
     default_splits = ("train",)

@@ -35,6 +35,8 @@ def cp1252_safe(text: str) -> str:
 class Encoding(Operator):
     op = "encoding"
     lesson = "reading-encodings"
+    repairs = ('Read the file in its encoding (pd.read_csv(encoding="cp1252")) when UTF-8 fails',
+               'Repair mojibake: text.encode("cp1252").decode("utf-8") turns "ZÃ¼rich" back into "Zürich"')
     accepts = STRINGS
     column_count = (0, None)
 

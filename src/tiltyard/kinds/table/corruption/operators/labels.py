@@ -36,6 +36,9 @@ class LabelOperator(Operator):
 class LabelNoise(LabelOperator):
     op = "label_noise"
     lesson = "label-errors"
+    repairs = ('Find labels that cross-validated predictions confidently disagree with, and down-weight or drop them '
+               'in training',
+               'Prefer models and losses that are robust to label noise (regularise more, stop earlier)')
 
     towards: str | None = Field(default=None, description="the class that wrong labels all say (default: any other)")
 
@@ -71,6 +74,8 @@ class LabelNoise(LabelOperator):
 class Imbalance(LabelOperator):
     op = "imbalance"
     lesson = "class-imbalance"
+    repairs = ('Weight the classes (class_weight="balanced") or resample the training rows',
+               'Judge with a metric that sees every class, and move the decision threshold')
 
     label: str | None = Field(default=None, description="the class made rare (default: the rarest already)")
 

@@ -21,6 +21,9 @@ from tiltyard.kinds.table.corruption.values import encode
 class Missing(Operator):
     op = "missing"
     lesson = "disguised-missing-values"
+    repairs = ('Look for values that stand for "unknown" (-999, "?", 0, "NA") with value_counts(), and turn them into '
+               'NaN (pd.read_csv(na_values=[...]))',
+               'Then impute inside the pipeline with an indicator: SimpleImputer(add_indicator=True)')
     accepts = ALL_TYPES
 
     mechanism: Literal["mcar", "mar", "mnar"] = Field(

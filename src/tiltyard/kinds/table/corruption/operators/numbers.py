@@ -47,6 +47,8 @@ class NumberOperator(Operator):
 class UnitChange(NumberOperator):
     op = "unit_change"
     lesson = "units-and-plausibility"
+    repairs = ('Plot the column by subgroup and over time: a unit change shows as a jump by a constant factor',
+               'Convert the rows back (divide by the factor) where the jump starts, in train and test alike')
 
     factor: float = Field(description="the factor the other unit multiplies by (2.20462 for kg -> lb)")
     unit: str | None = Field(default=None, description='the other unit, for the brief ("pounds")')
@@ -123,6 +125,8 @@ class UnitChange(NumberOperator):
 class NumericNoise(NumberOperator):
     op = "numeric_noise"
     lesson = "units-and-plausibility"
+    repairs = ('Use a model and features that are robust to noisy measurements (trees, binned or rounded values)',
+               'Where two columns measure the same thing, check one against the other')
 
     scale: float = Field(default=0.1, gt=0, description="the noise's standard deviation, in column spreads")
 
@@ -138,6 +142,8 @@ class NumericNoise(NumberOperator):
 class Outliers(NumberOperator):
     op = "outliers"
     lesson = "units-and-plausibility"
+    repairs = ('Check each number against what it measures (an age is not negative): set impossible values to NaN',
+               'Clip or winsorise extreme values, or use a robust model (trees, HuberRegressor)')
 
     kind: Literal["extreme", "impossible"] = Field(default="extreme",
                                                    description='"extreme" (possible but far) or "impossible"')

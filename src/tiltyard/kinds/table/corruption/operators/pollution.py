@@ -35,6 +35,9 @@ def polluted(value: float, style: Style, decimals: int, currency: str, unit: str
 class TypePollution(Operator):
     op = "type_pollution"
     lesson = "schemas-and-coercion"
+    repairs = ('Strip currency signs, unit suffixes and thousands separators, turn decimal commas into points, then '
+               'pd.to_numeric',
+               "Declare each column's type and check it after reading, so that text in a number column fails loudly")
     accepts = ("numeric",)
 
     styles: list[Style] = Field(default_factory=lambda: list(STYLES),

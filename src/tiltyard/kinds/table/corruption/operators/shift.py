@@ -20,6 +20,8 @@ from tiltyard.kinds.table.corruption.values import plain
 class Shift(Operator):
     op = "shift"
     lesson = "train-test-shift"
+    repairs = ("Compare each column's distribution in train and test (adversarial validation)",
+               'Weight training rows like the test rows, or use features whose meaning does not move')
     accepts = ("numeric", "categorical")
     column_count = (1, 1)
     default_splits = ("test",)

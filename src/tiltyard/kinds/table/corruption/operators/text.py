@@ -76,6 +76,9 @@ def typo(value: str, rng: np.random.Generator) -> str:
 class CategoryVariants(Operator):
     op = "category_variants"
     lesson = "category-variants"
+    repairs = ('Normalise text before encoding it: .str.strip().str.lower(), one separator',
+               'Map the remaining spellings onto the known categories (difflib.get_close_matches, or a table of '
+               'aliases)')
     accepts = STRINGS
 
     styles: list[Style] = Field(default_factory=lambda: list(STYLES),
@@ -104,6 +107,8 @@ class CategoryVariants(Operator):
 class Typos(Operator):
     op = "typos"
     lesson = "category-variants"
+    repairs = ('Compare rare values with frequent ones (difflib.get_close_matches) and map the typos back',
+               'Fit the mapping on train only, and apply the same mapping to test')
     accepts = STRINGS
 
     def describe(self) -> str:
