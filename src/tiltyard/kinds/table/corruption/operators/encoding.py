@@ -71,9 +71,9 @@ class Encoding(Operator):
             if self.mode == "cp1252_file":
                 edit.encodings[split] = CP1252
                 for column in [c for c in frame.columns if c not in (edit.id_column, edit.target)]:
-                    rows = strings(frame, column)
-                    old = frame[column].to_numpy(dtype=object)[rows]
-                    edit.set_cells(split, rows, column, [cp1252_safe(v) for v in old])
+                    cells = frame[column].to_numpy(dtype=object)
+                    rows = [i for i in strings(frame, column) if cp1252_safe(cells[i]) != cells[i]]
+                    edit.set_cells(split, rows, column, [cp1252_safe(cells[i]) for i in rows])
                 continue
             for column in self.columns:
                 rows = strings(frame, column)
