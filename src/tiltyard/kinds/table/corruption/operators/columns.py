@@ -13,6 +13,8 @@ from tiltyard.kinds.table.corruption.values import encode
 
 @register
 class SwapColumns(Operator):
+    """Two columns that hold each other's values in some rows."""
+
     op = "swap_columns"
     lesson = "units-and-plausibility"
     repairs = ("Look for rows where one column holds the other's range of values (weight > height)",

@@ -48,6 +48,8 @@ def nudger(column: pd.Series):
 
 @register
 class Duplicates(Operator):
+    """Exact or near copies of rows, within a split or from train into test."""
+
     op = "duplicates"
     lesson = "duplicates-and-validation"
     repairs = ('Find copies with duplicated() on the feature columns (round numbers first for near copies)',

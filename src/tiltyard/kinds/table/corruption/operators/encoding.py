@@ -33,6 +33,8 @@ def cp1252_safe(text: str) -> str:
 
 @register
 class Encoding(Operator):
+    """Mojibake in text cells, or whole files written in Windows-1252."""
+
     op = "encoding"
     lesson = "reading-encodings"
     repairs = ('Read the file in its encoding (pd.read_csv(encoding="cp1252")) when UTF-8 fails',

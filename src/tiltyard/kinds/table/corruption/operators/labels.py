@@ -34,6 +34,8 @@ class LabelOperator(Operator):
 
 @register
 class LabelNoise(LabelOperator):
+    """Wrong training labels: any other class, or all towards one."""
+
     op = "label_noise"
     lesson = "label-errors"
     repairs = ('Find labels that cross-validated predictions confidently disagree with, and down-weight or drop them '
@@ -72,6 +74,8 @@ class LabelNoise(LabelOperator):
 
 @register
 class Imbalance(LabelOperator):
+    """Training rows of one class left out, so that it is rare."""
+
     op = "imbalance"
     lesson = "class-imbalance"
     repairs = ('Weight the classes (class_weight="balanced") or resample the training rows',

@@ -36,6 +36,8 @@ def target_codes(edit: Edit, frame: pd.DataFrame) -> np.ndarray:
 
 @register
 class LeakageColumn(Operator):
+    """A new column that carries the answer in train and nothing in test."""
+
     op = "leakage_column"
     lesson = "target-leakage"
     repairs = ('Drop the column: it will not be known when a prediction is needed (it is absent or meaningless in '

@@ -19,6 +19,8 @@ from tiltyard.kinds.table.corruption.values import encode
 
 @register
 class Missing(Operator):
+    """Values missing at random, given another column or given themselves; empty or disguised as a token."""
+
     op = "missing"
     lesson = "disguised-missing-values"
     repairs = ('Look for values that stand for "unknown" (-999, "?", 0, "NA") with value_counts(), and turn them into '

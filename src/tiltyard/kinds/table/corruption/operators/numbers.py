@@ -49,6 +49,8 @@ class NumberOperator(Operator):
 
 @register
 class UnitChange(NumberOperator):
+    """Numbers in another unit for a subgroup, a time window or a random share of rows."""
+
     op = "unit_change"
     lesson = "units-and-plausibility"
     repairs = ('Plot the column by subgroup and over time: a unit change shows as a jump by a constant factor',
@@ -127,6 +129,8 @@ class UnitChange(NumberOperator):
 
 @register
 class NumericNoise(NumberOperator):
+    """Measurement noise on numbers, written as the column writes them."""
+
     op = "numeric_noise"
     lesson = "units-and-plausibility"
     repairs = ('Use a model and features that are robust to noisy measurements (trees, binned or rounded values)',
@@ -144,6 +148,8 @@ class NumericNoise(NumberOperator):
 
 @register
 class Outliers(NumberOperator):
+    """Extreme values, or impossible ones such as a negative age."""
+
     op = "outliers"
     lesson = "units-and-plausibility"
     repairs = ('Check each number against what it measures (an age is not negative): set impossible values to NaN',

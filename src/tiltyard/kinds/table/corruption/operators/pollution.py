@@ -34,6 +34,8 @@ def polluted(value: float, style: Style, decimals: int, currency: str, unit: str
 
 @register
 class TypePollution(Operator):
+    """Numbers written as text: thousands separators, currency, units, decimal commas."""
+
     op = "type_pollution"
     lesson = "schemas-and-coercion"
     repairs = ('Strip currency signs, unit suffixes and thousands separators, turn decimal commas into points, then '

@@ -18,6 +18,8 @@ from tiltyard.kinds.table.corruption.values import plain
 
 @register
 class Shift(Operator):
+    """Train and test apart: a sample selected on a column, or a column's values drifted."""
+
     op = "shift"
     lesson = "train-test-shift"
     repairs = ("Compare each column's distribution in train and test (adversarial validation)",

@@ -74,6 +74,8 @@ def typo(value: str, rng: np.random.Generator) -> str:
 
 @register
 class CategoryVariants(Operator):
+    """One category spelt several ways: case, spaces, abbreviations, separators."""
+
     op = "category_variants"
     lesson = "category-variants"
     repairs = ('Normalise text before encoding it: .str.strip().str.lower(), one separator',
@@ -105,6 +107,8 @@ class CategoryVariants(Operator):
 
 @register
 class Typos(Operator):
+    """One slip of the keyboard per value: letters swapped, dropped, doubled or mistyped."""
+
     op = "typos"
     lesson = "category-variants"
     repairs = ('Compare rare values with frequent ones (difflib.get_close_matches) and map the typos back',
