@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -94,20 +93,10 @@ class Grader:
 
     @cached_property
     def damage(self) -> list | None:
-        """A messy challenge's damage on the public test rows, from its sealed log (None for a
-        clean challenge)."""
-        from tiltyard.kinds.table.corruption.trips import LOG
+        """A messy challenge's damage on the public test rows (None for a clean challenge)."""
+        from tiltyard.kinds.table.corruption.trips import sealed_damage
 
-        if not any(entry.path == f"sealed/{LOG}" for entry in self.bundle.manifest.files):
-            return None
-        from tiltyard.kinds.table.corruption.apply import read_log
-        from tiltyard.kinds.table.corruption.trips import RECIPE, damage_on, undisclosed_steps
-
-        hidden = set()
-        if any(entry.path == f"sealed/{RECIPE}" for entry in self.bundle.manifest.files):
-            hidden = undisclosed_steps(tomllib.loads(self.bundle.sealed_file(RECIPE).read_text(encoding="utf-8")))
-        answers = self.answers
-        return damage_on(read_log(self.bundle.sealed_file(LOG)), answers.ids[answers.public], hidden)
+        return sealed_damage(self.bundle, self.answers.ids[self.answers.public])
 
     def score(self, values: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
         """Scores of predictions already in answer order, on the public and private rows."""

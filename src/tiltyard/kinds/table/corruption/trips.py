@@ -4,11 +4,15 @@ error on the rows it left alone. Public rows only, like every chart of a grade."
 
 from __future__ import annotations
 
+import tomllib
+
 import numpy as np
 import pandas as pd
 
+from tiltyard.challenges.bundle import Bundle
 from tiltyard.coach.corruption import Damage, row_errors, trips
 from tiltyard.core import ReportSection
+from tiltyard.kinds.table.corruption.apply import read_log
 from tiltyard.kinds.table.corruption.edit import CELL, ROW_ADDED
 from tiltyard.kinds.table.corruption.registry import OPERATORS
 
@@ -38,6 +42,18 @@ def damage_on(log: pd.DataFrame, ids: np.ndarray, hidden: set[int] = frozenset()
                               touched=np.isin(ids, part["row"].astype(str).unique()),
                               disclosed=not hidden.intersection(part["step"].tolist())))
     return damages
+
+
+def sealed_damage(bundle: Bundle, ids: np.ndarray) -> list[Damage] | None:
+    """The damage among the test rows ``ids``, from a bundle's sealed log and recipe; None when
+    the bundle has no log (a clean challenge)."""
+    files = {entry.path for entry in bundle.manifest.files}
+    if f"sealed/{LOG}" not in files:
+        return None
+    hidden = set()
+    if f"sealed/{RECIPE}" in files:
+        hidden = undisclosed_steps(tomllib.loads(bundle.sealed_file(RECIPE).read_text(encoding="utf-8")))
+    return damage_on(read_log(bundle.sealed_file(LOG)), ids, hidden)
 
 
 def corruption_section(damages: list[Damage], task_type: str, needs_proba: bool, y_true: np.ndarray,
