@@ -84,6 +84,10 @@ class TableKind(ChallengeKind):
                 "rows": split.train_rows + split.test_rows if split else None}
 
     def summary(self, section: ReportSection) -> str | None:
+        if section.name == "corruption":
+            from tiltyard.kinds.table.corruption.trips import corruption_line
+
+            return corruption_line(section.data)
         if section.name != "run":
             return None
         run, budget = section.data, section.data["budget"]

@@ -81,9 +81,22 @@ class Grader:
                             predictions.values[answers.public])
         sections = [ReportSection(kind="table", name="diagnostics", title="Diagnostics (public rows)",
                                   data=charts)] if charts else []
+        if self.damage:
+            from tiltyard.kinds.table.corruption.trips import corruption_section
+
+            trips = corruption_section(self.damage, self.task.type, self.primary.needs_proba,
+                                       answers.y_true[answers.public], predictions.values[answers.public])
+            sections += [trips] if trips else []
         return Grade(public_scores=public, private_scores=private, warnings=predictions.warnings,
                      sections=sections, read_and_validate_s=validated - started,
                      score_s=time.perf_counter() - validated)
+
+    @cached_property
+    def damage(self) -> list | None:
+        """A messy challenge's damage on the public test rows (None for a clean challenge)."""
+        from tiltyard.kinds.table.corruption.trips import sealed_damage
+
+        return sealed_damage(self.bundle, self.answers.ids[self.answers.public])
 
     def score(self, values: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
         """Scores of predictions already in answer order, on the public and private rows."""
