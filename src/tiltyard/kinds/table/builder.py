@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,8 @@ from tiltyard.challenges.manifest import (
 from tiltyard.errors import BundleError
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
+from tiltyard.kinds.table.noise import public_noise
+from tiltyard.kinds.table.section import TableSection
 from tiltyard.kinds.table.starter import AS_FIRST_PUBLISHED, LINEAR_RUNG, write_starters
 from tiltyard.metrics import get_metric
 
@@ -80,6 +83,17 @@ class TableSpec:
     superseded: bool = False
     """Kept only so that stored reports still read (house-prices-v1): built byte for byte as
     published, so later changes to briefs and starters reach only the live versions."""
+    public_fraction: float = PUBLIC_FRACTION
+    dictionary: Callable[[], dict[str, dict]] | None = None
+    """The data dictionary itself (an author's ``[columns]``), instead of ``text_dir``'s file."""
+    story: Callable[[], str] | None = None
+    """The story itself (an author's story file), instead of ``text_dir``'s ``STEM.md``."""
+    recipe: Any = None
+    """A corruption recipe (:mod:`tiltyard.kinds.table.corruption`): the public files are made
+    messy with it, the clean copy and the log sealed, and the cleaning rungs fitted."""
+    duplicates_across_splits: str | None = None
+    """Why some test rows repeat train rows, when the dataset does on purpose; the checker
+    refuses them otherwise."""
 
     @property
     def text_stem(self) -> str:
@@ -123,6 +137,8 @@ def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: Seed) -> pd.Dat
 
 
 def read_dictionary(spec: TableSpec) -> dict[str, dict]:
+    if spec.dictionary is not None:
+        return spec.dictionary()
     path = spec.text_dir / f"{spec.text_stem}.columns.toml"
     if not path.is_file():
         raise BundleError(f"No data dictionary for {spec.id}", expected=str(path),
@@ -171,16 +187,25 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
     frame, test_mask, public_seed = draw_instance(spec, spec.load(), instance)
     train = frame.loc[~test_mask].reset_index(drop=True)
     test = frame.loc[test_mask].reset_index(drop=True)
-    test_features = test.drop(columns=[task.target])
-    public = np.zeros(len(test), dtype=bool)
-    public[np.random.default_rng(public_seed).permutation(len(test))[
-        : int(round(PUBLIC_FRACTION * len(test)))]] = True
     side = spec.side_tables()
 
     staging = staging_folder(catalog_dir, spec.id)
     progress("writing files")
-    write_csv(train, staging / "public/train.csv")
-    write_csv(test_features, staging / "public/test.csv")
+    messy = None
+    if spec.recipe is None:
+        test_features = test.drop(columns=[task.target])
+        write_csv(train, staging / "public/train.csv")
+        write_csv(test_features, staging / "public/test.csv")
+    else:
+        from tiltyard.kinds.table.messy import write_messy_files
+
+        types = {name: entry["type"] for name, entry in read_dictionary(spec).items()
+                 if entry.get("table", "train") == "train" and name in train}
+        messy = write_messy_files(spec.recipe, staging, train, test, public_seed, types)
+        train, test_features, test = messy.public_train, messy.public_test, messy.answers
+    public = np.zeros(len(test), dtype=bool)
+    public[np.random.default_rng(public_seed).permutation(len(test))[
+        : int(round(spec.public_fraction * len(test)))]] = True
     for table in side:
         write_csv(table.frame, staging / f"public/{table.name}.csv")
     write_csv(pd.concat([test[[task.id_column]], _constant_prediction(train, task, metric, len(test))],
@@ -198,7 +223,7 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
         difficulty=spec.difficulty, builder=f"tiltyard {metadata.version('tiltyard')}",
         provenance=spec.provenance, metric=spec.metric, task=task, budget=spec.budget,
         split=Split(method=spec.split_method, description=spec.split_description,
-                    public_fraction=PUBLIC_FRACTION, seed=spec.seed, train_rows=len(train),
+                    public_fraction=spec.public_fraction, seed=spec.seed, train_rows=len(train),
                     test_rows=len(test), public_rows=int(public.sum()),
                     private_rows=int((~public).sum())),
         columns=columns,
@@ -208,7 +233,7 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
 
     grader = Grader(Bundle(staging, manifest))
     features = train.drop(columns=[task.target])
-    baselines = []
+    baselines, fitted = [], {}
     for rung in ladder(task, metric, train, columns):
         progress(f"fitting baseline: {rung.name}")
         model = rung.make().fit(features, train[task.target])
@@ -217,11 +242,22 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
         write_csv(pd.concat([test[[task.id_column]], predictions.round(PREDICTION_DECIMALS)], axis=1),
                   staging / "sealed" / relative)
         grade = grader.grade_file(staging / "sealed" / relative, max_bytes=1 << 40)
+        fitted[rung.name] = staging / "sealed" / relative
         baselines.append(BaselineEntry(
             name=rung.name, description=rung.description, predictions=f"sealed/{relative}",
             public_score=grade.public_scores[metric.name],
             private_score=grade.private_scores[metric.name]))
-    manifest = manifest.model_copy(update={"baselines": baselines})
+    best = sorted(baselines[1:] or baselines, key=lambda b: metric.sort_key(b.public_score))[0]
+    section = TableSection(public_noise=round(public_noise(grader, fitted[best.name], spec.seed), 6),
+                           duplicates_across_splits=spec.duplicates_across_splits,
+                           corrupted=messy is not None)
+    if messy is not None:
+        from tiltyard.kinds.table.messy import fit_cleaning_rungs
+
+        progress("fitting the cleaning rungs: naive and clean oracle")
+        fit_cleaning_rungs(staging, messy, columns, best, grader, metric, section.public_noise)
+    manifest = manifest.model_copy(update={"baselines": baselines,
+                                           "section": section.model_dump(exclude_none=True)})
 
     progress("writing brief and starters")
     (staging / manifest.brief).write_text(render_brief(spec, manifest), encoding="utf-8")
@@ -254,7 +290,8 @@ def _drawn_from(manifest: Manifest) -> str:
 def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     task, split = manifest.task, manifest.split
     metric = get_metric(manifest.metric.primary)
-    story = (spec.text_dir / f"{spec.text_stem}.md").read_text(encoding="utf-8").strip()
+    story = (spec.story() if spec.story is not None
+             else (spec.text_dir / f"{spec.text_stem}.md").read_text(encoding="utf-8")).strip()
     if task.type == "binary" and metric.needs_proba:
         predict = f"the probability that `{task.target}` is `{task.positive_label}`"
     elif task.type == "regression":
@@ -274,7 +311,17 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
              f"- test: {split.test_rows:,} rows, answers sealed; scored on a public part "
              f"({split.public_rows:,} rows, {split.public_fraction:.0%}) shown on every "
              f"submission and a private part ({split.private_rows:,} rows) revealed only for the "
-             f"submission you choose as final ({_drawn_from(manifest)}).", "",
+             f"submission you choose as final ({_drawn_from(manifest)})."]
+    noise = TableSection.model_validate(manifest.section or {}).public_noise
+    if not spec.superseded and noise is not None:
+        lines += [f"- the public score's expected noise: ±{noise:.4f} (the bootstrap standard "
+                  "deviation of the best baseline's score over the public rows): two public "
+                  "scores closer than that are not told apart by the public board"]
+    if spec.recipe is not None:
+        from tiltyard.kinds.table.messy import messy_section
+
+        lines += ["", *messy_section(spec.recipe)]
+    lines += ["",
              "## Files", "", "| file | rows | what |", "|---|---|---|",
              f"| `train.csv` | {split.train_rows:,} | features and `{task.target}` |",
              f"| `test.csv` | {split.test_rows:,} | features only |",
