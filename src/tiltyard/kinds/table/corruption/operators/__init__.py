@@ -1,0 +1,7 @@
+"""The operators, one module per family; importing this package registers them all."""
+
+from tiltyard.kinds.table.corruption.operators import (  # noqa: F401 - registration
+    duplicates,
+    missing,
+    text,
+)

@@ -1,0 +1,124 @@
+"""Recipes: every refusal names the step and says what was expected, what came and what to do."""
+
+from __future__ import annotations
+
+import pytest
+from corruption_cases import BINARY, COLUMNS, REGRESSION, clean_splits
+
+from tiltyard.kinds.table.corruption import OPERATORS, RecipeError, apply_recipe, parse_recipe
+
+
+def refusal(steps, task=BINARY, columns=COLUMNS) -> RecipeError:
+    with pytest.raises(RecipeError) as caught:
+        parse_recipe(steps, columns, task)
+    error = caught.value
+    assert error.expected and error.got and error.hint, error
+    return error
+
+
+def test_a_good_recipe_parses_and_round_trips_as_tables():
+    steps = [{"op": "missing", "columns": "age", "fraction": 0.1, "token": -999},
+             {"op": "typos", "columns": ["city"], "fraction": 0.05, "disclosed": False}]
+    recipe = parse_recipe(steps, COLUMNS, BINARY)
+    assert [s.op for s in recipe.steps] == ["missing", "typos"]
+    assert recipe.as_tables() == [{"op": "missing", "columns": ["age"], "fraction": 0.1, "token": -999},
+                                  {"op": "typos", "columns": ["city"], "fraction": 0.05, "disclosed": False}]
+    assert len(recipe.disclosed()) == 1 and "-999" in recipe.disclosed()[0]
+
+
+def test_unknown_operator_suggests_the_closest():
+    error = refusal([{"op": "mising", "columns": ["age"], "fraction": 0.1}])
+    assert "step 1" in str(error) and "Did you mean 'missing'?" in str(error)
+
+
+def test_a_step_without_op_or_not_a_table():
+    assert "names no operator" in str(refusal([{"columns": ["age"], "fraction": 0.1}]))
+    assert "is not a table" in str(refusal(["missing"]))
+
+
+def test_unknown_column_suggests_the_closest():
+    error = refusal([{"op": "typos", "columns": ["citty"], "fraction": 0.1}])
+    assert "unknown column" in str(error) and "Did you mean 'city'?" in str(error)
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 1.5])
+def test_fraction_outside_zero_one(fraction):
+    error = refusal([{"op": "typos", "columns": ["city"], "fraction": fraction}])
+    assert "fraction outside [0, 1]" in str(error) and repr(fraction) in str(error)
+
+
+def test_missing_fraction():
+    assert "needs fraction" in str(refusal([{"op": "typos", "columns": ["city"]}]))
+
+
+def test_parameter_of_the_wrong_type():
+    error = refusal([{"op": "typos", "columns": ["city"], "fraction": "0.1"}])
+    assert "'0.1' (str)" in str(error)
+    error = refusal([{"op": "missing", "columns": ["age"], "fraction": 0.1, "strength": "strong"}])
+    assert "strength" in str(error)
+
+
+def test_unknown_parameter_suggests_the_closest():
+    error = refusal([{"op": "missing", "columns": ["age"], "fraction": 0.1, "tokn": -999}])
+    assert "no parameter 'tokn'" in str(error) and "Did you mean 'token'?" in str(error)
+
+
+def test_a_choice_outside_its_options_suggests_the_closest():
+    error = refusal([{"op": "missing", "columns": ["age"], "fraction": 0.1, "mechanism": "mnr"}])
+    assert "Did you mean 'mnar'?" in str(error)
+    error = refusal([{"op": "typos", "columns": ["city"], "fraction": 0.1, "splits": "tst"}])
+    assert "Did you mean 'test'?" in str(error)
+
+
+def test_an_operator_on_a_column_of_the_wrong_type():
+    error = refusal([{"op": "typos", "columns": ["age"], "fraction": 0.1}])
+    assert "cannot corrupt a numeric column" in str(error) and "categorical or text" in str(error)
+
+
+def test_the_id_column_and_the_target_are_not_features():
+    assert "id column" in str(refusal([{"op": "missing", "columns": ["passenger"], "fraction": 0.1}]))
+    assert "label_noise" in str(refusal([{"op": "missing", "columns": ["survived"], "fraction": 0.1}]))
+
+
+def test_missing_at_random_needs_its_condition():
+    assert "given" in str(refusal([{"op": "missing", "columns": ["age"], "fraction": 0.1, "mechanism": "mar"}]))
+    assert "Did you mean 'fare'?" in str(refusal([{"op": "missing", "columns": ["age"], "fraction": 0.1,
+                                                   "mechanism": "mar", "given": "fair"}]))
+    assert "mar" in str(refusal([{"op": "missing", "columns": ["age"], "fraction": 0.1, "given": "fare"}]))
+
+
+def test_duplicates_parameters_that_contradict():
+    assert "near copies" in str(refusal([{"op": "duplicates", "fraction": 0.1, "near": True}]))
+    assert "exact copies" in str(refusal([{"op": "duplicates", "fraction": 0.1, "columns": ["fare"]}]))
+    assert "train into test" in str(refusal([{"op": "duplicates", "fraction": 0.1, "across_splits": True,
+                                              "splits": ["train"]}]))
+
+
+def test_the_target_must_be_among_the_columns():
+    assert "target" in str(refusal([], columns={"age": "numeric"}))
+
+
+def test_steps_are_numbered_in_refusals():
+    error = refusal([{"op": "typos", "columns": ["city"], "fraction": 0.1},
+                     {"op": "typos", "columns": ["cty"], "fraction": 0.1}])
+    assert "step 2" in str(error)
+
+
+def test_apply_refuses_splits_that_do_not_fit():
+    recipe = parse_recipe([{"op": "typos", "columns": ["city"], "fraction": 0.1}], COLUMNS, BINARY)
+    splits = clean_splits()
+    with pytest.raises(RecipeError, match="train and a test split"):
+        apply_recipe(recipe, {"train": splits["train"]}, seed=0)
+    repeated = {"train": splits["train"], "test": splits["train"].head(3)}
+    with pytest.raises(RecipeError, match="Ids repeat"):
+        apply_recipe(recipe, repeated, seed=0)
+
+
+def test_every_operator_describes_itself_in_one_sentence():
+    from corruption_cases import CASES
+
+    for case in CASES.values():
+        step = parse_recipe([case.step], COLUMNS, REGRESSION if case.task == "regression" else BINARY).steps[0]
+        sentence = step.describe()
+        assert sentence.endswith(".") and sentence.count(". ") == 0, sentence
+    assert set(OPERATORS) <= {c.op for c in CASES.values()}
