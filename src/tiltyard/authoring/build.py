@@ -32,6 +32,7 @@ class Authored:
     spec: AuthorSpec
     frame: pd.DataFrame
     task: Task
+    original: pd.DataFrame  # the data in the author's order, before ids are drawn
 
 
 def read_folder(folder: Path, load: Callable[[], pd.DataFrame] | None = None) -> Authored:
@@ -51,9 +52,10 @@ def read_folder(folder: Path, load: Callable[[], pd.DataFrame] | None = None) ->
     check_columns(spec, frame)
     check_size(len(frame), spec.split)
     ids, _ = independent_seeds(spec.challenge.seed, 2)
+    original = frame
     if task.id_column in frame:
         frame = frame.drop(columns=[task.id_column])
-    return Authored(folder, spec, with_shuffled_ids(frame, task.id_column, ids), task)
+    return Authored(folder, spec, with_shuffled_ids(frame, task.id_column, ids), task, original)
 
 
 def check_metric(spec: AuthorSpec, task: Task) -> None:
@@ -127,3 +129,22 @@ def table_spec(folder: Path, load: Callable[[], pd.DataFrame] | None = None) -> 
 
 def _mask(frame: pd.DataFrame, seed=None, *, split, task, default):
     return test_mask(frame, split, task, default if seed is None else seed)
+
+
+class AuthoredBuilder:
+    """A built-in challenge made from a spec folder, as the ``tiltyard.challenges`` entry points
+    want it: its id and title read at once, the data only when it is built."""
+
+    kind = "table"
+    superseded = False
+
+    def __init__(self, folder: Path, load: Callable[[], pd.DataFrame] | None = None):
+        self.folder, self.load = Path(folder), load
+        spec = read_spec(self.folder)
+        self.id, self.title = spec.challenge.id, spec.challenge.title
+
+    def spec(self) -> TableSpec:
+        return table_spec(self.folder, self.load)
+
+    def build(self, catalog_dir: Path, progress: Callable[[str], None] = lambda _: None, instance=None):
+        return self.spec().build(catalog_dir, progress, instance)

@@ -109,9 +109,10 @@ def check_ids(frame: pd.DataFrame, id_column: str) -> None:
         return  # the build makes the column
     repeated = frame[id_column][frame[id_column].duplicated(keep=False)]
     if len(repeated):
-        shown = ", ".join(map(repr, repeated.unique()[:5]))
+        shown = ", ".join(map(repr, repeated.unique()[:5].tolist()))
+        count = repeated.nunique()
         raise AuthoringError(f"The id column {id_column!r} repeats", expected="a different id on every row",
-                             got=f"{repeated.nunique()} ids on more than one row ({shown})",
+                             got=f"{count} {'id' if count == 1 else 'ids'} on more than one row ({shown})",
                              hint="Remove the repeated rows, or name a new --id-column (Tiltyard then "
                                   "numbers the rows itself)")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
 from tiltyard.challenges.instance import SECRET, Instance
@@ -42,6 +43,7 @@ PUBLIC_FRACTION = 0.3
 INSTANCE_IDS = ("Row id, drawn at random for this instance of the challenge: it says nothing "
                 "about the row, and differs from the ids of a catalog built on your own disk.")
 PREDICTION_DECIMALS = 6  # rounding keeps baseline files byte-identical across BLAS builds
+THREADED_ROWS = 20_000
 MISSING_COUNTS = ("*missing* counts the empty cells of `train.csv` (of its own file for a side "
                   "table's column); `test.csv` is not counted, and its share can differ.")
 
@@ -231,6 +233,17 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
                           rows=len(t.frame), join=t.join) for t in side],
         lessons=list(spec.lessons), instance=None if instance is None else SECRET)
 
+    # Threads pay off on large tables only: on a small one, on a shared machine, OpenMP's
+    # spinning workers make boosting many times slower (the results are the same either way).
+    with threadpool_limits(limits=1 if len(train) < THREADED_ROWS else None):
+        return _fit_and_write(spec, catalog_dir, staging, manifest, train, test, test_features, messy,
+                              columns, progress)
+
+
+def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: Manifest, train: pd.DataFrame,
+                   test: pd.DataFrame, test_features: pd.DataFrame, messy, columns: list[Column],
+                   progress: Callable[[str], None]) -> Bundle:
+    task, metric = spec.task, get_metric(spec.metric.primary)
     grader = Grader(Bundle(staging, manifest))
     features = train.drop(columns=[task.target])
     baselines, fitted = [], {}

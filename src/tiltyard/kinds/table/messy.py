@@ -88,6 +88,12 @@ def write_messy_files(recipe: Recipe, staging: Path, train: pd.DataFrame, test: 
                        public_test=read_public_csv(staging / "public/test.csv"), answers=answers)
 
 
+def clean_frames(bundle: Bundle) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sealed clean (train, test) of a messy bundle, as the recipe saw them."""
+    return (pd.read_csv(bundle.sealed_file(f"{CLEAN}/train.csv")),
+            pd.read_csv(bundle.sealed_file(f"{CLEAN}/test.csv")))
+
+
 def sealed_recipe(bundle: Bundle) -> dict:
     return tomllib.loads(bundle.sealed_file(RECIPE).read_text(encoding="utf-8"))
 

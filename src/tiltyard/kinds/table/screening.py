@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from threadpoolctl import threadpool_limits
 
 from tiltyard.challenges.manifest import Task
 
@@ -57,8 +58,6 @@ def single_column_scores(frame: pd.DataFrame, task: Task, features: list[str], *
                          seed: int) -> list[ColumnScore]:
     """Each feature alone, cross-validated (3 folds, a small tree): ROC AUC for classes
     (one-vs-rest, macro, for several), R² for a number."""
-    from sklearn.metrics import r2_score, roc_auc_score
-
     if len(frame) > LEAK_ROWS:
         frame = frame.sample(LEAK_ROWS, random_state=seed)
     y = encoded_target(frame[task.target], task)
@@ -74,18 +73,25 @@ def single_column_scores(frame: pd.DataFrame, task: Task, features: list[str], *
         folds, model = StratifiedKFold(3, shuffle=True, random_state=seed), DecisionTreeClassifier(
             max_leaf_nodes=16, random_state=seed)
     scores = []
-    for name in features:
-        x = as_number(frame[name]).reshape(-1, 1)
-        if np.isnan(x).all():
-            continue
-        if regression:
-            score = r2_score(y, cross_val_predict(model, x, y, cv=folds))
-        else:
-            proba = cross_val_predict(model, x, y, cv=folds, method="predict_proba")
-            score = (roc_auc_score(y, proba[:, 1]) if proba.shape[1] == 2
-                     else roc_auc_score(y, proba, multi_class="ovr"))
-        scores.append(ColumnScore(name, float(score), "R²" if regression else "ROC AUC"))
+    with threadpool_limits(limits=1):
+        for name in features:
+            scores.extend(_column_score(frame, name, y, model, folds, regression))
     return scores
+
+
+def _column_score(frame, name, y, model, folds, regression) -> list[ColumnScore]:
+    from sklearn.metrics import r2_score, roc_auc_score
+
+    x = as_number(frame[name]).reshape(-1, 1)
+    if np.isnan(x).all():
+        return []
+    if regression:
+        score = r2_score(y, cross_val_predict(model, x, y, cv=folds))
+    else:
+        proba = cross_val_predict(model, x, y, cv=folds, method="predict_proba")
+        score = (roc_auc_score(y, proba[:, 1]) if proba.shape[1] == 2
+                 else roc_auc_score(y, proba, multi_class="ovr"))
+    return [ColumnScore(name, float(score), "R²" if regression else "ROC AUC")]
 
 
 def leaks(scores: list[ColumnScore]) -> list[ColumnScore]:
