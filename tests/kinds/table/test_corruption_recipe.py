@@ -122,3 +122,90 @@ def test_every_operator_describes_itself_in_one_sentence():
         sentence = step.describe()
         assert sentence.endswith(".") and sentence.count(". ") == 0, sentence
     assert set(OPERATORS) <= {c.op for c in CASES.values()}
+
+
+def test_label_operators_refuse_a_regression_target_and_the_test_split():
+    error = refusal([{"op": "label_noise", "fraction": 0.1}], task=REGRESSION)
+    assert "regression target" in str(error) and "numeric_noise" in str(error)
+    assert "regression" in str(refusal([{"op": "imbalance", "fraction": 0.5}], task=REGRESSION))
+    error = refusal([{"op": "label_noise", "fraction": 0.1, "splits": ["test"]}])
+    assert "cannot touch the test split" in str(error) and "train" in str(error)
+    assert "Did you mean 'yes'?" in str(refusal([{"op": "label_noise", "fraction": 0.1, "towards": "yse"}]))
+    assert "takes exactly 0" in str(refusal([{"op": "label_noise", "fraction": 0.1, "columns": ["survived"]}]))
+
+
+def test_unit_change_refusals():
+    base = {"op": "unit_change", "columns": ["weight"], "fraction": 1.0}
+    assert "needs factor" in str(refusal([base]))
+    assert "no unit change" in str(refusal([{**base, "factor": 1.0}]))
+    assert "both its column and its values" in str(refusal([{**base, "factor": 2.2, "subgroup_column": "city"}]))
+    assert "Did you mean 'city'?" in str(refusal([{**base, "factor": 2.2, "subgroup_column": "cty",
+                                                   "subgroup_values": ["Boston"]}]))
+    assert "not a datetime column" in str(refusal([{**base, "factor": 2.2, "window_column": "age"}]))
+    assert "not a date" in str(refusal([{**base, "factor": 2.2, "window_column": "joined",
+                                         "window_start": "last spring"}]))
+    assert "needs its column" in str(refusal([{**base, "factor": 2.2, "window_start": "2012-01-01"}]))
+
+
+def test_a_unit_change_whose_subgroup_selects_nothing_is_refused_at_apply():
+    recipe = parse_recipe([{"op": "unit_change", "columns": ["weight"], "fraction": 1.0, "factor": 2.2,
+                            "subgroup_column": "city", "subgroup_values": ["Atlantis"]}], COLUMNS, BINARY)
+    with pytest.raises(RecipeError, match=r"step 1 \(unit_change\): the subgroup or window selects no rows"):
+        apply_recipe(recipe, clean_splits(), seed=0)
+
+
+def test_impossible_outliers_need_a_value_when_negatives_are_possible():
+    splits = clean_splits()
+    splits = {name: frame.assign(height=frame["height"] - 200) for name, frame in splits.items()}
+    recipe = parse_recipe([{"op": "outliers", "columns": ["height"], "fraction": 0.1, "kind": "impossible"}],
+                          COLUMNS, BINARY)
+    with pytest.raises(RecipeError, match="already holds negative numbers"):
+        apply_recipe(recipe, splits, seed=0)
+    assert "value is read only" in str(refusal([{"op": "outliers", "columns": ["fare"], "fraction": 0.1,
+                                                 "value": -1}]))
+
+
+def test_swap_columns_refusals():
+    assert "exactly 2" in str(refusal([{"op": "swap_columns", "columns": ["weight"], "fraction": 0.1}]))
+    assert "same type" in str(refusal([{"op": "swap_columns", "columns": ["weight", "city"], "fraction": 0.1}]))
+    assert "itself" in str(refusal([{"op": "swap_columns", "columns": ["weight", "weight"], "fraction": 0.1}]))
+
+
+def test_date_formats_refuse_a_format_that_loses_the_date():
+    assert "loses the date" in str(refusal([{"op": "date_formats", "columns": ["joined"], "fraction": 0.1,
+                                             "formats": ["%m/%Y"]}]))
+    assert "datetime" in str(refusal([{"op": "date_formats", "columns": ["city"], "fraction": 0.1}]))
+
+
+def test_encoding_refusals():
+    assert "needs the columns" in str(refusal([{"op": "encoding", "fraction": 0.1}]))
+    assert "re-encoded whole" in str(refusal([{"op": "encoding", "mode": "cp1252_file", "fraction": 0.5}]))
+    assert "Did you mean 'cp1252_file'?" in str(refusal([{"op": "encoding", "mode": "cp1252"}]))
+
+
+def test_type_pollution_only_pollutes_numbers():
+    assert "numeric" in str(refusal([{"op": "type_pollution", "columns": ["city"], "fraction": 0.1}]))
+    assert "Did you mean 'currency'?" in str(refusal([{"op": "type_pollution", "columns": ["fare"],
+                                                       "fraction": 0.1, "styles": ["curency"]}]))
+
+
+def test_leakage_column_refusals():
+    assert "needs name" in str(refusal([{"op": "leakage_column"}]))
+    assert "name is taken" in str(refusal([{"op": "leakage_column", "name": "fare"}]))
+    assert "over a group" in str(refusal([{"op": "leakage_column", "name": "rate", "kind": "future_aggregate"}]))
+    assert "Did you mean 'city'?" in str(refusal([{"op": "leakage_column", "name": "rate",
+                                                   "kind": "future_aggregate", "group": "cty"}]))
+    assert "Remove splits" in str(refusal([{"op": "leakage_column", "name": "rate", "splits": ["train"]}]))
+
+
+def test_a_later_step_may_corrupt_the_leakage_column():
+    recipe = parse_recipe([{"op": "leakage_column", "name": "calls", "kind": "post_outcome"},
+                           {"op": "missing", "columns": ["calls"], "fraction": 0.2}], COLUMNS, BINARY)
+    corrupted = apply_recipe(recipe, clean_splits(), seed=0)
+    assert corrupted.splits["train"]["calls"].isna().sum() == round(0.2 * len(corrupted.splits["train"]))
+
+
+def test_shift_drift_needs_numbers():
+    assert "only numbers drift" in str(refusal([{"op": "shift", "columns": ["city"], "fraction": 0.5,
+                                                 "kind": "drift"}]))
+    assert "exactly 1" in str(refusal([{"op": "shift", "columns": ["age", "fare"], "fraction": 0.5}]))

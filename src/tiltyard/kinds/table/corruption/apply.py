@@ -90,8 +90,13 @@ def apply_recipe(recipe: Recipe, splits: dict[str, pd.DataFrame], seed: int) -> 
     encodings = dict.fromkeys(SPLITS, UTF8)
     entries: list[tuple] = []
     for position, (step, stream) in enumerate(zip(recipe.steps, step_streams(seed, len(recipe.steps)))):
-        edit = Edit(frames, np.random.default_rng(stream), position, step.op, recipe.task, encodings)
-        step.apply(edit)
+        edit = Edit(frames, np.random.default_rng(stream), position, step.op, recipe.task, encodings, clean)
+        try:
+            step.apply(edit)
+        except RecipeError as error:  # the step's number, as parse_recipe gives it
+            raise RecipeError(error.message.replace(f"[[corrupt]] {step.op}:",
+                                                    f"[[corrupt]] step {position + 1} ({step.op}):"),
+                              expected=error.expected, got=error.got, hint=error.hint) from None
         entries.extend(edit.entries)
     return Corrupted(splits=frames, log=log_frame(entries), encodings=encodings, recipe=recipe,
                      clean=clean, seed=seed)

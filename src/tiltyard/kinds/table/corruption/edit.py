@@ -63,6 +63,8 @@ class Edit:
     task: Task
     encodings: dict[str, str]
     """The encoding each split's file is written in (the encoding operator changes it)."""
+    clean: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """The splits before any step: what a value means is judged on them, not on damage."""
     entries: list[tuple] = field(default_factory=list)
 
     @property

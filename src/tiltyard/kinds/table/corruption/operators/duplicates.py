@@ -31,20 +31,25 @@ def new_ids(edit: Edit, count: int) -> list:
     return fresh
 
 
-def nudged(value, column: pd.Series, rng: np.random.Generator):
-    value = plain(value)
-    if is_number(value):
-        return changed(value, value + rng.normal(0, NUDGE * spread(column)), decimals_of(column),
-                       is_integer_column(column), rng)
-    if isinstance(value, str):
-        return value.lower() if value != value.lower() else f"{value} "
-    return value
+def nudger(column: pd.Series):
+    """Nudges one value of ``column``: a number by about 1% of the column's spread, written as
+    the column writes it; text by its case or a trailing space."""
+    scale, decimals, integer = NUDGE * spread(column), decimals_of(column), is_integer_column(column)
+
+    def nudge(value, rng: np.random.Generator):
+        value = plain(value)
+        if is_number(value):
+            return changed(value, value + rng.normal(0, scale), decimals, integer, rng)
+        if isinstance(value, str):
+            return value.lower() if value != value.lower() else f"{value} "
+        return value
+    return nudge
 
 
 @register
 class Duplicates(Operator):
     op = "duplicates"
-    lesson = "duplicates"
+    lesson = "duplicates-and-validation"
     accepts = ("numeric", "categorical", "text")
     column_count = (0, None)
     default_splits = ("train",)
@@ -87,4 +92,5 @@ class Duplicates(Operator):
             for column in self.columns:
                 frame = edit.frames[split]
                 cells = frame[column].to_numpy(dtype=object)[positions]
-                edit.set_cells(split, positions, column, [nudged(v, frame[column], edit.rng) for v in cells])
+                nudge = nudger(frame[column])
+                edit.set_cells(split, positions, column, [nudge(v, edit.rng) for v in cells])
