@@ -117,7 +117,8 @@ def ladder_ordered(bundle: Bundle) -> list[Check]:
     manifest = bundle.manifest
     metric = get_metric(manifest.metric.primary)
     constant = next((b for b in manifest.baselines if b.name == "constant"), None)
-    best = sorted(manifest.baselines, key=lambda b: metric.sort_key(b.public_score))[0]
+    rungs = [b for b in manifest.baselines if b.name != "constant"] or manifest.baselines
+    best = sorted(rungs, key=lambda b: metric.sort_key(b.public_score))[0]
     checks = [Check("table.ladder_ordered", "constant ≤ the best rung",
                     constant is not None and not metric.better(constant.public_score, best.public_score),
                     f"constant {constant.public_score:.4f}, {best.name} {best.public_score:.4f}" if constant

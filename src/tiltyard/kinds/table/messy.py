@@ -172,5 +172,5 @@ def messy_section(recipe: Recipe) -> list[str]:
     lines += [f"- {sentence}" for sentence in disclosed]
     if hidden:
         lines += [f"- and {hidden} more {'step' if hidden == 1 else 'steps'} the brief does not "
-                  "tell: finding them is part of the work"]
+                  f"tell: finding {'it' if hidden == 1 else 'them'} is part of the work"]
     return lines
