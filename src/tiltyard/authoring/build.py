@@ -124,7 +124,8 @@ def table_spec(folder: Path, load: Callable[[], pd.DataFrame] | None = None) -> 
         test_mask=partial(_mask, split=spec.split, task=authored.task, default=test_stream),
         lessons=tuple(spec.challenge.lessons), public_fraction=spec.split.public_fraction,
         dictionary=lambda: dictionary(authored), story=lambda: story.read_text(encoding="utf-8"),
-        recipe=recipe_for(authored), duplicates_across_splits=spec.split.duplicates_across_splits)
+        recipe=recipe_for(authored), duplicates_across_splits=spec.split.duplicates_across_splits,
+        brief_states_noise=True)
 
 
 def _mask(frame: pd.DataFrame, seed=None, *, split, task, default):

@@ -96,6 +96,9 @@ class TableSpec:
     duplicates_across_splits: str | None = None
     """Why some test rows repeat train rows, when the dataset does on purpose; the checker
     refuses them otherwise."""
+    brief_states_noise: bool = False
+    """Whether the brief repeats the public score's noise (the manifest always states it): the
+    briefs published before it keep their bytes, since stored reports name their bundle hash."""
 
     @property
     def text_stem(self) -> str:
@@ -326,7 +329,7 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
              f"submission and a private part ({split.private_rows:,} rows) revealed only for the "
              f"submission you choose as final ({_drawn_from(manifest)})."]
     noise = TableSection.model_validate(manifest.section or {}).public_noise
-    if not spec.superseded and noise is not None:
+    if spec.brief_states_noise and noise is not None:
         lines += [f"- the public score's expected noise: ±{noise:.4f} (the bootstrap standard "
                   "deviation of the best baseline's score over the public rows): two public "
                   "scores closer than that are not told apart by the public board"]
