@@ -40,6 +40,7 @@ def test_an_author_goes_from_a_csv_to_a_checked_messy_bundle(home, tmp_path):
 
     looked = tiltyard("author", "inspect", folder)
     assert looked.exit_code == 1 and "table.no_todo" in looked.output and "still says TODO" in looked.output
+    assert "story.md is missing or still says TODO" in looked.output
 
     fill_in(folder, BITING_RECIPE)
     looked = tiltyard("author", "inspect", folder)

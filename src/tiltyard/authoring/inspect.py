@@ -9,6 +9,7 @@ from typing import Literal
 import pandas as pd
 
 from tiltyard.authoring.build import Authored, recipe_for
+from tiltyard.authoring.spec import TODO_WORD
 from tiltyard.authoring.split import test_mask
 from tiltyard.kinds.table import screening
 from tiltyard.kinds.table.builder import independent_seeds
@@ -58,6 +59,9 @@ def inspect(authored: Authored) -> Inspection:
     add = result.findings.append
     for where in spec.unfilled():
         add(Finding("refused", "table.no_todo", f"{where} still says TODO"))
+    story = authored.folder / spec.challenge.story
+    if not story.is_file() or TODO_WORD.search(story.read_text(encoding="utf-8")):
+        add(Finding("refused", "table.no_todo", f"{spec.challenge.story} is missing or still says TODO"))
     for copy in screening.target_copies(frame, task.target):
         add(Finding("refused", "table.no_undeclared_leak", f"{copy} is the target under another name: drop it"))
     declared = {step.get("name") for step in spec.corrupt if step.get("op") == "leakage_column"}
