@@ -89,3 +89,10 @@ def test_inspect_names_a_planted_copy_of_the_target_and_rows_shared_by_train_and
     assert "verdict is the target under another name" in looked.output
     assert "test rows repeat a train row" in looked.output and "60 rows repeat" in looked.output
     shutil.rmtree(folder)
+
+
+def test_every_author_command_has_help_with_an_example():
+    for command in ["init", "inspect", "corrupt", "build"]:
+        result = tiltyard("author", command, "--help")
+        assert result.exit_code == 0 and "Example" in result.output, command
+    assert "author" in tiltyard("--help").output
