@@ -132,3 +132,9 @@ def test_init_detects_types_and_counts_gaps(tmp_path):
     assert '[columns.day]\ntype = "datetime"' in text and '[columns.flag]\ntype = "boolean"' in text
     assert '[columns.colour]\ntype = "categorical"' in text and 'positive_label = "' in text
     assert text.count("TODO") >= 8
+
+
+def test_a_misspelt_field_of_a_column_gets_a_did_you_mean(tmp_path):
+    folder = author_folder(tmp_path, **{'[columns.weight]\ntype = "numeric"': '[columns.weight]\ntyp = "numeric"'})
+    with pytest.raises(AuthoringError, match=r"\[columns\]\.weight\.typ: not a field \(Did you mean 'type'"):
+        read_folder(folder)

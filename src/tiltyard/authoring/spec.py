@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -180,10 +181,15 @@ def read_spec(folder: Path) -> AuthorSpec:
 
 
 def _fields_at(loc: tuple) -> list[str]:
+    """The field names a table at ``loc`` may hold ([columns.age] holds a ColumnEntry's)."""
     model: Any = AuthorSpec
-    for part in loc:
-        field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
-        if field is None or not isinstance(field.annotation, type):
-            return list(getattr(model, "model_fields", {}))
+    parts = [str(p) for p in loc]
+    while parts and isinstance(model, type) and issubclass(model, BaseModel):
+        field = model.model_fields.get(parts.pop(0))
+        if field is None:
+            break
         model = field.annotation
-    return list(getattr(model, "model_fields", {}))
+        if typing.get_origin(model) is dict:  # [columns.NAME]: skip the name
+            model = typing.get_args(model)[1]
+            parts = parts[1:]
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
