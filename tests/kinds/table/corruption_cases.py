@@ -27,34 +27,34 @@ LB = 2.20462
 TASKS = {"binary": BINARY, "regression": REGRESSION}
 
 
-def clean_table(seed: int = 0) -> pd.DataFrame:
+def clean_table(seed: int = 0, rows: int = ROWS) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    age = rng.integers(1, 80, ROWS)
-    fare = np.round(rng.gamma(2.0, 20.0, ROWS), 2)
+    age = rng.integers(1, 80, rows)
+    fare = np.round(rng.gamma(2.0, 20.0, rows), 2)
     frame = pd.DataFrame({
-        "passenger": rng.permutation(ROWS) + 1,
+        "passenger": rng.permutation(rows) + 1,
         "age": age,
         "fare": fare,
-        "weight": np.round(rng.normal(70, 12, ROWS), 1),
-        "height": np.round(rng.normal(170, 10, ROWS), 1),
-        "city": rng.choice(CITIES, ROWS),
-        "name": [f"{first} {last}" for first, last in zip(rng.choice(["Anna", "José", "Li", "Łukasz"], ROWS),
-                                                           rng.choice(["Müller", "Smith", "Dubois"], ROWS))],
-        "joined": pd.Series(pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 900, ROWS), "D"))
+        "weight": np.round(rng.normal(70, 12, rows), 1),
+        "height": np.round(rng.normal(170, 10, rows), 1),
+        "city": rng.choice(CITIES, rows),
+        "name": [f"{first} {last}" for first, last in zip(rng.choice(["Anna", "José", "Li", "Łukasz"], rows),
+                                                           rng.choice(["Müller", "Smith", "Dubois"], rows))],
+        "joined": pd.Series(pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 900, rows), "D"))
         .dt.strftime("%Y-%m-%d"),
-        "member": rng.random(ROWS) < 0.4,
+        "member": rng.random(rows) < 0.4,
     })
     frame.insert(4, "weight_lb", np.round(frame["weight"] * LB, 1))
     logit = 0.3 * (40 - age) + 0.2 * (fare - 40)  # a strong signal: label errors stand out
-    frame["survived"] = np.where(rng.random(ROWS) < 1 / (1 + np.exp(-logit)), "yes", "no")
-    frame.loc[rng.random(ROWS) < 0.05, "age"] = np.nan  # a few real gaps: damage must skip them
+    frame["survived"] = np.where(rng.random(rows) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    frame.loc[rng.random(rows) < 0.05, "age"] = np.nan  # a few real gaps: damage must skip them
     return frame
 
 
-def clean_splits(seed: int = 0) -> dict[str, pd.DataFrame]:
+def clean_splits(seed: int = 0, rows: int = ROWS, test_rows: int = TEST_ROWS) -> dict[str, pd.DataFrame]:
     """As a builder would hand them over: written and read back as CSV."""
-    frame = clean_table(seed)
-    splits = {"train": frame.iloc[:-TEST_ROWS], "test": frame.iloc[-TEST_ROWS:]}
+    frame = clean_table(seed, rows)
+    splits = {"train": frame.iloc[:-test_rows], "test": frame.iloc[-test_rows:]}
     return {k: pd.read_csv(io.StringIO(v.to_csv(index=False))) for k, v in splits.items()}
 
 

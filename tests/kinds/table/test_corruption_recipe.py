@@ -209,3 +209,22 @@ def test_shift_drift_needs_numbers():
     assert "only numbers drift" in str(refusal([{"op": "shift", "columns": ["city"], "fraction": 0.5,
                                                  "kind": "drift"}]))
     assert "exactly 1" in str(refusal([{"op": "shift", "columns": ["age", "fare"], "fraction": 0.5}]))
+
+
+def test_date_formats_refuse_a_clean_value_that_is_no_date():
+    splits = clean_splits()
+    splits["train"].loc[3, "joined"] = "sometime in May"
+    recipe = parse_recipe([{"op": "date_formats", "columns": ["joined"], "fraction": 1.0}], COLUMNS, BINARY)
+    with pytest.raises(RecipeError, match=r"step 1 \(date_formats\): 'joined' holds a value that is not a date"):
+        apply_recipe(recipe, splits, seed=0)
+
+
+def test_the_reference_describes_every_operator_and_parameter():
+    from tiltyard.kinds.table.corruption import reference
+
+    entries = reference()
+    assert [e["op"] for e in entries] == sorted(OPERATORS)
+    for entry in entries:
+        assert entry["summary"].endswith(".") and entry["columns"] and entry["lesson"], entry["op"]
+        assert all(p["description"] for p in entry["parameters"]), entry["op"]
+        assert {"fraction", "columns", "splits", "disclosed"} <= {p["name"] for p in entry["parameters"]}

@@ -91,6 +91,10 @@ class TableKind(ChallengeKind):
             from tiltyard.kinds.table.cleaning import cleaning_line
 
             return cleaning_line(section.data)
+        if section.name == "corruption":
+            from tiltyard.kinds.table.corruption.trips import corruption_line
+
+            return corruption_line(section.data)
         if section.name != "run":
             return None
         run, budget = section.data, section.data["budget"]

@@ -85,6 +85,12 @@ class Grader:
                                   data=charts)] if charts else []
         if self.cleaning is not None:
             sections.append(cleaning_section(self.cleaning, private[self.primary.name]))
+        if self.damage:
+            from tiltyard.kinds.table.corruption.trips import corruption_section
+
+            trips = corruption_section(self.damage, self.task.type, self.primary.needs_proba,
+                                       answers.y_true[answers.public], predictions.values[answers.public])
+            sections += [trips] if trips else []
         return Grade(public_scores=public, private_scores=private, warnings=predictions.warnings,
                      sections=sections, read_and_validate_s=validated - started,
                      score_s=time.perf_counter() - validated)
@@ -95,6 +101,13 @@ class Grader:
         if not any(e.path == f"sealed/{CLEANING}" for e in self.bundle.manifest.files):
             return None
         return json.loads(self.bundle.sealed_file(CLEANING).read_text(encoding="utf-8"))
+
+    @cached_property
+    def damage(self) -> list | None:
+        """A messy challenge's damage on the public test rows (None for a clean challenge)."""
+        from tiltyard.kinds.table.corruption.trips import sealed_damage
+
+        return sealed_damage(self.bundle, self.answers.ids[self.answers.public])
 
     def score(self, values: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
         """Scores of predictions already in answer order, on the public and private rows."""

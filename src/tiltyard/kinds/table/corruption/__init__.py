@@ -23,8 +23,8 @@ from tiltyard.kinds.table.corruption.apply import (
 from tiltyard.kinds.table.corruption.edit import LOG_COLUMNS
 from tiltyard.kinds.table.corruption.operator import Operator, RecipeError, Schema
 from tiltyard.kinds.table.corruption.recipe import Recipe, parse_recipe
-from tiltyard.kinds.table.corruption.registry import OPERATORS
+from tiltyard.kinds.table.corruption.registry import OPERATORS, reference
 
 __all__ = ["LOG_COLUMNS", "OPERATORS", "Corrupted", "Operator", "Recipe", "RecipeError", "Schema",
-           "apply_recipe", "parse_recipe", "public_frames", "read_clean", "read_log", "undo",
+           "apply_recipe", "parse_recipe", "public_frames", "read_clean", "read_log", "reference", "undo",
            "write_clean", "write_log", "write_public_files"]

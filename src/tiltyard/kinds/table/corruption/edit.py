@@ -134,23 +134,27 @@ class Edit:
         order[is_new] = len(frame) + np.arange(len(rows))
         grown = pd.concat([frame, rows[frame.columns]], ignore_index=True).iloc[order]
         grown = grown.reset_index(drop=True)
-        for position in positions:
-            for column in frame.columns:
-                self._log(split, grown.at[position, self.id_column], column, ROW_ADDED, position,
-                          None, encode(grown.at[position, column]))
+        self._log_rows(split, grown, positions, ROW_ADDED)
         self.frames[split] = grown
 
     def remove_rows(self, split: str, positions) -> None:
         frame = self.frames[split]
         positions = np.sort(np.asarray(positions, dtype=np.int64))
-        for position in positions:
-            for column in frame.columns:
-                self._log(split, frame.iat[position, frame.columns.get_loc(self.id_column)], column,
-                          ROW_REMOVED, position, encode(frame.iat[position, frame.columns.get_loc(column)]),
-                          None)
+        self._log_rows(split, frame, positions, ROW_REMOVED)
         keep = np.ones(len(frame), dtype=bool)
         keep[positions] = False
         self.frames[split] = frame.loc[keep].reset_index(drop=True)
+
+    def _log_rows(self, split: str, frame: pd.DataFrame, positions: np.ndarray, change: str) -> None:
+        """Every cell of the rows at ``positions``: after for a row added, before for one removed."""
+        ids = frame[self.id_column].to_numpy(dtype=object)[positions]
+        for column in frame.columns:
+            texts = [encode(v) for v in frame[column].to_numpy(dtype=object)[positions]]
+            for row, position, text in zip(ids, positions, texts):
+                if change == ROW_ADDED:
+                    self._log(split, row, column, change, position, None, text)
+                else:
+                    self._log(split, row, column, change, position, text, None)
 
     def add_column(self, split: str, name: str, values, at: int) -> None:
         frame = self.frames[split]

@@ -53,6 +53,8 @@ class Operator(BaseModel):
     op: ClassVar[str]
     lesson: ClassVar[str]
     """The coach's lesson that teaches how to repair this damage."""
+    repairs: ClassVar[tuple[str, ...]] = ()
+    """What to try, said by the coach when predictions still trip on this damage."""
     accepts: ClassVar[tuple[ColumnType, ...]] = ALL_TYPES
     column_count: ClassVar[tuple[int, int | None]] = (1, None)
     allowed_splits: ClassVar[tuple[Split, ...]] = SPLITS

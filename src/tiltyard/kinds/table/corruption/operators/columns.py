@@ -13,8 +13,12 @@ from tiltyard.kinds.table.corruption.values import encode
 
 @register
 class SwapColumns(Operator):
+    """Two columns that hold each other's values in some rows."""
+
     op = "swap_columns"
     lesson = "units-and-plausibility"
+    repairs = ("Look for rows where one column holds the other's range of values (weight > height)",
+               'Swap them back where the ranges say so, in train and test alike')
     accepts = ("numeric", "categorical", "text")
     column_count = (2, 2)
 

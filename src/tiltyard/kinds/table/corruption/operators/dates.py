@@ -26,8 +26,13 @@ def written(value, fmt: str) -> str:
 
 @register
 class DateFormats(Operator):
+    """Dates written in several formats in one column."""
+
     op = "date_formats"
     lesson = "parsing-dates"
+    repairs = ('Parse every format explicitly (pd.to_datetime(format=...) per pattern); never let a parser guess '
+               'day-first',
+               'Check the parsed dates: none in the future, none before the data begins')
     accepts = ("datetime",)
 
     formats: list[str] = Field(default_factory=lambda: list(FORMATS),
@@ -56,7 +61,13 @@ class DateFormats(Operator):
                 old = frame[column].to_numpy(dtype=object)[chosen]
                 new = []
                 for value in old:
-                    options = [written(value, f) for f in self.formats]
+                    try:
+                        options = [written(value, f) for f in self.formats]
+                    except ValueError:
+                        raise self.refuse(f"{column!r} holds a value that is not a date",
+                                          expected="dates such as 2013-01-05 in the clean data",
+                                          got=repr(plain(value)), hint=f"Repair the clean {column!r}, or declare "
+                                          "it as text under [columns]") from None
                     options = [o for o in options if o != str(plain(value))] or options
                     new.append(options[int(edit.rng.integers(len(options)))])
                 edit.set_cells(split, chosen, column, new)

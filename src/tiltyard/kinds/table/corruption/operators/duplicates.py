@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from tiltyard.kinds.table.corruption.edit import Edit
+from tiltyard.kinds.table.corruption.edit import Edit, count_for
 from tiltyard.kinds.table.corruption.numeric import changed, decimals_of, is_integer_column, spread
 from tiltyard.kinds.table.corruption.operator import Operator, Schema, Split
 from tiltyard.kinds.table.corruption.registry import register
@@ -48,8 +48,12 @@ def nudger(column: pd.Series):
 
 @register
 class Duplicates(Operator):
+    """Exact or near copies of rows, within a split or from train into test."""
+
     op = "duplicates"
     lesson = "duplicates-and-validation"
+    repairs = ('Find copies with duplicated() on the feature columns (round numbers first for near copies)',
+               'Keep the copies of one record in one fold: GroupKFold with a key made of the duplicated columns')
     accepts = ("numeric", "categorical", "text")
     column_count = (0, None)
     default_splits = ("train",)
@@ -81,7 +85,7 @@ class Duplicates(Operator):
     def apply(self, edit: Edit) -> None:
         for split in self.touched_splits:
             source = edit.frames["train" if self.across_splits else split]
-            count = int(np.floor(self.fraction * len(edit.frames[split]) + 0.5))
+            count = count_for(self.fraction, len(edit.frames[split]))
             if count == 0:
                 continue
             picked = np.sort(edit.rng.choice(len(source), size=count, replace=count > len(source)))

@@ -33,8 +33,12 @@ def cp1252_safe(text: str) -> str:
 
 @register
 class Encoding(Operator):
+    """Mojibake in text cells, or whole files written in Windows-1252."""
+
     op = "encoding"
     lesson = "reading-encodings"
+    repairs = ('Read the file in its encoding (pd.read_csv(encoding="cp1252")) when UTF-8 fails',
+               'Repair mojibake: text.encode("cp1252").decode("utf-8") turns "ZÃ¼rich" back into "Zürich"')
     accepts = STRINGS
     column_count = (0, None)
 
@@ -69,9 +73,9 @@ class Encoding(Operator):
             if self.mode == "cp1252_file":
                 edit.encodings[split] = CP1252
                 for column in [c for c in frame.columns if c not in (edit.id_column, edit.target)]:
-                    rows = strings(frame, column)
-                    old = frame[column].to_numpy(dtype=object)[rows]
-                    edit.set_cells(split, rows, column, [cp1252_safe(v) for v in old])
+                    cells = frame[column].to_numpy(dtype=object)
+                    rows = [i for i in strings(frame, column) if cp1252_safe(cells[i]) != cells[i]]
+                    edit.set_cells(split, rows, column, [cp1252_safe(cells[i]) for i in rows])
                 continue
             for column in self.columns:
                 rows = strings(frame, column)

@@ -34,8 +34,13 @@ class LabelOperator(Operator):
 
 @register
 class LabelNoise(LabelOperator):
+    """Wrong training labels: any other class, or all towards one."""
+
     op = "label_noise"
     lesson = "label-errors"
+    repairs = ('Find labels that cross-validated predictions confidently disagree with, and down-weight or drop them '
+               'in training',
+               'Prefer models and losses that are robust to label noise (regularise more, stop earlier)')
 
     towards: str | None = Field(default=None, description="the class that wrong labels all say (default: any other)")
 
@@ -69,8 +74,12 @@ class LabelNoise(LabelOperator):
 
 @register
 class Imbalance(LabelOperator):
+    """Training rows of one class left out, so that it is rare."""
+
     op = "imbalance"
     lesson = "class-imbalance"
+    repairs = ('Weight the classes (class_weight="balanced") or resample the training rows',
+               'Judge with a metric that sees every class, and move the decision threshold')
 
     label: str | None = Field(default=None, description="the class made rare (default: the rarest already)")
 

@@ -36,8 +36,12 @@ def target_codes(edit: Edit, frame: pd.DataFrame) -> np.ndarray:
 
 @register
 class LeakageColumn(Operator):
+    """A new column that carries the answer in train and nothing in test."""
+
     op = "leakage_column"
     lesson = "target-leakage"
+    repairs = ('Drop the column: it will not be known when a prediction is needed (it is absent or meaningless in '
+               'test)',)
     column_count = (0, 0)
 
     name: str = Field(description='the new column\'s name ("collection_calls")')

@@ -19,8 +19,13 @@ from tiltyard.kinds.table.corruption.values import encode
 
 @register
 class Missing(Operator):
+    """Values missing at random, given another column or given themselves; empty or disguised as a token."""
+
     op = "missing"
     lesson = "disguised-missing-values"
+    repairs = ('Look for values that stand for "unknown" (-999, "?", 0, "NA") with value_counts(), and turn them into '
+               'NaN (pd.read_csv(na_values=[...]))',
+               'Then impute inside the pipeline with an indicator: SimpleImputer(add_indicator=True)')
     accepts = ALL_TYPES
 
     mechanism: Literal["mcar", "mar", "mnar"] = Field(

@@ -15,7 +15,7 @@ from tiltyard.kinds.table.corruption.numeric import changed, decimals_of, is_int
 from tiltyard.kinds.table.corruption.operator import Operator, RecipeError, Schema
 from tiltyard.kinds.table.corruption.registry import register
 from tiltyard.kinds.table.corruption.select import numbers
-from tiltyard.kinds.table.corruption.values import plain
+from tiltyard.kinds.table.corruption.values import is_number, plain
 
 
 def known_column(step: Operator, schema: Schema, name: str, parameter: str) -> None:
@@ -29,24 +29,32 @@ class NumberOperator(Operator):
 
     accepts = ("numeric",)
 
-    def rewrite(self, edit: Edit, new_value, eligible=None) -> None:
+    def rewrite(self, edit: Edit, rule, eligible=None) -> None:
+        """Each chosen cell becomes ``rule(numbers, spread)(old, rng)``: the rule sees the
+        column's numbers and spread once, then rewrites one value at a time."""
         for column in self.columns:
             combined = pd.concat([edit.frames[s][column] for s in self.touched_splits], ignore_index=True)
             decimals, integer, scale = decimals_of(combined), is_integer_column(combined), spread(combined)
+            numbers_only = pd.to_numeric(combined.map(lambda v: plain(v) if is_number(v) else None),
+                                         errors="coerce")
             for split in self.touched_splits:
                 frame = edit.frames[split]
                 rows = numbers(frame, column) if eligible is None else eligible(edit, split, column)
                 chosen = edit.choose(rows, self.fraction)
                 old = [plain(v) for v in frame[column].to_numpy(dtype=object)[chosen]]
-                new = [changed(v, new_value(v, scale, edit.rng, combined), decimals, integer, edit.rng)
-                       for v in old]
+                new_value = rule(numbers_only, scale)
+                new = [changed(v, new_value(v, edit.rng), decimals, integer, edit.rng) for v in old]
                 edit.set_cells(split, chosen, column, new)
 
 
 @register
 class UnitChange(NumberOperator):
+    """Numbers in another unit for a subgroup, a time window or a random share of rows."""
+
     op = "unit_change"
     lesson = "units-and-plausibility"
+    repairs = ('Plot the column by subgroup and over time: a unit change shows as a jump by a constant factor',
+               'Convert the rows back (divide by the factor) where the jump starts, in train and test alike')
 
     factor: float = Field(description="the factor the other unit multiplies by (2.20462 for kg -> lb)")
     unit: str | None = Field(default=None, description='the other unit, for the brief ("pounds")')
@@ -116,13 +124,17 @@ class UnitChange(NumberOperator):
                               expected="at least one row in the subgroup or window",
                               got=f"subgroup {self.subgroup_values}, window {self.window_start}..{self.window_end}",
                               hint="Check the values against the data (author inspect lists them)")
-        self.rewrite(edit, lambda v, scale, rng, column: v * self.factor, self._rows)
+        self.rewrite(edit, lambda numbers_only, scale: lambda v, rng: v * self.factor, self._rows)
 
 
 @register
 class NumericNoise(NumberOperator):
+    """Measurement noise on numbers, written as the column writes them."""
+
     op = "numeric_noise"
     lesson = "units-and-plausibility"
+    repairs = ('Use a model and features that are robust to noisy measurements (trees, binned or rounded values)',
+               'Where two columns measure the same thing, check one against the other')
 
     scale: float = Field(default=0.1, gt=0, description="the noise's standard deviation, in column spreads")
 
@@ -131,13 +143,17 @@ class NumericNoise(NumberOperator):
                 f"(about {self.scale:g} of the column's spread).")
 
     def apply(self, edit: Edit) -> None:
-        self.rewrite(edit, lambda v, scale, rng, column: v + rng.normal(0.0, self.scale * scale))
+        self.rewrite(edit, lambda numbers_only, scale: lambda v, rng: v + rng.normal(0.0, self.scale * scale))
 
 
 @register
 class Outliers(NumberOperator):
+    """Extreme values, or impossible ones such as a negative age."""
+
     op = "outliers"
     lesson = "units-and-plausibility"
+    repairs = ('Check each number against what it measures (an age is not negative): set impossible values to NaN',
+               'Clip or winsorise extreme values, or use a robust model (trees, HuberRegressor)')
 
     kind: Literal["extreme", "impossible"] = Field(default="extreme",
                                                    description='"extreme" (possible but far) or "impossible"')
@@ -163,10 +179,20 @@ class Outliers(NumberOperator):
                                   got="no value", hint="Add value = ... (e.g. 999 for a percentage)")
         self.rewrite(edit, self._outlier)
 
-    def _outlier(self, v, scale, rng, column):
+    @staticmethod
+    def _centre(numbers_only: pd.Series) -> tuple[float, float]:
+        """The median and the minimum of a column, computed once per column."""
+        cached = numbers_only.attrs.get("centre")
+        if cached is None:
+            cached = numbers_only.attrs["centre"] = (float(numbers_only.median()), float(numbers_only.min()))
+        return cached
+
+    def _outlier(self, numbers_only: pd.Series, scale: float):
         if self.kind == "impossible":
-            return self.value if self.value is not None else -max(abs(v), 1)
-        numbers_only = pd.to_numeric(column, errors="coerce")
+            return lambda v, rng: self.value if self.value is not None else -max(abs(v), 1)
         middle, lowest = float(numbers_only.median()), float(numbers_only.min())
-        sign = 1.0 if lowest >= 0 or rng.random() < 0.5 else -1.0
-        return middle + sign * self.magnitude * scale * (1 + rng.random())
+
+        def extreme(v, rng):
+            sign = 1.0 if lowest >= 0 or rng.random() < 0.5 else -1.0
+            return middle + sign * self.magnitude * scale * (1 + rng.random())
+        return extreme

@@ -17,6 +17,7 @@ from tiltyard.kinds.table.corruption.values import plain
 
 Style = Literal["thousands", "currency", "unit", "decimal_comma"]
 STYLES: tuple[Style, ...] = ("thousands", "currency", "unit", "decimal_comma")
+ALWAYS_SHOWS = {"currency", "unit"}  # every number shows these; thousands and decimal commas not
 
 
 def polluted(value: float, style: Style, decimals: int, currency: str, unit: str) -> str | None:
@@ -33,8 +34,13 @@ def polluted(value: float, style: Style, decimals: int, currency: str, unit: str
 
 @register
 class TypePollution(Operator):
+    """Numbers written as text: thousands separators, currency, units, decimal commas."""
+
     op = "type_pollution"
     lesson = "schemas-and-coercion"
+    repairs = ('Strip currency signs, unit suffixes and thousands separators, turn decimal commas into points, then '
+               'pd.to_numeric',
+               "Declare each column's type and check it after reading, so that text in a number column fails loudly")
     accepts = ("numeric",)
 
     styles: list[Style] = Field(default_factory=lambda: list(STYLES),
@@ -54,9 +60,16 @@ class TypePollution(Operator):
                 frame = edit.frames[split]
                 rows = numbers(frame, column)
                 cells = frame[column].to_numpy(dtype=object)
-                options = {i: [t for s in self.styles
-                               if (t := polluted(plain(cells[i]), s, decimals, self.currency, self.unit))]
-                           for i in rows}
-                chosen = edit.choose(rows[[bool(options[i]) for i in rows]], self.fraction)
-                new = [options[i][int(edit.rng.integers(len(options[i])))] for i in chosen]
+                if not set(self.styles) & ALWAYS_SHOWS:  # some numbers show no damage in these styles
+                    rows = rows[[bool(self._written(cells[i], decimals)) for i in rows]]
+                chosen = edit.choose(rows, self.fraction)
+                new = []
+                for i in chosen:
+                    written = self._written(cells[i], decimals)
+                    new.append(written[int(edit.rng.integers(len(written)))])
                 edit.set_cells(split, chosen, column, new)
+
+    def _written(self, value, decimals: int) -> list[str]:
+        """The ways this number can be written in the step's styles."""
+        return [text for style in self.styles
+                if (text := polluted(plain(value), style, decimals, self.currency, self.unit))]

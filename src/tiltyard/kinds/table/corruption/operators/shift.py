@@ -18,8 +18,12 @@ from tiltyard.kinds.table.corruption.values import plain
 
 @register
 class Shift(Operator):
+    """Train and test apart: a sample selected on a column, or a column's values drifted."""
+
     op = "shift"
     lesson = "train-test-shift"
+    repairs = ("Compare each column's distribution in train and test (adversarial validation)",
+               'Weight training rows like the test rows, or use features whose meaning does not move')
     accepts = ("numeric", "categorical")
     column_count = (1, 1)
     default_splits = ("test",)

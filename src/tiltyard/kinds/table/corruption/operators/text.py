@@ -74,8 +74,13 @@ def typo(value: str, rng: np.random.Generator) -> str:
 
 @register
 class CategoryVariants(Operator):
+    """One category spelt several ways: case, spaces, abbreviations, separators."""
+
     op = "category_variants"
     lesson = "category-variants"
+    repairs = ('Normalise text before encoding it: .str.strip().str.lower(), one separator',
+               'Map the remaining spellings onto the known categories (difflib.get_close_matches, or a table of '
+               'aliases)')
     accepts = STRINGS
 
     styles: list[Style] = Field(default_factory=lambda: list(STYLES),
@@ -102,8 +107,12 @@ class CategoryVariants(Operator):
 
 @register
 class Typos(Operator):
+    """One slip of the keyboard per value: letters swapped, dropped, doubled or mistyped."""
+
     op = "typos"
     lesson = "category-variants"
+    repairs = ('Compare rare values with frequent ones (difflib.get_close_matches) and map the typos back',
+               'Fit the mapping on train only, and apply the same mapping to test')
     accepts = STRINGS
 
     def describe(self) -> str:
