@@ -49,6 +49,8 @@ class ReportSection(BaseModel):
     name: str
     title: str
     data: dict[str, Any]
+    private: bool = False
+    """Computed on the private rows: shown only where the private scores are."""
 
     @property
     def partial(self) -> str:

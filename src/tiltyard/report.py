@@ -121,6 +121,11 @@ class Report(BaseModel):
             return upgrade_v1(data)
         return data
 
+    def without_private(self) -> Report:
+        """The report as one who may not see the private rows' figures sees it."""
+        return self.model_copy(update={"private_scores": None,
+                                       "sections": [s for s in self.sections if not s.private]})
+
     def section(self, name: str) -> ReportSection | None:
         return next((s for s in self.sections if s.name == name), None)
 

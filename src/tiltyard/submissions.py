@@ -139,6 +139,7 @@ def _record(submission_id: int, report: Report, private: dict[str, float] | None
         if report.status == "graded":
             report.rank_among_own, report.own_submissions = _rank(session, report, metric)
         row.report = report.model_copy(update={"private_scores": private}).model_dump(mode="json")
+    report = report.without_private()
     write_report(report)
     return report
 
@@ -168,8 +169,7 @@ def learner_report(row: Submission) -> Report:
     report = Report.model_validate(row.report)
     report.final = row.is_final
     if not row.is_final:
-        report.private_scores = None
-        return report
+        return report.without_private()
     manifest = get_bundle(row.challenge_id).manifest
     for rung in report.ladder:
         rung.private_score = manifest.baseline(rung.name).private_score

@@ -35,5 +35,7 @@ BUILDER = TableSpec(
     load=load,
     text_dir=TEXT,
     test_mask=lambda frame, seed=SEED: random_test_mask(frame, fraction=0.3, seed=seed, stratify="Purchase"),
+    duplicates_across_splits="Customers are described by 85 coded attributes, so different customers often share every "
+                             "one of them: such rows are real, not copies.",
     lessons=("class-imbalance", "probabilities-and-calibration"),
 )

@@ -31,5 +31,7 @@ BUILDER = TableSpec(
     load=load,
     text_dir=TEXT,
     test_mask=lambda frame, seed=SEED: random_test_mask(frame, fraction=0.25, seed=seed, stratify="Status"),
+    duplicates_across_splits="Two applications in test have the very features of one in train: the source repeats "
+                             "them, and they are kept as real data.",
     lessons=("missing-values",),
 )

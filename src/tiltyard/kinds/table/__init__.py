@@ -14,6 +14,7 @@ from tiltyard.challenges.manifest import Manifest
 from tiltyard.config import get_settings
 from tiltyard.core import ChallengeKind, Grade, NamedCheck, ReportSection, SubmissionFormat
 from tiltyard.kinds.table.charts import diagnostic_charts
+from tiltyard.kinds.table.section import TableSection
 
 # The kind is loaded to list challenges and start the CLI: the modules that bring in
 # scikit-learn, pandas and the sandbox (grader, checks, code runs, the learner's handle) are
@@ -41,6 +42,7 @@ def grader_for(bundle: Bundle):
 
 class TableKind(ChallengeKind):
     name = "table"
+    section_model = TableSection
     submission_formats = (PREDICTIONS, CODE)
     templates = Path(__file__).with_name("templates")
 
@@ -66,8 +68,9 @@ class TableKind(ChallengeKind):
 
     def checks(self) -> list[NamedCheck]:
         from tiltyard.kinds.table.checks import CHECKS
+        from tiltyard.kinds.table.data_checks import CHECKS as DATA_CHECKS
 
-        return CHECKS
+        return [*CHECKS, *DATA_CHECKS]
 
     def workspace(self, bundle: Bundle, folder: Path) -> str:
         super().workspace(bundle, folder)
@@ -84,6 +87,10 @@ class TableKind(ChallengeKind):
                 "rows": split.train_rows + split.test_rows if split else None}
 
     def summary(self, section: ReportSection) -> str | None:
+        if section.name == "cleaning":
+            from tiltyard.kinds.table.cleaning import cleaning_line
+
+            return cleaning_line(section.data)
         if section.name == "corruption":
             from tiltyard.kinds.table.corruption.trips import corruption_line
 

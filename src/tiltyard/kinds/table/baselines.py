@@ -22,8 +22,8 @@ from sklearn.ensemble import (
 )
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.pipeline import make_pipeline as _make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from tiltyard.challenges.manifest import Column, Task
 from tiltyard.metrics import Metric
@@ -56,7 +56,7 @@ def usable_columns(train: pd.DataFrame, columns: list[Column], max_levels: int,
 
 def _linear_features(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
     return ColumnTransformer([
-        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+        ("numeric", _make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
         # Encoders keep a missing category as a level of its own.
         ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10),
          categorical),
@@ -71,9 +71,26 @@ def _tree_features(numeric: list[str], categorical: list[str]) -> ColumnTransfor
     ])
 
 
+def numbers_from_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The minimal handling of a number column that holds text ("1,200", "12 kg", "?"): what
+    does not parse as a number is missing."""
+    frame = frame.copy()
+    for name in columns:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    return frame
+
+
 def ladder(task: Task, metric: Metric, train: pd.DataFrame, columns: list[Column]) -> list[BaselineModel]:
     lin_num, lin_cat = usable_columns(train, columns, MAX_ONE_HOT_LEVELS, task.target)
     tree_num, tree_cat = usable_columns(train, columns, MAX_TREE_LEVELS, task.target)
+    # Number columns that hold text (a messy challenge's) are parsed first; on clean data
+    # the pipelines are exactly what they always were.
+    texts = [c for c in tree_num if not pd.api.types.is_numeric_dtype(train[c])]
+
+    def make_pipeline(*steps):
+        if texts:
+            steps = (FunctionTransformer(numbers_from_text, kw_args={"columns": texts}), *steps)
+        return _make_pipeline(*steps)
     # Trees (forests included, since scikit-learn 1.4) take NaN as it is.
     categorical_mask = [False] * len(tree_num) + [True] * len(tree_cat)
     max_samples = min(1.0, FOREST_ROWS / max(len(train), 1))

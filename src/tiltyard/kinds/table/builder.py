@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from tiltyard.challenges.bundle import Bundle, staging_folder, write_bundle, write_csv
 from tiltyard.challenges.instance import SECRET, Instance
@@ -32,6 +34,8 @@ from tiltyard.challenges.manifest import (
 from tiltyard.errors import BundleError
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
+from tiltyard.kinds.table.noise import public_noise
+from tiltyard.kinds.table.section import TableSection
 from tiltyard.kinds.table.starter import AS_FIRST_PUBLISHED, LINEAR_RUNG, write_starters
 from tiltyard.metrics import get_metric
 
@@ -39,6 +43,7 @@ PUBLIC_FRACTION = 0.3
 INSTANCE_IDS = ("Row id, drawn at random for this instance of the challenge: it says nothing "
                 "about the row, and differs from the ids of a catalog built on your own disk.")
 PREDICTION_DECIMALS = 6  # rounding keeps baseline files byte-identical across BLAS builds
+THREADED_ROWS = 20_000
 MISSING_COUNTS = ("*missing* counts the empty cells of `train.csv` (of its own file for a side "
                   "table's column); `test.csv` is not counted, and its share can differ.")
 
@@ -80,6 +85,20 @@ class TableSpec:
     superseded: bool = False
     """Kept only so that stored reports still read (house-prices-v1): built byte for byte as
     published, so later changes to briefs and starters reach only the live versions."""
+    public_fraction: float = PUBLIC_FRACTION
+    dictionary: Callable[[], dict[str, dict]] | None = None
+    """The data dictionary itself (an author's ``[columns]``), instead of ``text_dir``'s file."""
+    story: Callable[[], str] | None = None
+    """The story itself (an author's story file), instead of ``text_dir``'s ``STEM.md``."""
+    recipe: Any = None
+    """A corruption recipe (:mod:`tiltyard.kinds.table.corruption`): the public files are made
+    messy with it, the clean copy and the log sealed, and the cleaning rungs fitted."""
+    duplicates_across_splits: str | None = None
+    """Why some test rows repeat train rows, when the dataset does on purpose; the checker
+    refuses them otherwise."""
+    brief_states_noise: bool = False
+    """Whether the brief repeats the public score's noise (the manifest always states it): the
+    briefs published before it keep their bytes, since stored reports name their bundle hash."""
 
     @property
     def text_stem(self) -> str:
@@ -123,6 +142,8 @@ def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: Seed) -> pd.Dat
 
 
 def read_dictionary(spec: TableSpec) -> dict[str, dict]:
+    if spec.dictionary is not None:
+        return spec.dictionary()
     path = spec.text_dir / f"{spec.text_stem}.columns.toml"
     if not path.is_file():
         raise BundleError(f"No data dictionary for {spec.id}", expected=str(path),
@@ -171,16 +192,25 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
     frame, test_mask, public_seed = draw_instance(spec, spec.load(), instance)
     train = frame.loc[~test_mask].reset_index(drop=True)
     test = frame.loc[test_mask].reset_index(drop=True)
-    test_features = test.drop(columns=[task.target])
-    public = np.zeros(len(test), dtype=bool)
-    public[np.random.default_rng(public_seed).permutation(len(test))[
-        : int(round(PUBLIC_FRACTION * len(test)))]] = True
     side = spec.side_tables()
 
     staging = staging_folder(catalog_dir, spec.id)
     progress("writing files")
-    write_csv(train, staging / "public/train.csv")
-    write_csv(test_features, staging / "public/test.csv")
+    messy = None
+    if spec.recipe is None:
+        test_features = test.drop(columns=[task.target])
+        write_csv(train, staging / "public/train.csv")
+        write_csv(test_features, staging / "public/test.csv")
+    else:
+        from tiltyard.kinds.table.messy import write_messy_files
+
+        types = {name: entry["type"] for name, entry in read_dictionary(spec).items()
+                 if entry.get("table", "train") == "train" and name in train}
+        messy = write_messy_files(spec.recipe, staging, train, test, public_seed, types)
+        train, test_features, test = messy.public_train, messy.public_test, messy.answers
+    public = np.zeros(len(test), dtype=bool)
+    public[np.random.default_rng(public_seed).permutation(len(test))[
+        : int(round(spec.public_fraction * len(test)))]] = True
     for table in side:
         write_csv(table.frame, staging / f"public/{table.name}.csv")
     write_csv(pd.concat([test[[task.id_column]], _constant_prediction(train, task, metric, len(test))],
@@ -198,7 +228,7 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
         difficulty=spec.difficulty, builder=f"tiltyard {metadata.version('tiltyard')}",
         provenance=spec.provenance, metric=spec.metric, task=task, budget=spec.budget,
         split=Split(method=spec.split_method, description=spec.split_description,
-                    public_fraction=PUBLIC_FRACTION, seed=spec.seed, train_rows=len(train),
+                    public_fraction=spec.public_fraction, seed=spec.seed, train_rows=len(train),
                     test_rows=len(test), public_rows=int(public.sum()),
                     private_rows=int((~public).sum())),
         columns=columns,
@@ -206,9 +236,20 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
                           rows=len(t.frame), join=t.join) for t in side],
         lessons=list(spec.lessons), instance=None if instance is None else SECRET)
 
+    # Threads pay off on large tables only: on a small one, on a shared machine, OpenMP's
+    # spinning workers make boosting many times slower (the results are the same either way).
+    with threadpool_limits(limits=1 if len(train) < THREADED_ROWS else None):
+        return _fit_and_write(spec, catalog_dir, staging, manifest, train, test, test_features, messy,
+                              columns, progress)
+
+
+def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: Manifest, train: pd.DataFrame,
+                   test: pd.DataFrame, test_features: pd.DataFrame, messy, columns: list[Column],
+                   progress: Callable[[str], None]) -> Bundle:
+    task, metric = spec.task, get_metric(spec.metric.primary)
     grader = Grader(Bundle(staging, manifest))
     features = train.drop(columns=[task.target])
-    baselines = []
+    baselines, fitted = [], {}
     for rung in ladder(task, metric, train, columns):
         progress(f"fitting baseline: {rung.name}")
         model = rung.make().fit(features, train[task.target])
@@ -217,11 +258,22 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
         write_csv(pd.concat([test[[task.id_column]], predictions.round(PREDICTION_DECIMALS)], axis=1),
                   staging / "sealed" / relative)
         grade = grader.grade_file(staging / "sealed" / relative, max_bytes=1 << 40)
+        fitted[rung.name] = staging / "sealed" / relative
         baselines.append(BaselineEntry(
             name=rung.name, description=rung.description, predictions=f"sealed/{relative}",
             public_score=grade.public_scores[metric.name],
             private_score=grade.private_scores[metric.name]))
-    manifest = manifest.model_copy(update={"baselines": baselines})
+    best = sorted(baselines[1:] or baselines, key=lambda b: metric.sort_key(b.public_score))[0]
+    section = TableSection(public_noise=round(public_noise(grader, fitted[best.name], spec.seed), 6),
+                           duplicates_across_splits=spec.duplicates_across_splits,
+                           corrupted=messy is not None)
+    if messy is not None:
+        from tiltyard.kinds.table.messy import fit_cleaning_rungs
+
+        progress("fitting the cleaning rungs: naive and clean oracle")
+        fit_cleaning_rungs(staging, messy, columns, best, grader, metric, section.public_noise)
+    manifest = manifest.model_copy(update={"baselines": baselines,
+                                           "section": section.model_dump(exclude_none=True)})
 
     progress("writing brief and starters")
     (staging / manifest.brief).write_text(render_brief(spec, manifest), encoding="utf-8")
@@ -254,7 +306,8 @@ def _drawn_from(manifest: Manifest) -> str:
 def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     task, split = manifest.task, manifest.split
     metric = get_metric(manifest.metric.primary)
-    story = (spec.text_dir / f"{spec.text_stem}.md").read_text(encoding="utf-8").strip()
+    story = (spec.story() if spec.story is not None
+             else (spec.text_dir / f"{spec.text_stem}.md").read_text(encoding="utf-8")).strip()
     if task.type == "binary" and metric.needs_proba:
         predict = f"the probability that `{task.target}` is `{task.positive_label}`"
     elif task.type == "regression":
@@ -274,7 +327,17 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
              f"- test: {split.test_rows:,} rows, answers sealed; scored on a public part "
              f"({split.public_rows:,} rows, {split.public_fraction:.0%}) shown on every "
              f"submission and a private part ({split.private_rows:,} rows) revealed only for the "
-             f"submission you choose as final ({_drawn_from(manifest)}).", "",
+             f"submission you choose as final ({_drawn_from(manifest)})."]
+    noise = TableSection.model_validate(manifest.section or {}).public_noise
+    if spec.brief_states_noise and noise is not None:
+        lines += [f"- the public score's expected noise: ±{noise:.4f} (the bootstrap standard "
+                  "deviation of the best baseline's score over the public rows): two public "
+                  "scores closer than that are not told apart by the public board"]
+    if spec.recipe is not None:
+        from tiltyard.kinds.table.messy import messy_section
+
+        lines += ["", *messy_section(spec.recipe)]
+    lines += ["",
              "## Files", "", "| file | rows | what |", "|---|---|---|",
              f"| `train.csv` | {split.train_rows:,} | features and `{task.target}` |",
              f"| `test.csv` | {split.test_rows:,} | features only |",

@@ -14,6 +14,7 @@ from tiltyard.core import Check, NamedCheck
 from tiltyard.kinds.table import grader_for
 from tiltyard.kinds.table.adversarial import adversarial_split, claims_random_split
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
+from tiltyard.kinds.table.messy import read_public_csv
 from tiltyard.metrics import get_metric
 
 REFIT_TOLERANCE = 0.02  # refitted baselines may drift a little with library versions
@@ -22,7 +23,7 @@ REFIT_TOLERANCE = 0.02  # refitted baselines may drift a little with library ver
 @lru_cache(maxsize=4)
 def _frames(root: str, bundle_hash: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     bundle = Bundle(Path(root))
-    return pd.read_csv(bundle.public_file("train.csv")), pd.read_csv(bundle.public_file("test.csv"))
+    return read_public_csv(bundle.public_file("train.csv")), read_public_csv(bundle.public_file("test.csv"))
 
 
 def frames(bundle: Bundle) -> tuple[pd.DataFrame, pd.DataFrame]:

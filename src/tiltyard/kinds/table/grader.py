@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +16,7 @@ import pyarrow.csv as pa_csv
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import Task
 from tiltyard.core import Grade, ReportSection
+from tiltyard.kinds.table.cleaning import CLEANING, cleaning_section
 from tiltyard.kinds.table.diagnostics import chart_data
 from tiltyard.kinds.table.validation import read_predictions
 from tiltyard.metrics import Metric, get_metric
@@ -81,6 +83,8 @@ class Grader:
                             predictions.values[answers.public])
         sections = [ReportSection(kind="table", name="diagnostics", title="Diagnostics (public rows)",
                                   data=charts)] if charts else []
+        if self.cleaning is not None:
+            sections.append(cleaning_section(self.cleaning, private[self.primary.name]))
         if self.damage:
             from tiltyard.kinds.table.corruption.trips import corruption_section
 
@@ -90,6 +94,13 @@ class Grader:
         return Grade(public_scores=public, private_scores=private, warnings=predictions.warnings,
                      sections=sections, read_and_validate_s=validated - started,
                      score_s=time.perf_counter() - validated)
+
+    @cached_property
+    def cleaning(self) -> dict | None:
+        """The naive and clean-oracle rungs of a messy challenge (None for a clean one)."""
+        if not any(e.path == f"sealed/{CLEANING}" for e in self.bundle.manifest.files):
+            return None
+        return json.loads(self.bundle.sealed_file(CLEANING).read_text(encoding="utf-8"))
 
     @cached_property
     def damage(self) -> list | None:

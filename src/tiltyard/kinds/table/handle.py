@@ -13,6 +13,7 @@ from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import Manifest, Task
 from tiltyard.coach.challenge import coach_challenge
 from tiltyard.errors import SubmissionError
+from tiltyard.kinds.table.messy import read_public_csv
 from tiltyard.metrics import Metric, get_metric
 from tiltyard.submissions import submit_file
 
@@ -48,11 +49,11 @@ class Challenge:
 
     @cached_property
     def train(self) -> pd.DataFrame:
-        return pd.read_csv(self.bundle.public_file("train.csv"))
+        return read_public_csv(self.bundle.public_file("train.csv"))
 
     @cached_property
     def test_features(self) -> pd.DataFrame:
-        return pd.read_csv(self.bundle.public_file("test.csv"))
+        return read_public_csv(self.bundle.public_file("test.csv"))
 
     @cached_property
     def sample_submission(self) -> pd.DataFrame:

@@ -50,11 +50,15 @@ def starter_cells(manifest: Manifest, train: pd.DataFrame,
         "from sklearn.pipeline import make_pipeline",
         "from sklearn.preprocessing import OneHotEncoder, StandardScaler",
     ]).replace("\n\n", "\n").lstrip("\n")
+    texts = [c for c in numeric if not pd.api.types.is_numeric_dtype(train[c])]
     load = "\n".join([
         'train = pd.read_csv("data/train.csv")',
         'test = pd.read_csv("data/test.csv")',
         f"numeric = {numeric!r}",
         f"categorical = {categorical!r}",
+        *([f"for column in {texts!r}:  # number columns holding text: what does not parse is missing",
+           "    train[column] = pd.to_numeric(train[column], errors=\"coerce\")",
+           "    test[column] = pd.to_numeric(test[column], errors=\"coerce\")"] if texts else []),
     ])
     fit = "\n".join([
         "features = make_column_transformer(",

@@ -1,0 +1,6 @@
+"""Authoring: an author's folder (``author.toml``, a story, a data file) becomes a bundle.
+
+``init`` writes the folder from a CSV, ``inspect`` profiles it and says what the checker would
+refuse, ``corrupt`` dry-runs the ``[[corrupt]]`` recipe, ``build`` writes the bundle through the
+table kind's builder. The built-in challenges in ``tiltyard.catalog.specs`` are made the same way.
+"""
