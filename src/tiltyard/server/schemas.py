@@ -193,6 +193,8 @@ class LeaderboardRowPublic(BaseModel):
                                "their final (each change reveals one more private score)")
     final: bool
     submitted_at: datetime | None
+    bundle_hash: str = Field(default="", description="the bundle this score was graded on "
+                             "(`tiltyard regrade` moves scores to a new one)")
 
 
 class LeaderboardPublic(BaseModel):
@@ -227,3 +229,10 @@ class ClassDashboard(BaseModel):
     class_id: int
     name: str
     competitions: list[CompetitionDashboard]
+
+
+class RegradeCreate(BaseModel):
+    challenge_id: str = Field(max_length=120, description="the challenge whose submissions are graded again")
+    to: str | None = Field(default=None, max_length=120,
+                           description="the bundle to grade on (default: the newest -vN of the same name)")
+
