@@ -207,3 +207,26 @@ def test_the_class_page_uploads_and_shows_the_named_checks(client, teacher_and_c
                            files={"file": ("b.zip", bundle, "application/zip")})
     assert response.status_code == 200, response.text[:500]
     assert "common.files" in response.text and "passed" in response.text
+
+
+def test_the_cli_uploads_a_folder_and_prints_the_servers_checks(client, teacher_and_class,
+                                                                titanic_bundle, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tiltyard.cli import app
+    from tiltyard.client import ArenaClient
+
+    teacher, klass = teacher_and_class
+    arena = ArenaClient("http://testserver", teacher.token)
+    client.headers.update(teacher.headers)
+    arena._http = client  # the CLI's HTTP calls go to this test's app
+    monkeypatch.setattr("tiltyard.client.require_arena", lambda _command: arena)
+    good = renamed(titanic_bundle, tmp_path, "shipwreck-v1")
+    published = CliRunner().invoke(app, ["author", "upload", str(good.root), "--class", str(klass["id"])])
+    assert published.exit_code == 0, published.output
+    assert "Published shipwreck-v1" in published.stdout and "common.files" in published.stdout
+    broken = renamed(titanic_bundle, tmp_path, "broken-v1")
+    (broken.root / "public" / "extra.csv").write_text("a\n1\n")
+    refused = CliRunner().invoke(app, ["author", "upload", str(broken.root), "--class", str(klass["id"])])
+    assert refused.exit_code == 1
+    assert "no unlisted files" in refused.stdout and "Not published" in refused.stdout
