@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import ID_PATTERN
 from tiltyard.challenges.registry import get_bundle, known_ids
-from tiltyard.errors import ChallengeNotFound, SubmissionError
+from tiltyard.errors import SubmissionError
 from tiltyard.store import Submission, SubmissionGrade, session_scope
 from tiltyard.submissions import grade_received
 
@@ -74,9 +74,6 @@ def regrade(challenge_id: str, *, to: str | None = None,
     """Grade every stored submission of ``challenge_id`` again on the target bundle."""
     target = target_bundle(challenge_id, to)
     ids = submissions_of(challenge_id)
-    if not ids and target.manifest.id == challenge_id and challenge_id not in known_ids():
-        raise ChallengeNotFound(f"There is no challenge {challenge_id!r}",
-                                expected="an id listed by `tiltyard challenges`", got=challenge_id)
     result = RegradeResult(from_id=challenge_id, to_id=target.manifest.id, to_hash=target.hash)
     for done, submission_id in enumerate(ids, start=1):
         before = _move(submission_id, target)

@@ -3,6 +3,9 @@ Frictionless exports carry only public files and pass their own libraries' valid
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import mlcroissant as mlc
 import pandas as pd
 from frictionless import validate
@@ -58,6 +61,9 @@ def test_datapackage_passes_frictionless_validate_and_holds_public_files_only(ho
     export = plan_export(bundle, "datapackage", tmp_path / "package").write()
     report = validate(str(export / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    command = subprocess.run([sys.executable, "-m", "frictionless", "validate", "datapackage.json"],
+                             cwd=export, capture_output=True, text=True, timeout=120)
+    assert command.returncode == 0, command.stdout[-2000:]
     assert {p.name for p in (export / "data").iterdir()} == {"train.csv", "test.csv",
                                                              "sample_submission.csv"}
     assert not written_hashes(export) & sealed_hashes(bundle)

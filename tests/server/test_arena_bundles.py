@@ -230,3 +230,15 @@ def test_the_cli_uploads_a_folder_and_prints_the_servers_checks(client, teacher_
     refused = CliRunner().invoke(app, ["author", "upload", str(broken.root), "--class", str(klass["id"])])
     assert refused.exit_code == 1
     assert "no unlisted files" in refused.stdout and "Not published" in refused.stdout
+
+
+def test_a_built_in_or_another_classes_id_is_refused(client, teacher_and_class, titanic_bundle, tmp_path):
+    teacher, klass = teacher_and_class
+    built_in = upload(client, teacher, klass, zipped(titanic_bundle.root))
+    assert built_in.status_code == 409 and "arena's own challenges" in built_in.json()["message"]
+    mine = renamed(titanic_bundle, tmp_path, "shipwreck-v1")
+    assert upload(client, teacher, klass, zipped(mine.root)).status_code == 201
+    other = client.post("/api/v1/classes", json={"name": "Other"}, headers=teacher.headers).json()
+    taken = upload(client, teacher, other, zipped(mine.root))
+    assert taken.status_code == 409 and "Another class" in taken.json()["message"]
+    assert competition_on(client, teacher, klass, "titanic-v1").status_code == 201  # still everyone's

@@ -33,10 +33,10 @@ def export(bundle: Annotated[str, typer.Argument(help="A bundle folder, or a cha
     """
     from tiltyard.authoring.export import plan_export, target_module
     from tiltyard.authoring.export.plan import check_writable
-    from tiltyard.challenges.registry import get_bundle
+    from tiltyard.cli import bundle_for
 
     target_module(to)  # an unknown target is refused before a bundle is opened or built
-    plan = plan_export(get_bundle(bundle), to, out)
+    plan = plan_export(bundle_for(bundle), to, out)
     check_writable(plan.out, force=force)
     console.print(table(f"{plan.target} export of {plan.bundle.manifest.id} → {plan.out}",
                         ["file", "what"],

@@ -41,7 +41,7 @@ def receive_bundle(session: Session, classroom: Classroom, user: User, archive: 
         result = check_challenge(root)
         checks = [asdict(check) for check in result.checks]
         row = ArenaBundle(class_id=classroom.id, uploaded_by=user.id,
-                          challenge_id=result.challenge_id or "", bundle_hash="", passed=result.ok,
+                          challenge_id=(result.challenge_id or "")[:120], bundle_hash="", passed=result.ok,
                           checks=checks)
         if result.ok:
             bundle = Bundle(root)
@@ -57,9 +57,17 @@ def _refuse_a_taken_id(session: Session, classroom: Classroom, bundle: Bundle) -
     challenge_id = bundle.manifest.id
     if challenge_id not in catalog.challenge_ids():
         return
-    existing = catalog.bundle(challenge_id)
     owner = owning_class(session, challenge_id)
-    if existing.hash == bundle.hash and owner in (None, classroom.id):
+    if owner is None:
+        raise Conflict(f"{challenge_id} is one of the arena's own challenges",
+                       expected="a challenge id of your own", got=challenge_id,
+                       hint="Pick it for a competition as it is, or give your bundle another id")
+    if owner != classroom.id:
+        raise Conflict(f"Another class already published {challenge_id}",
+                       expected="a challenge id of your own", got=challenge_id,
+                       hint="Give your bundle another id (its manifest's id)")
+    existing = catalog.bundle(challenge_id)
+    if existing.hash == bundle.hash:
         return  # the same bundle again: nothing changes
     name, version = bundle.manifest.name, bundle.manifest.version
     raise Conflict(f"The arena already has a different {challenge_id}",

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from sqlalchemy import update
 
-from tiltyard.regrade import RegradeResult, regrade, target_bundle
+from tiltyard.regrade import RegradeResult, newest_version, regrade, target_bundle
+from tiltyard.server import catalog
 from tiltyard.server.grading import note_grades_changed
 from tiltyard.server.models import Competition, Entry
 from tiltyard.store import session_scope
@@ -16,7 +17,8 @@ from tiltyard.store import session_scope
 
 def regrade_arena(challenge_id: str, *, to: str | None = None,
                   progress: Callable[[int, int], None] = lambda _done, _total: None) -> RegradeResult:
-    target = target_bundle(challenge_id, to)  # refused before anything moves
+    # Only bundles built in the arena's catalog (never a folder by path), refused before anything moves.
+    target = target_bundle(challenge_id, catalog.bundle(to or newest_version(challenge_id)).manifest.id)
     new_id = target.manifest.id
     if new_id != challenge_id:
         # Entries and competitions first: a regrade stopped half-way is finished by running it
