@@ -168,6 +168,20 @@ class ArenaClient:
                             hint="`tiltyard competitions` lists the open ones; join a class "
                                  "with its code on the arena's /me page first")
 
+    def upload_bundle(self, class_id: int, archive: Path) -> dict:
+        """The server's checks of an uploaded bundle; a 422 with checks is an answer, not an error."""
+        with open(archive, "rb") as handle:
+            try:
+                response = self._http.post(f"/api/v1/classes/{class_id}/bundles",
+                                           files={"file": (archive.name, handle, "application/zip")})
+            except httpx.HTTPError as error:
+                raise TiltyardError(f"Could not reach {self.url}", expected="a running server",
+                                    got=str(error), code="server_unreachable") from None
+        if response.status_code == 422 and "checks" in response.json():
+            return response.json()
+        _raise_for(response)
+        return response.json()
+
     def download_workspace(self, challenge_id: str, target: Path) -> Path:
         """The arena's public files, starters and brief as a zip (what `start` unpacks)."""
         response = self.request("GET", f"/api/v1/challenges/{challenge_id}/workspace.zip")

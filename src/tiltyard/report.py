@@ -84,6 +84,18 @@ def upgrade_v1(data: dict) -> dict:
     return {**data, "schema_version": REPORT_SCHEMA_VERSION, "kind": kind, "sections": sections}
 
 
+class EarlierGrade(BaseModel):
+    """A grade the submission had before `tiltyard regrade` graded it on another bundle."""
+
+    challenge_id: str
+    bundle_hash: str
+    status: str
+    public_score: float | None = None
+    private_score: float | None = None  # shown only where the current private score is
+    graded_at: datetime | None = None
+    replaced_at: datetime
+
+
 class Report(BaseModel):
     schema_version: int = REPORT_SCHEMA_VERSION
     submission_id: int | None = None
@@ -112,6 +124,7 @@ class Report(BaseModel):
     sections: list[ReportSection] = Field(default_factory=list)
     artifacts: dict[str, str] = Field(default_factory=dict)  # name -> file saved beside the report
     timings: Timings = Field(default_factory=Timings)
+    earlier_grades: list[EarlierGrade] = Field(default_factory=list)  # oldest first
     environment: Environment = Field(default_factory=Environment.current)
 
     @model_validator(mode="before")

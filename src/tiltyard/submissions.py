@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from tiltyard.challenges.bundle import sha256_file
 from tiltyard.challenges.registry import get_bundle
@@ -21,8 +22,8 @@ from tiltyard.errors import SubmissionError, SubmissionNotFound, TiltyardError
 from tiltyard.evaluate import evaluate
 from tiltyard.metrics import Metric
 from tiltyard.plugins import kind_of, primary_metric
-from tiltyard.report import Report, Rung, Timings, beats
-from tiltyard.store import Submission, session_scope
+from tiltyard.report import EarlierGrade, Report, Rung, Timings, beats
+from tiltyard.store import Submission, SubmissionGrade, session_scope
 
 
 def store_file(path: Path, sha256: str) -> Path:
@@ -166,13 +167,29 @@ def write_report(report: Report) -> Path:
 
 def learner_report(row: Submission) -> Report:
     """The report as its owner may see it: private scores only once chosen as final."""
-    report = Report.model_validate(row.report)
+    report = with_earlier_grades(object_session(row), Report.model_validate(row.report), row.id,
+                                 show_private=row.is_final)
     report.final = row.is_final
     if not row.is_final:
         return report.without_private()
     manifest = get_bundle(row.challenge_id).manifest
     for rung in report.ladder:
         rung.private_score = manifest.baseline(rung.name).private_score
+    return report
+
+
+def with_earlier_grades(session: Session | None, report: Report, submission_id: int, *,
+                        show_private: bool) -> Report:
+    """The grades kept by `tiltyard regrade`, each with the bundle hash it came from; private
+    scores only for a viewer who sees the current one."""
+    if session is None:
+        return report
+    report.earlier_grades = [
+        EarlierGrade(challenge_id=g.challenge_id, bundle_hash=g.bundle_hash, status=g.status,
+                     public_score=g.public_score, graded_at=g.graded_at, replaced_at=g.replaced_at,
+                     private_score=g.private_score if show_private else None)
+        for g in session.scalars(select(SubmissionGrade).where(
+            SubmissionGrade.submission_id == submission_id).order_by(SubmissionGrade.id))]
     return report
 
 
@@ -279,18 +296,19 @@ def leaderboard(challenge_id: str) -> list[dict]:
 
     Ties go to the earlier submission. Private scores appear only for final submissions.
     """
-    manifest = get_bundle(challenge_id).manifest
+    bundle = get_bundle(challenge_id)
+    manifest = bundle.manifest
     metric = primary_metric(manifest)
     with session_scope() as session:
         rows = session.scalars(select(Submission).where(
             Submission.challenge_id == manifest.id, Submission.status == "graded")).all()
     entries = [{"who": row.owner, "submission_id": row.id, "public_score": row.public_score,
                 "private_score": row.private_score if row.is_final else None,
-                "final": row.is_final, "submitted_at": row.created_at, "baseline": False}
-               for row in rows]
+                "final": row.is_final, "submitted_at": row.created_at, "baseline": False,
+                "bundle_hash": row.bundle_hash} for row in rows]
     entries += [{"who": f"baseline: {b.name}", "submission_id": None, "public_score": b.public_score,
                  "private_score": b.private_score, "final": False, "submitted_at": None,
-                 "baseline": True} for b in manifest.baselines]
+                 "baseline": True, "bundle_hash": bundle.hash} for b in manifest.baselines]
     epoch = datetime.min.replace(tzinfo=UTC)
     entries.sort(key=lambda e: (metric.sort_key(e["public_score"]),
                                 _aware(e["submitted_at"]) if e["submitted_at"] else epoch))

@@ -108,3 +108,19 @@ def start_server(env: dict[str, str], port: int, log_path):
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not answer within 60 s")
+
+
+def catalog_of_its_own(bundle, folder, monkeypatch):
+    """The arena's catalog for one test: a copy of ``bundle`` in ``folder`` (uploads and new
+    versions go there, not in the session's arena catalog)."""
+    import shutil
+
+    from tiltyard.config import get_settings
+    from tiltyard.server.settings import get_arena_settings
+
+    shutil.copytree(bundle.root, folder / bundle.manifest.id)
+    monkeypatch.setenv("TILTYARD_ARENA_CATALOG_DIR", str(folder))
+    monkeypatch.setenv("TILTYARD_CATALOG_DIR", str(folder))
+    get_settings.cache_clear()
+    get_arena_settings.cache_clear()
+    return folder

@@ -87,6 +87,11 @@ def matrix(w) -> list[tuple[str, str, dict, dict[str, int]]]:
                    "closes_at": "2030-02-01T00:00:00Z"}}, ok_for(201, teaches)),
         ("GET", f"/api/v1/classes/{c}/dashboard", {}, ok_for(200, teaches)),
         ("GET", f"/api/v1/classes/{c}/grades.csv", {}, ok_for(200, teaches)),
+        # Not an archive: refused (400) for those who may upload, unseen (404) by the others.
+        ("POST", f"/api/v1/classes/{c}/bundles", csv_file, ok_for(400, teaches)),
+        ("GET", f"/api/v1/classes/{c}/bundles", {}, ok_for(200, teaches)),
+        ("POST", "/api/v1/admin/regrade", {"json": {"challenge_id": CHALLENGE}},
+         ok_for(200, (ADMIN,), denied=403)),
         ("GET", f"/api/v1/competitions/{comp}", {}, ok_for(200, in_class)),
         ("GET", f"/api/v1/competitions/{comp}/leaderboard", {}, ok_for(200, in_class)),
         ("GET", f"/api/v1/competitions/{comp}/teams", {}, ok_for(200, in_class)),
@@ -120,6 +125,7 @@ def page_matrix(w) -> list[tuple[str, dict[str, int]]]:
         (f"/competitions/{comp}", page((LEARNER, INSTRUCTOR, ADMIN))),
         ("/classes/new", page((INSTRUCTOR, OTHER_INSTRUCTOR, ADMIN), denied=403)),
         ("/admin/users", page((ADMIN,), denied=403)),
+        ("/admin/regrade", page((ADMIN,), denied=403)),
         ("/setup/tya_not-a-real-token", {who: 200 for who in EVERYONE}),
     ]
 

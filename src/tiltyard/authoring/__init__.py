@@ -2,5 +2,6 @@
 
 ``init`` writes the folder from a CSV, ``inspect`` profiles it and says what the checker would
 refuse, ``corrupt`` dry-runs the ``[[corrupt]]`` recipe, ``build`` writes the bundle through the
-table kind's builder. The built-in challenges in ``tiltyard.catalog.specs`` are made the same way.
+table kind's builder; ``export`` takes a built table bundle elsewhere (Codabench, Kaggle, Croissant,
+Frictionless). The built-in challenges in ``tiltyard.catalog.specs`` are made the same way.
 """

@@ -293,9 +293,11 @@ def leaderboard(challenge_id: Annotated[str, typer.Argument(help="Challenge id."
     if json_:
         print_json(console, entries)
         return
-    console.print(table(f"Leaderboard: {challenge_id}", ["rank", "who", "submission", "public", "private", "when"],
+    console.print(table(f"Leaderboard: {challenge_id}",
+                        ["rank", "who", "submission", "public", "private", "when", "bundle"],
                         [[e["rank"], e["who"], e["submission_id"] or "", score(e["public_score"]),
-                          score(e["private_score"]), when(e["submitted_at"])] for e in entries],
+                          score(e["private_score"]), when(e["submitted_at"]), e["bundle_hash"][:12]]
+                         for e in entries],
                         highlight=[i for i, e in enumerate(entries) if not e["baseline"]]))
 
 
@@ -375,10 +377,11 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import arena, author, coach, remote, worker
+    from tiltyard.cli import arena, author, coach, regrade, remote, worker
 
     arena.register(app)
     author.register(app)
+    regrade.register(app)
     coach.register(app)
     remote.register(app)
     worker.register(app)

@@ -9,8 +9,11 @@ from typing import Annotated
 
 import typer
 
-author_app = typer.Typer(help="Turn a dataset of your own into a challenge: init, inspect, corrupt, build.",
-                         no_args_is_help=True)
+from tiltyard.cli import author_export
+
+author_app = typer.Typer(
+    help="Turn a dataset of your own into a challenge: init, inspect, corrupt, build, export, upload.",
+    no_args_is_help=True)
 Folder = Annotated[Path, typer.Argument(help="The author's folder (holding author.toml).")]
 
 
@@ -143,6 +146,9 @@ def build(folder: Folder,
         console.print(f"[yellow]Still TODO ({len(unfilled)}):[/] {', '.join(unfilled[:6])}; "
                       "`tiltyard check` refuses the bundle until none is left.")
     console.print(f"Next: [bold]tiltyard check {bundle.root} --refit[/]")
+
+
+author_export.register(author_app)
 
 
 def register(app: typer.Typer) -> None:

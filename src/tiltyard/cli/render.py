@@ -103,6 +103,12 @@ def report_panel(report: Report, path: str | None = None, *, competition: str | 
     if others:
         parts.append(Text("Also: " + ", ".join(f"{metric_title(k)} {v:.4f}" for k, v in others.items())))
     parts.append(Text(f"Ladder: {report.ladder_summary}"))
+    parts.append(Text(f"Graded on bundle {report.bundle_hash[:12]}", style="dim"))
+    for earlier in report.earlier_grades:
+        parts.append(Text(f"Before a regrade: {earlier.challenge_id} bundle {earlier.bundle_hash[:12]} "
+                          f"gave {score(earlier.public_score)} public"
+                          + (f", {score(earlier.private_score)} private"
+                             if earlier.private_score is not None else ""), style="dim"))
     if report.rank_among_own:
         parts.append(Text(f"Among your {report.own_submissions} graded submissions to this "
                           f"challenge: #{report.rank_among_own}"))

@@ -22,7 +22,7 @@ from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimite
 from tiltyard.server.grading import enqueue_grading, note_grades_changed
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
 from tiltyard.store import Submission
-from tiltyard.submissions import choose_final, learner_report, receive_file
+from tiltyard.submissions import choose_final, learner_report, receive_file, with_earlier_grades
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -184,6 +184,7 @@ def report_for(session: Session, row: Submission, entry: Entry, viewer: User) ->
     competition = session.get(Competition, entry.competition_id)
     classroom = session.get(Classroom, competition.class_id)
     sees_private = teaches(viewer, classroom) or competition.is_closed(datetime.now(UTC))
+    with_earlier_grades(session, report, row.id, show_private=sees_private)
     if not sees_private:
         report = report.without_private()
     else:

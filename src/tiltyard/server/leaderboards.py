@@ -41,6 +41,7 @@ class Row:
     final: bool = False
     submissions: int = 0  # scored ones: a rejected file has no score and uses no allowance
     final_changes: int = 0  # practice: times the final was changed (each revealed a score)
+    bundle_hash: str = ""  # the bundle this score came from (a regrade changes it)
     rank: int = 0
 
 
@@ -62,11 +63,12 @@ def _ranked(rows: list[Row], metric) -> list[Row]:
     return rows
 
 
-def _baselines(manifest, scoring: str) -> list[Row]:
+def _baselines(bundle, scoring: str) -> list[Row]:
     return [Row(who=f"baseline: {b.name}", score=b.private_score if scoring == "private"
                 else b.public_score, public_score=b.public_score,
                 private_score=b.private_score if scoring == "private" else None,
-                submitted_at=None, baseline=True) for b in manifest.baselines]
+                submitted_at=None, baseline=True, bundle_hash=bundle.hash)
+            for b in bundle.manifest.baselines]
 
 
 @dataclass
@@ -103,7 +105,7 @@ def practice_board(session: Session, challenge_id: str) -> Board:
     most every ``leaderboard_refresh_seconds``. Callers only read it."""
     bundle = catalog.bundle(challenge_id)
     return _through_cache(("practice", bundle.manifest.id), bundle,
-                          lambda: _practice_board(session, bundle.manifest))
+                          lambda: _practice_board(session, bundle))
 
 
 async def practice_board_async(challenge_id: str) -> Board:
@@ -153,14 +155,15 @@ def _cached(key: tuple, bundle) -> Board | None:
     return None
 
 
-def _practice_board(session: Session, manifest) -> Board:
+def _practice_board(session: Session, bundle) -> Board:
+    manifest = bundle.manifest
     metric = primary_metric(manifest)
     best: dict[str, Row] = {}
     counts: dict[str, int] = {}
     revealed: dict[str, int] = {}
-    for username, submission_id, score, created_at, revealed_at in session.execute(
+    for username, submission_id, score, created_at, revealed_at, bundle_hash in session.execute(
             select(User.username, Submission.id, Submission.public_score, Submission.created_at,
-                   Submission.final_revealed_at)
+                   Submission.final_revealed_at, Submission.bundle_hash)
             .join(Entry, Entry.submission_id == Submission.id)
             .join(User, User.id == Entry.user_id)
             .where(Entry.challenge_id == manifest.id, Entry.competition_id.is_(None),
@@ -169,28 +172,31 @@ def _practice_board(session: Session, manifest) -> Board:
         revealed[username] = revealed.get(username, 0) + (revealed_at is not None)
         current = best.get(username)
         candidate = Row(who=username, score=score, public_score=score, private_score=None,
-                        submitted_at=created_at, submission_id=submission_id)
+                        submitted_at=created_at, submission_id=submission_id,
+                        bundle_hash=bundle_hash)
         if current is None or metric.better(score, current.score) or (
                 score == current.score and aware(created_at) < aware(current.submitted_at)):
             best[username] = candidate
     for username, row in best.items():
         row.submissions = counts[username]
         row.final_changes = max(0, revealed[username] - 1)
-    rows = _ranked(list(best.values()) + _baselines(manifest, "public"), metric)
+    rows = _ranked(list(best.values()) + _baselines(bundle, "public"), metric)
     return Board(challenge_id=manifest.id, title=manifest.title, metric=metric.name,
                  direction=metric.direction, scoring="public", rows=rows)
 
 
 def _competition_board(session: Session, competition: Competition, scoring: str) -> Board:
-    manifest = catalog.bundle(competition.challenge_id).manifest
+    bundle = catalog.bundle(competition.challenge_id)
+    manifest = bundle.manifest
     metric = primary_metric(manifest)
     team_names = dict(session.execute(select(Team.id, Team.name).where(
         Team.competition_id == competition.id)).all())
     chosen: dict[tuple, Row] = {}
     counts: dict[tuple, int] = {}
-    for username, team_id, is_final, submission_id, public, private, created_at in session.execute(
-            select(User.username, Entry.team_id, Entry.is_final, Submission.id,
-                   Submission.public_score, Submission.private_score, Submission.created_at)
+    for username, team_id, is_final, submission_id, public, private, created_at, bundle_hash in \
+            session.execute(select(User.username, Entry.team_id, Entry.is_final, Submission.id,
+                                   Submission.public_score, Submission.private_score,
+                                   Submission.created_at, Submission.bundle_hash)
             .join(Entry, Entry.submission_id == Submission.id)
             .join(User, User.id == Entry.user_id)
             .where(Entry.competition_id == competition.id, Submission.status == "graded")):
@@ -199,13 +205,14 @@ def _competition_board(session: Session, competition: Competition, scoring: str)
         who = f"team: {team_names[team_id]}" if team_id else username
         candidate = Row(who=who, score=private if scoring == "private" else public,
                         public_score=public, private_score=private if scoring == "private" else None,
-                        submitted_at=created_at, submission_id=submission_id, final=is_final)
+                        submitted_at=created_at, submission_id=submission_id, final=is_final,
+                        bundle_hash=bundle_hash)
         current = chosen.get(entrant)
         if current is None or _preferred(candidate, current, metric):
             chosen[entrant] = candidate
     for entrant, row in chosen.items():
         row.submissions = counts[entrant]
-    rows = _ranked(list(chosen.values()) + _baselines(manifest, scoring), metric)
+    rows = _ranked(list(chosen.values()) + _baselines(bundle, scoring), metric)
     return Board(challenge_id=manifest.id, title=competition.title, metric=metric.name,
                  direction=metric.direction, scoring=scoring, rows=rows,
                  competition_id=competition.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tiltyard.store.models import Base, utcnow
@@ -143,3 +143,20 @@ class Entry(Base):
     is_final: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  index=True)
+
+
+class ArenaBundle(Base):
+    """A bundle an instructor uploaded to a class: kept under the arena's home by its hash,
+    with the checker's named checks. Only one that passed is in the catalog for competitions."""
+
+    __tablename__ = "arena_bundles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("arena_classes.id", ondelete="CASCADE"),
+                                          index=True)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("arena_users.id"))
+    challenge_id: Mapped[str] = mapped_column(String(120), index=True)
+    bundle_hash: Mapped[str] = mapped_column(String(64))
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    checks: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -111,5 +111,5 @@ def leaderboard_public(board: Board) -> LeaderboardPublic:
                                    public_score=r.public_score, private_score=r.private_score,
                                    submission_id=r.submission_id, submissions=r.submissions,
                                    final=r.final, final_changes=r.final_changes,
-                                   submitted_at=aware(r.submitted_at))
+                                   submitted_at=aware(r.submitted_at), bundle_hash=r.bundle_hash)
               for r in board.rows])

@@ -193,6 +193,8 @@ class LeaderboardRowPublic(BaseModel):
                                "their final (each change reveals one more private score)")
     final: bool
     submitted_at: datetime | None
+    bundle_hash: str = Field(default="", description="the bundle this score was graded on "
+                             "(`tiltyard regrade` moves scores to a new one)")
 
 
 class LeaderboardPublic(BaseModel):
@@ -227,3 +229,29 @@ class ClassDashboard(BaseModel):
     class_id: int
     name: str
     competitions: list[CompetitionDashboard]
+
+
+class RegradeCreate(BaseModel):
+    challenge_id: str = Field(max_length=120, description="the challenge whose submissions are graded again")
+    to: str | None = Field(default=None, max_length=120,
+                           description="the bundle to grade on (default: the newest -vN of the same name)")
+
+
+
+class CheckPublic(BaseModel):
+    id: str = Field(description="the check's stable id, as `tiltyard check` prints it")
+    name: str
+    passed: bool
+    detail: str
+
+
+class BundleUploadPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    class_id: int
+    challenge_id: str = Field(description="empty when the manifest could not be read")
+    bundle_hash: str = Field(description="set once every check passed and the bundle was kept")
+    passed: bool = Field(description="only a bundle that passed can be used by a competition")
+    checks: list[CheckPublic]
+    created_at: datetime

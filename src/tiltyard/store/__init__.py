@@ -1,6 +1,6 @@
 """The store: SQLAlchemy models, sessions and Alembic migrations."""
 
 from tiltyard.store.database import get_engine, migrate, open_session, session_scope
-from tiltyard.store.models import Base, Submission
+from tiltyard.store.models import Base, Submission, SubmissionGrade
 
-__all__ = ["Base", "Submission", "get_engine", "migrate", "open_session", "session_scope"]
+__all__ = ["Base", "Submission", "SubmissionGrade", "get_engine", "migrate", "open_session", "session_scope"]

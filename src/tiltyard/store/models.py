@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -41,4 +41,23 @@ class Submission(Base):
     # has been shown, which is what the limit on final changes counts.
     final_revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                                nullable=True)
+    report: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class SubmissionGrade(Base):
+    """A grade a submission had before it was graded again (`tiltyard regrade`): the bundle it
+    came from, its scores and its report, kept beside the submission's current grade."""
+
+    __tablename__ = "submission_grades"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"),
+                                               index=True)
+    challenge_id: Mapped[str] = mapped_column(String(120))
+    bundle_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    public_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    private_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     report: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from tiltyard.server.api import auth, challenges, classes, competitions, submissions, users
+from tiltyard.server.api import admin, auth, challenges, classes, competitions, submissions, users
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, users, challenges, submissions, classes, competitions):
+for module in (auth, users, challenges, submissions, classes, competitions, admin):
     router.include_router(module.router)

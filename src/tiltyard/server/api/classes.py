@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, File, UploadFile, status
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from tiltyard.server import classes as class_logic
 from tiltyard.server.access import class_for
+from tiltyard.server.bundle_uploads import bundles_of, receive_bundle
 from tiltyard.server.dashboard import class_summary, grades_csv
 from tiltyard.server.deps import CurrentUser, SessionDep, TeachingUser
 from tiltyard.server.publish import class_public, competition_public
 from tiltyard.server.schemas import (
+    BundleUploadPublic,
     ClassCreate,
     ClassDashboard,
     ClassJoin,
@@ -20,6 +23,7 @@ from tiltyard.server.schemas import (
     CompetitionPublic,
     StandingPublic,
 )
+from tiltyard.server.uploads import saved_upload
 
 router = APIRouter(prefix="/classes", tags=["classes"])
 
@@ -80,3 +84,27 @@ def download_grades(class_id: int, user: CurrentUser, session: SessionDep):
     return PlainTextResponse(grades_csv(session, classroom), media_type="text/csv",
                              headers={"Content-Disposition":
                                       f'attachment; filename="class-{classroom.id}-grades.csv"'})
+
+
+@router.post("/{class_id}/bundles", status_code=status.HTTP_201_CREATED,
+             response_model=BundleUploadPublic,
+             responses={422: {"model": BundleUploadPublic,
+                              "description": "the bundle failed checks (listed) or the archive is unusable"}})
+async def upload_bundle(class_id: int, user: CurrentUser, session: SessionDep,
+                        file: UploadFile = File(..., description="a zip or tar.gz of the bundle folder")):
+    """Upload a built bundle to the class: the server runs `tiltyard check` on it and answers
+    with the same named checks; only a bundle that passes joins the catalog for competitions."""
+    classroom = class_for(session, user, class_id, manage=True)
+    async with saved_upload(file) as (path, _name):
+        row = await run_in_threadpool(receive_bundle, session, classroom, user, path)
+    session.commit()
+    body = BundleUploadPublic.model_validate(row)
+    if not row.passed:
+        return JSONResponse(body.model_dump(mode="json"), status_code=422)
+    return body
+
+
+@router.get("/{class_id}/bundles", response_model=list[BundleUploadPublic])
+def list_bundles(class_id: int, user: CurrentUser, session: SessionDep):
+    classroom = class_for(session, user, class_id, manage=True)
+    return [BundleUploadPublic.model_validate(row) for row in bundles_of(session, classroom)]

@@ -1,21 +1,24 @@
 """Class pages: create, join by code, the class page (instructor: join code, dashboard charts,
-new competition, grades CSV)."""
+new competition, upload a bundle, grades CSV)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from tiltyard.server import catalog
 from tiltyard.server import classes as class_logic
 from tiltyard.server.access import class_for, teaches
+from tiltyard.server.bundle_uploads import receive_bundle
 from tiltyard.server.dashboard import charts, class_summary
 from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep, TeachingUser
 from tiltyard.server.errors import InvalidInput
 from tiltyard.server.models import User
 from tiltyard.server.pages.rendering import render
+from tiltyard.server.uploads import saved_upload
 
 router = APIRouter()
 
@@ -80,3 +83,14 @@ def create_competition(request: Request, class_id: int, user: CurrentUser, sessi
         submissions_per_day=submissions_per_day, max_team_size=max_team_size)
     session.commit()
     return RedirectResponse(f"/competitions/{competition.id}", status_code=303)
+
+
+@router.post("/classes/{class_id}/bundles", dependencies=[FormCsrf])
+async def upload_bundle(request: Request, class_id: int, user: CurrentUser, session: SessionDep,
+                        file: UploadFile | None = File(None)):
+    classroom = class_for(session, user, class_id, manage=True)
+    async with saved_upload(file) as (path, _name):
+        row = await run_in_threadpool(receive_bundle, session, classroom, user, path)
+    session.commit()
+    return render(request, "bundle_upload.html", {"row": row, "classroom": classroom},
+                  status_code=200 if row.passed else 422)
