@@ -375,10 +375,11 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import arena, coach, remote, worker
+    from tiltyard.cli import arena, coach, grid, remote, worker
 
     arena.register(app)
     coach.register(app)
+    grid.register(app)
     remote.register(app)
     worker.register(app)
 
