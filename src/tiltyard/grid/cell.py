@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import pickle
 import socket
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,8 @@ def run_cell_job(payload: dict[str, Any]) -> dict[str, Any]:
     result = {"outcome": run.outcome.value, "message": run.message, "score": None, "metric": metric.name,
               "direction": metric.direction, "wall_s": run.wall_s, "cpu_s": run.cpu_s,
               "peak_memory_mb": run.peak_memory_mb, "limits_enforced_by": run.limits_enforced_by.value,
-              "host": socket.gethostname(), "train_rows": len(train_rows), "test_rows": len(test_rows),
+              "host": socket.gethostname(), "worker": _worker(), "train_rows": len(train_rows),
+              "test_rows": len(test_rows),
               "traceback_tail": run.traceback_tail, "predictions": None}
     if not run.ok:
         return result
@@ -99,6 +101,14 @@ def run_cell_job(payload: dict[str, Any]) -> dict[str, Any]:
     if not np.isfinite(score):
         return {**result, "outcome": "invalid_output", "message": f"the {metric.name} of the predictions is {score}"}
     return {**result, "score": score, "predictions": str(path) if payload.get("predictions_dir") else None}
+
+
+def _worker() -> str:
+    """Where the cell ran: the host, and the Ray node when a Ray worker runs it."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        return f"{socket.gethostname()}:ray-node-{ray.get_runtime_context().get_node_id()[:12]}"
+    return socket.gethostname()
 
 
 def outer_split(y: pd.Series, split: dict[str, int], task_type: str) -> tuple[np.ndarray, np.ndarray]:
