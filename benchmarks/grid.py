@@ -160,6 +160,8 @@ class _two_nodes:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.temp = Path(tempfile.mkdtemp(prefix="ray-bench-", dir="/tmp"))
+        # A cluster of this benchmark only, on this machine: no token between its nodes and the driver.
+        os.environ["RAY_AUTH_MODE"] = "disabled"
         ray_cli = str(Path(sys.executable).with_name("ray"))
         common = ["--block", "--num-cpus", "1", "--disable-usage-stats", "--node-ip-address", "127.0.0.1"]
         self.nodes = [subprocess.Popen([ray_cli, "start", "--head", "--port", str(port), "--include-dashboard=false",

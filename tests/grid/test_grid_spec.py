@@ -88,6 +88,11 @@ def test_a_spec_that_is_not_a_grid_says_which_fields_exist():
         spec_from_dict({"name": "x", "axes": {}})
 
 
+def test_challenges_are_chosen_by_tag(home, write_spec):
+    spec = SPEC.replace('ids = ["titanic-v1"]', 'ids = ["titanic-v1", "grid-breast-biopsy-v1"]\ntags = ["grid"]')
+    assert [c.id for c in plan(write_spec(spec)).challenges] == ["grid-breast-biopsy-v1"]
+
+
 def test_a_tag_no_challenge_has_selects_nothing(home, write_spec):
     with pytest.raises(GridError, match="--tag grid"):
-        plan(write_spec(SPEC.replace('ids = ["titanic-v1"]', 'ids = ["titanic-v1"]\ntags = ["grid"]')))
+        plan(write_spec(SPEC.replace('ids = ["titanic-v1"]', 'ids = ["titanic-v1"]\ntags = ["no-such-tag"]')))

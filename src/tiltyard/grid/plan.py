@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from tiltyard.challenges.registry import builtin_builder, builtin_ids, get_bundle, known_ids
+from tiltyard.challenges.registry import builtin_builder, builtin_ids, get_bundle, known_ids, tags_of
 from tiltyard.errors import did_you_mean
 from tiltyard.grid import components
 from tiltyard.grid.spec import GridError, GridSpec
@@ -332,6 +332,8 @@ def select_challenges(spec: GridSpec) -> list[ChallengeInfo]:
     else:
         built_in = set(builtin_ids())
         candidates = [i for i in known_ids() if i not in built_in or builtin_builder(i).kind == TABLE_KIND]
+    # Tags are known without building a challenge: filter on them first.
+    candidates = [i for i in candidates if set(wanted.tags) <= set(tags_of(i))]
     chosen = []
     for challenge_id in candidates:
         manifest = get_bundle(challenge_id).manifest
@@ -341,9 +343,7 @@ def select_challenges(spec: GridSpec) -> list[ChallengeInfo]:
                                 got=manifest.kind, hint=f"remove {challenge_id} from challenges.ids")
             continue
         rows = manifest.split.train_rows if manifest.split else 0
-        tags = set(getattr(manifest, "tags", None) or [])
-        if not set(wanted.tags) <= tags or (wanted.min_rows and rows < wanted.min_rows) \
-                or (wanted.max_rows and rows > wanted.max_rows):
+        if (wanted.min_rows and rows < wanted.min_rows) or (wanted.max_rows and rows > wanted.max_rows):
             continue
         bundle = get_bundle(challenge_id)
         chosen.append(ChallengeInfo(challenge_id, bundle.hash, manifest.file(TRAIN_FILE).sha256, rows,

@@ -22,6 +22,7 @@ from tiltyard.challenges.manifest import (
     BaselineEntry,
     Budget,
     Column,
+    FailedBaseline,
     Manifest,
     MetricSpec,
     Provenance,
@@ -30,6 +31,7 @@ from tiltyard.challenges.manifest import (
     Task,
 )
 from tiltyard.errors import BundleError
+from tiltyard.kinds.table.automl import search_record
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
 from tiltyard.kinds.table.starter import AS_FIRST_PUBLISHED, LINEAR_RUNG, write_starters
@@ -79,7 +81,12 @@ class TableSpec:
     """Their stem (the id when empty): a new version of a dataset shares its predecessor's."""
     superseded: bool = False
     """Kept only so that stored reports still read (house-prices-v1): built byte for byte as
-    published, so later changes to briefs and starters reach only the live versions."""
+    published, so later changes to briefs, starters and the ladder reach only the live versions."""
+    tags: tuple[str, ...] = ()
+    story: Callable[[], str] | None = None
+    """The story in markdown, when it is not ``text_dir/STEM.md``."""
+    dictionary: Callable[[], dict[str, dict]] | None = None
+    """The data dictionary ({column: {type, description}}), when not ``text_dir/STEM.columns.toml``."""
 
     @property
     def text_stem(self) -> str:
@@ -123,6 +130,8 @@ def with_shuffled_ids(frame: pd.DataFrame, id_column: str, seed: Seed) -> pd.Dat
 
 
 def read_dictionary(spec: TableSpec) -> dict[str, dict]:
+    if spec.dictionary is not None:
+        return spec.dictionary()
     path = spec.text_dir / f"{spec.text_stem}.columns.toml"
     if not path.is_file():
         raise BundleError(f"No data dictionary for {spec.id}", expected=str(path),
@@ -195,7 +204,7 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
                    if c.name == task.id_column and c.table == "train" else c for c in columns]
     manifest = Manifest(
         id=spec.id, title=spec.title, kind="table", summary=spec.summary,
-        difficulty=spec.difficulty, builder=f"tiltyard {metadata.version('tiltyard')}",
+        difficulty=spec.difficulty, tags=list(spec.tags), builder=f"tiltyard {metadata.version('tiltyard')}",
         provenance=spec.provenance, metric=spec.metric, task=task, budget=spec.budget,
         split=Split(method=spec.split_method, description=spec.split_description,
                     public_fraction=PUBLIC_FRACTION, seed=spec.seed, train_rows=len(train),
@@ -208,10 +217,17 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
 
     grader = Grader(Bundle(staging, manifest))
     features = train.drop(columns=[task.target])
-    baselines = []
-    for rung in ladder(task, metric, train, columns):
+    baselines, failed = [], []
+    for rung in ladder(task, metric, train, columns, automl=not spec.superseded):
         progress(f"fitting baseline: {rung.name}")
-        model = rung.make().fit(features, train[task.target])
+        try:
+            model = rung.make().fit(features, train[task.target])
+        except Exception as exc:  # noqa: BLE001 - a searched rung's failure is recorded, not fatal
+            if not rung.may_fail:
+                raise
+            failed.append(FailedBaseline(name=rung.name, description=rung.description,
+                                         reason=f"{type(exc).__name__}: {exc}"))
+            continue
         predictions = predict_for_metric(model, test_features, task, metric)
         relative = f"baselines/{rung.name}.csv"
         write_csv(pd.concat([test[[task.id_column]], predictions.round(PREDICTION_DECIMALS)], axis=1),
@@ -220,8 +236,8 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
         baselines.append(BaselineEntry(
             name=rung.name, description=rung.description, predictions=f"sealed/{relative}",
             public_score=grade.public_scores[metric.name],
-            private_score=grade.private_scores[metric.name]))
-    manifest = manifest.model_copy(update={"baselines": baselines})
+            private_score=grade.private_scores[metric.name], details=search_record(model)))
+    manifest = manifest.model_copy(update={"baselines": baselines, "failed_baselines": failed})
 
     progress("writing brief and starters")
     (staging / manifest.brief).write_text(render_brief(spec, manifest), encoding="utf-8")
@@ -251,10 +267,40 @@ def _drawn_from(manifest: Manifest) -> str:
             "catalog built on your own disk does not predict them")
 
 
+def automl_note(manifest: Manifest, metric) -> list[str]:
+    """What the automl rung did, and whether it beat the boosted trees: on small tables it
+    often does not, and the brief says so rather than hide it."""
+    names = {b.name: b for b in manifest.baselines}
+    automl, boosted = names.get("automl"), names.get("boosted-trees")
+    if automl is None or boosted is None or not automl.details:
+        return []
+    record = automl.details
+    stopped = (f"it ran all {record['trials']} trials" if record["stopped_by"] == "max_iter" else
+               f"the wall cap of {record['time_budget_s']:g} s stopped it after {record['trials']} "
+               f"of {record['max_iter']} trials, so a faster computer searches further")
+    gap = abs(automl.public_score - boosted.public_score)
+    best = sorted((b for b in manifest.baselines if b.name != "automl"),
+                  key=lambda b: metric.sort_key(b.public_score))[0]
+    if metric.better(automl.public_score, boosted.public_score) and gap > 1e-4:
+        verdict = f"It beats the boosted trees by {gap:.4f} on the public rows" + (
+            "." if not metric.better(best.public_score, automl.public_score) else
+            f", but not the {best.name} rung ({best.public_score:.4f}): more search is not "
+            "always better than a simpler model.")
+    else:
+        verdict = (f"It does **not** beat the boosted-trees rung here ({automl.public_score:.4f} "
+                   f"against {boosted.public_score:.4f}): on {manifest.split.train_rows:,} "
+                   "training rows a search picks the configuration that won on its own "
+                   "validation folds, partly by luck, and a good default is hard to beat. "
+                   "Tuning is not free accuracy; more data often is.")
+    return ["", f"The automl rung searched with FLAML: {stopped}; it chose `{record['estimator']}` "
+            f"({', '.join(f'{k}={v}' for k, v in record['config'].items())}). {verdict}"]
+
+
 def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     task, split = manifest.task, manifest.split
     metric = get_metric(manifest.metric.primary)
-    story = (spec.text_dir / f"{spec.text_stem}.md").read_text(encoding="utf-8").strip()
+    story = (spec.story() if spec.story is not None else
+             (spec.text_dir / f"{spec.text_stem}.md").read_text(encoding="utf-8")).strip()
     if task.type == "binary" and metric.needs_proba:
         predict = f"the probability that `{task.target}` is `{task.positive_label}`"
     elif task.type == "regression":
@@ -284,6 +330,9 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     lines += ["", "## Baseline ladder", "",
               f"| baseline | public {metric.title} | what it is |", "|---|---|---|"]
     lines += [f"| {b.name} | {b.public_score:.4f} | {b.description} |" for b in manifest.baselines]
+    lines += [f"| {b.name} | failed | {b.description}. No model: {b.reason} |"
+              for b in manifest.failed_baselines]
+    lines += automl_note(manifest, metric)
     lines += ["", "## Columns", "", "| column | table | type | missing | meaning |",
               "|---|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.table} | {c.type} | {c.missing:,} | {c.description} |"
