@@ -62,6 +62,12 @@ def _on_ladder_scale(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         # The manifest's score on the hidden test, when the rung's own cell on this split failed.
         missing = frame[column].isna()
         frame.loc[missing, column] = [fallback[c].get(rung, np.nan) for c in frame.loc[missing, "challenge"]]
+    return normalise(frame)
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Given each cell's ``constant`` and ``boosted`` rung scores on its split: the score with
+    failures at the constant rung (``filled``), and both on the ladder's 0-1 scale."""
     frame["complete"] = frame["outcome"] == "ok"
     frame["filled"] = frame["score"].where(frame["complete"], frame["constant"]).astype(float)
     span = (frame["boosted"] - frame["constant"]).replace(0, np.nan)
