@@ -5,10 +5,12 @@ AutoML Benchmark's ``results.csv`` so results travel to its tools."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +118,11 @@ def _critical_difference(frame: pd.DataFrame) -> str:
         return (f"<p>Critical-difference diagram: needs at least 5 challenges and 2 entries, "
                 f"this pool has {table.shape[0]} and {table.shape[1]}.</p>")
     try:
-        result = autorank(table, alpha=0.05, verbose=False)
-        axis = plot_stats(result, allow_insignificant=True)
+        # autorank prints its tables and warns on degenerate pools (a rung with no spread).
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = autorank(table, alpha=0.05, verbose=False)
+            axis = plot_stats(result, allow_insignificant=True)
         buffer = io.BytesIO()
         axis.figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
         pyplot.close(axis.figure)
