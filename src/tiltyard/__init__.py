@@ -29,11 +29,11 @@ def load(challenge_id: str) -> Any:
     return kind_of(bundle).handle(bundle)
 
 
-def challenges() -> list[str]:
-    """Ids of every challenge this machine knows."""
-    from tiltyard.challenges.registry import known_ids
+def challenges(tag: str | None = None) -> list[str]:
+    """Ids of every challenge this machine knows, or of those tagged ``tag`` (``"grid"``)."""
+    from tiltyard.challenges.registry import ids_tagged, known_ids
 
-    return known_ids()
+    return known_ids() if tag is None else ids_tagged(tag)
 
 
 def evaluate(challenge_id: str | Path, path: str | Path):

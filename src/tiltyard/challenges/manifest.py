@@ -125,6 +125,23 @@ class BaselineEntry(Strict):
     public_score: float
     private_score: float
     predictions: str
+    # How a searched rung got its model (trials, what stopped the search, the configuration
+    # chosen), so that a refit can replay the choice instead of searching again.
+    details: dict[str, Any] | None = None
+
+
+class FailedBaseline(Strict):
+    """A rung that produced no model (a search that failed or ran out of time): the build
+    goes on, the ladder says why the rung is missing."""
+
+    name: str
+    description: str
+    reason: str
+
+
+TAG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Written only when set, so that a bundle built before these fields keeps its bytes.
+OMITTED_WHEN_EMPTY = ("tags", "failed_baselines")
 
 
 class Manifest(Strict):
@@ -134,6 +151,8 @@ class Manifest(Strict):
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # a registered kind (tiltyard.plugins)
     summary: str
     difficulty: Literal["beginner", "intermediate", "advanced"]
+    # Words that group challenges (`tiltyard challenges --tag grid`): lowercase, '-' joined.
+    tags: list[str] = Field(default_factory=list)
     brief: str = "brief.md"
     builder: str
     provenance: Provenance
@@ -144,6 +163,7 @@ class Manifest(Strict):
     columns: list[Column] = Field(default_factory=list)
     tables: list[SideTable] = Field(default_factory=list)
     baselines: list[BaselineEntry] = Field(default_factory=list)
+    failed_baselines: list[FailedBaseline] = Field(default_factory=list)
     lessons: list[str] = Field(default_factory=list)
     # None: the practice instance, built from the spec alone (any learner can rebuild it);
     # "secret": built from an instance seed only its arena knows (tiltyard.challenges.instance).
@@ -169,6 +189,14 @@ class Manifest(Strict):
             raise ValueError(
                 f"id {value!r} must be lowercase words joined by '-' and end in '-vN', "
                 "like 'flight-delays-v1'")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_words(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not TAG_PATTERN.match(tag):
+                raise ValueError(f"tag {tag!r} must be lowercase words joined by '-', like 'grid'")
         return value
 
     @property
@@ -199,6 +227,9 @@ class Manifest(Strict):
 
     def dump(self, path: Path) -> None:
         data = self.model_dump(mode="json", exclude_none=True)
+        for key in OMITTED_WHEN_EMPTY:
+            if not data.get(key):
+                data.pop(key, None)
         if "section" in data:
             data[self.kind] = data.pop("section")
         path.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -120,6 +120,28 @@ def get_bundle(challenge_id: str, progress: Callable[[str, str], None] | None = 
     _not_found(challenge_id)
 
 
+def tags_of(challenge_id: str) -> list[str]:
+    """A challenge's tags, without building it: a built-in's from its builder, a bundle's
+    from its manifest."""
+    existing = open_bundle(get_settings().catalog_dir / challenge_id)
+    if existing is not None:
+        return existing.manifest.tags
+    return list(getattr(builtin_builder(challenge_id), "tags", ()))
+
+
+def ids_tagged(tag: str) -> list[str]:
+    """Ids of the challenges tagged ``tag``; an unknown tag is refused with the known ones."""
+    tagged = {challenge_id: tags_of(challenge_id) for challenge_id in known_ids()}
+    chosen = [challenge_id for challenge_id, tags in tagged.items() if tag in tags]
+    if not chosen:
+        known = sorted({t for tags in tagged.values() for t in tags})
+        raise ChallengeNotFound(f"No challenge is tagged {tag!r}",
+                                expected="one of the known tags: " + (", ".join(known) or "(none)"),
+                                got=tag, hint=did_you_mean(tag, known)
+                                or "List every challenge with `tiltyard challenges`")
+    return chosen
+
+
 def _not_found(challenge_id: str):
     ids = known_ids()
     hint = did_you_mean(challenge_id, ids) or "List them with `tiltyard challenges`"

@@ -67,7 +67,8 @@ def building_progress():
                         console=err_console, transient=False)
     tasks: dict[str, int] = {}
     steps = ["loading data", "writing files", "fitting baseline: constant", "fitting baseline",
-             "fitting baseline", "fitting baseline", "writing brief and starters"]
+             "fitting baseline", "fitting baseline", "fitting baseline: automl",
+             "writing brief and starters"]
 
     def report(challenge_id: str, step: str) -> None:
         if challenge_id not in tasks:
@@ -94,27 +95,34 @@ def bundle_for(challenge_id: str):
 
 
 @app.command("challenges")
-def list_challenges(json_: JsonOption = False) -> None:
-    """The catalog: id, kind, task, metric, rows, difficulty.
+def list_challenges(json_: JsonOption = False,
+                    tag: Annotated[str | None, typer.Option(help="Only challenges with this tag, e.g. grid.")] = None,
+                    ) -> None:
+    """The catalog: id, kind, task, metric, rows, difficulty, tags.
 
-    Example: `tiltyard challenges --json`
+    Example: `tiltyard challenges --tag grid --json`
     """
-    from tiltyard.challenges.registry import get_bundle, known_ids
+    from tiltyard.challenges.registry import builtin_ids, get_bundle, ids_tagged, known_ids
     from tiltyard.plugins import kind_of
 
-    bundles_for()
+    ids = known_ids() if tag is None else ids_tagged(tag)
+    builtins = [i for i in ids if i in builtin_ids()]
+    if builtins:
+        bundles_for(builtins)
     rows = []
-    for challenge_id in known_ids():
+    for challenge_id in ids:
         manifest = get_bundle(challenge_id).manifest
         rows.append({"id": manifest.id, "kind": manifest.kind, **kind_of(manifest).describe(manifest),
                      "metric": manifest.metric.primary, "difficulty": manifest.difficulty,
-                     "title": manifest.title})
+                     "tags": manifest.tags, "title": manifest.title})
     if json_:
         print_json(console, rows)
         return
-    console.print(table("Challenges", ["id", "kind", "task", "metric", "rows", "difficulty"],
+    console.print(table("Challenges" + (f" tagged {tag}" if tag else ""),
+                        ["id", "kind", "task", "metric", "rows", "difficulty", "tags"],
                         [[r["id"], r["kind"], r["task"], r["metric"],
-                          f"{r['rows']:,}" if r["rows"] else "", r["difficulty"]] for r in rows]))
+                          f"{r['rows']:,}" if r["rows"] else "", r["difficulty"], ", ".join(r["tags"])]
+                         for r in rows]))
     console.print("Next: [bold]tiltyard show ID[/] for the brief, [bold]tiltyard start ID[/] for a workspace.")
 
 
@@ -377,12 +385,13 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import arena, author, coach, regrade, remote, worker
+    from tiltyard.cli import arena, author, coach, grid, regrade, remote, worker
 
     arena.register(app)
     author.register(app)
     regrade.register(app)
     coach.register(app)
+    grid.register(app)
     remote.register(app)
     worker.register(app)
 

@@ -84,13 +84,20 @@ class RayExecutor:
         self._ray = ray
         self._started_here = not ray.is_initialized()
         if self._started_here:
+            # Ray's workers on a node started with `ray start` do not share this process's
+            # environment: the settings (home, database, sandbox mode) travel with the jobs.
+            settings = {name: value for name, value in os.environ.items() if name.startswith("TILTYARD_")}
             ray.init(address=address, num_cpus=None if address else capacity, include_dashboard=False,
-                     log_to_driver=False, configure_logging=False)
+                     log_to_driver=False, configure_logging=False, runtime_env={"env_vars": settings})
         self.capacity = capacity or max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._remote = ray.remote(max_retries=0)(execute_job)
 
     def submit(self, kind: str, payload: dict[str, Any]) -> Future:
-        return self._remote.remote(kind, payload).future()
+        """A payload's ``resources`` ({"num_cpus": 2, "memory": bytes}) packs the job onto a
+        node with room for it; the sandbox still enforces the real limits."""
+        resources = payload.get("resources") or {}
+        remote = self._remote.options(**resources) if resources else self._remote
+        return remote.remote(kind, payload).future()
 
     def restart(self, broken: Future) -> None:
         """Ray replaces dead worker processes itself."""

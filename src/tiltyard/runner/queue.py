@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from tiltyard.errors import TiltyardError
@@ -63,13 +64,15 @@ def _claimable(now: datetime):
     return and_(or_(Job.status == JobStatus.QUEUED, lease_ran_out), Job.attempts < Job.max_attempts)
 
 
-def claim(worker: str, *, lease_seconds: float) -> ClaimedJob | None:
-    """Take the oldest job that is queued or whose worker stopped renewing its lease."""
+def claim(worker: str, *, lease_seconds: float, keys: Collection[str] | None = None) -> ClaimedJob | None:
+    """Take the oldest job that is queued or whose worker stopped renewing its lease (among the
+    jobs of ``keys`` only, when given: a grid runs its own cells, not the whole queue)."""
     _fail_abandoned_jobs()
+    among = Job.key.in_(list(keys)) if keys is not None else true()
     for _ in range(CLAIM_TRIES):
         now = utcnow()
         with session_scope() as session:
-            candidate = session.scalar(select(Job.id).where(_claimable(now)).order_by(Job.id).limit(1))
+            candidate = session.scalar(select(Job.id).where(_claimable(now), among).order_by(Job.id).limit(1))
             if candidate is None:
                 return None
             taken = session.execute(
@@ -132,6 +135,22 @@ def fail(job_id: int, worker: str, error: str, *, retry: bool) -> JobStatus | No
                 status=status, error=error, lease_expires_at=None, worker=None if again else worker,
                 finished_at=None if again else now)).rowcount
         return status if changed else None
+
+
+def requeue_failed(keys: Collection[str]) -> int:
+    """Give failed jobs of ``keys`` a fresh set of attempts (a grid run again retries them)."""
+    with session_scope() as session:
+        return session.execute(update(Job).where(Job.key.in_(list(keys)), Job.status == JobStatus.FAILED).values(
+            status=JobStatus.QUEUED, attempts=0, worker=None, finished_at=None)).rowcount
+
+
+def jobs_by_key(keys: Collection[str]) -> dict[str, Job]:
+    """The jobs of ``keys`` that exist, detached from the session, by key."""
+    with session_scope() as session:
+        jobs = session.scalars(select(Job).where(Job.key.in_(list(keys)))).all()
+        for job in jobs:
+            session.expunge(job)
+    return {job.key: job for job in jobs}
 
 
 def get_job(job_id: int) -> Job:

@@ -12,7 +12,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -38,12 +38,13 @@ def default_worker_name() -> str:
 
 def run_worker(*, executor: str = "local", concurrency: int | None = None, address: str | None = None,
                name: str | None = None, lease_seconds: float = 30.0, poll_seconds: float = 0.5,
-               until_idle: bool = False, max_jobs: int | None = None,
+               until_idle: bool = False, max_jobs: int | None = None, keys: Collection[str] | None = None,
                on_settled: Callable[[ClaimedJob, str], None] | None = None) -> WorkerSummary:
     """Run jobs until stopped (or, with ``until_idle``, until the queue is empty).
 
     ``concurrency`` is how many jobs run at once (default: 2 locally, the cluster's CPUs on Ray).
-    ``on_settled(job, status)`` is called as each job ends, for progress display.
+    ``on_settled(job, status)`` is called as each job ends, for progress display. With ``keys``
+    only the jobs of those keys are taken.
     """
     name = name or default_worker_name()
     pool = make_executor(executor, capacity=concurrency, address=address)
@@ -56,7 +57,7 @@ def run_worker(*, executor: str = "local", concurrency: int | None = None, addre
     try:
         while True:
             while len(running) < pool.capacity and not stop.is_set() and (max_jobs is None or claimed < max_jobs):
-                job = queue.claim(name, lease_seconds=lease_seconds)
+                job = queue.claim(name, lease_seconds=lease_seconds, keys=keys)
                 if job is None:
                     break
                 claimed += 1

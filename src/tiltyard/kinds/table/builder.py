@@ -24,6 +24,7 @@ from tiltyard.challenges.manifest import (
     BaselineEntry,
     Budget,
     Column,
+    FailedBaseline,
     Manifest,
     MetricSpec,
     Provenance,
@@ -32,6 +33,7 @@ from tiltyard.challenges.manifest import (
     Task,
 )
 from tiltyard.errors import BundleError
+from tiltyard.kinds.table.automl import search_record
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
 from tiltyard.kinds.table.noise import public_noise
@@ -84,7 +86,8 @@ class TableSpec:
     """Their stem (the id when empty): a new version of a dataset shares its predecessor's."""
     superseded: bool = False
     """Kept only so that stored reports still read (house-prices-v1): built byte for byte as
-    published, so later changes to briefs and starters reach only the live versions."""
+    published, so later changes to briefs, starters and the ladder reach only the live versions."""
+    tags: tuple[str, ...] = ()
     public_fraction: float = PUBLIC_FRACTION
     dictionary: Callable[[], dict[str, dict]] | None = None
     """The data dictionary itself (an author's ``[columns]``), instead of ``text_dir``'s file."""
@@ -225,7 +228,7 @@ def build_table_challenge(spec: TableSpec, catalog_dir: Path,
                    if c.name == task.id_column and c.table == "train" else c for c in columns]
     manifest = Manifest(
         id=spec.id, title=spec.title, kind="table", summary=spec.summary,
-        difficulty=spec.difficulty, builder=f"tiltyard {metadata.version('tiltyard')}",
+        difficulty=spec.difficulty, tags=list(spec.tags), builder=f"tiltyard {metadata.version('tiltyard')}",
         provenance=spec.provenance, metric=spec.metric, task=task, budget=spec.budget,
         split=Split(method=spec.split_method, description=spec.split_description,
                     public_fraction=spec.public_fraction, seed=spec.seed, train_rows=len(train),
@@ -249,10 +252,18 @@ def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: 
     task, metric = spec.task, get_metric(spec.metric.primary)
     grader = Grader(Bundle(staging, manifest))
     features = train.drop(columns=[task.target])
-    baselines, fitted = [], {}
-    for rung in ladder(task, metric, train, columns):
+    baselines, fitted, failed = [], {}, []
+    rungs = ladder(task, metric, train, columns, automl=not spec.superseded)
+    for rung in rungs:
         progress(f"fitting baseline: {rung.name}")
-        model = rung.make().fit(features, train[task.target])
+        try:
+            model = rung.make().fit(features, train[task.target])
+        except Exception as exc:  # noqa: BLE001 - a searched rung's failure is recorded, not fatal
+            if not rung.may_fail:
+                raise
+            failed.append(FailedBaseline(name=rung.name, description=rung.description,
+                                         reason=f"{type(exc).__name__}: {exc}"))
+            continue
         predictions = predict_for_metric(model, test_features, task, metric)
         relative = f"baselines/{rung.name}.csv"
         write_csv(pd.concat([test[[task.id_column]], predictions.round(PREDICTION_DECIMALS)], axis=1),
@@ -262,8 +273,12 @@ def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: 
         baselines.append(BaselineEntry(
             name=rung.name, description=rung.description, predictions=f"sealed/{relative}",
             public_score=grade.public_scores[metric.name],
-            private_score=grade.private_scores[metric.name]))
-    best = sorted(baselines[1:] or baselines, key=lambda b: metric.sort_key(b.public_score))[0]
+            private_score=grade.private_scores[metric.name], details=search_record(model)))
+    # The public noise and the cleaning rungs come from the best fixed rung: a searched rung
+    # (automl) would search again on the clean data, and its search is not the lesson.
+    fixed = {r.name for r in rungs if not r.may_fail}
+    best = sorted([b for b in baselines[1:] if b.name in fixed] or baselines,
+                  key=lambda b: metric.sort_key(b.public_score))[0]
     section = TableSection(public_noise=round(public_noise(grader, fitted[best.name], spec.seed), 6),
                            duplicates_across_splits=spec.duplicates_across_splits,
                            corrupted=messy is not None)
@@ -272,7 +287,7 @@ def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: 
 
         progress("fitting the cleaning rungs: naive and clean oracle")
         fit_cleaning_rungs(staging, messy, columns, best, grader, metric, section.public_noise)
-    manifest = manifest.model_copy(update={"baselines": baselines,
+    manifest = manifest.model_copy(update={"baselines": baselines, "failed_baselines": failed,
                                            "section": section.model_dump(exclude_none=True)})
 
     progress("writing brief and starters")
@@ -301,6 +316,35 @@ def _drawn_from(manifest: Manifest) -> str:
         return f"seed {manifest.split.seed}"
     return ("this arena's instance: ids, split and parts drawn from a secret seed, so a "
             "catalog built on your own disk does not predict them")
+
+
+def automl_note(manifest: Manifest, metric) -> list[str]:
+    """What the automl rung did, and whether it beat the boosted trees: on small tables it
+    often does not, and the brief says so rather than hide it."""
+    names = {b.name: b for b in manifest.baselines}
+    automl, boosted = names.get("automl"), names.get("boosted-trees")
+    if automl is None or boosted is None or not automl.details:
+        return []
+    record = automl.details
+    stopped = (f"it ran all {record['trials']} trials" if record["stopped_by"] == "max_iter" else
+               f"the wall cap of {record['time_budget_s']:g} s stopped it after {record['trials']} "
+               f"of {record['max_iter']} trials, so a faster computer searches further")
+    gap = abs(automl.public_score - boosted.public_score)
+    best = sorted((b for b in manifest.baselines if b.name != "automl"),
+                  key=lambda b: metric.sort_key(b.public_score))[0]
+    if metric.better(automl.public_score, boosted.public_score) and gap > 1e-4:
+        verdict = f"It beats the boosted trees by {gap:.4f} on the public rows" + (
+            "." if not metric.better(best.public_score, automl.public_score) else
+            f", but not the {best.name} rung ({best.public_score:.4f}): more search is not "
+            "always better than a simpler model.")
+    else:
+        verdict = (f"It does **not** beat the boosted-trees rung here ({automl.public_score:.4f} "
+                   f"against {boosted.public_score:.4f}): on {manifest.split.train_rows:,} "
+                   "training rows a search picks the configuration that won on its own "
+                   "validation folds, partly by luck, and a good default is hard to beat. "
+                   "Tuning is not free accuracy; more data often is.")
+    return ["", f"The automl rung searched with FLAML: {stopped}; it chose `{record['estimator']}` "
+            f"({', '.join(f'{k}={v}' for k, v in record['config'].items())}). {verdict}"]
 
 
 def render_brief(spec: TableSpec, manifest: Manifest) -> str:
@@ -347,6 +391,9 @@ def render_brief(spec: TableSpec, manifest: Manifest) -> str:
     lines += ["", "## Baseline ladder", "",
               f"| baseline | public {metric.title} | what it is |", "|---|---|---|"]
     lines += [f"| {b.name} | {b.public_score:.4f} | {b.description} |" for b in manifest.baselines]
+    lines += [f"| {b.name} | failed | {b.description}. No model: {b.reason} |"
+              for b in manifest.failed_baselines]
+    lines += automl_note(manifest, metric)
     lines += ["", "## Columns", "", "| column | table | type | missing | meaning |",
               "|---|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.table} | {c.type} | {c.missing:,} | {c.description} |"

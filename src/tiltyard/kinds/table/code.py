@@ -121,16 +121,21 @@ def predict_with_code(challenge: Challenge, code_path: str | Path, *, budget: Sa
         data_files=tuple(challenge.bundle.root / table.file for table in challenge.manifest.tables))
     if not result.ok:
         return CodeRun(result, None)
+    return CodeRun(result, challenge.as_submission(in_manifest_order(result, task.classes)))
+
+
+def in_manifest_order(result: RunResult, classes: list[str] | None) -> np.ndarray:
+    """An ok run's predictions, multiclass probability columns put in the manifest's class order."""
     predictions = result.predictions
     if predictions.ndim == 2:
         # Columns come in the model's classes_ order; the file format wants the manifest's order.
         learned = [str(label) for label in result.classes]
-        missing = [label for label in task.classes if label not in learned]
+        missing = [label for label in classes if label not in learned]
         frame = pd.DataFrame(predictions, columns=learned)
         for label in missing:
             frame[label] = 0.0  # a class never seen in training gets no probability
-        predictions = frame[task.classes].to_numpy()
-    return CodeRun(result, challenge.as_submission(predictions))
+        predictions = frame[classes].to_numpy()
+    return predictions
 
 
 def _check_predictions(header: dict, payload: bytes, *, task_type: str, needs_proba: bool, n_rows: int,

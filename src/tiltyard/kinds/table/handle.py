@@ -98,13 +98,7 @@ class Challenge:
             raise SubmissionError("The predictions do not have one row per test row",
                                   expected=f"{n} predictions (len(ch.test_features))",
                                   got=f"{values.shape[0]}", code="missing_ids")
-        frame = pd.DataFrame({task.id_column: self.test_features[task.id_column]})
-        if values.ndim == 2 and values.shape[1] > 1:
-            for index, label in enumerate(task.classes):
-                frame[label] = values[:, index]
-        else:
-            frame[task.target] = values.reshape(-1)
-        return frame
+        return submission_frame(task, self.test_features[task.id_column], values)
 
     def coach(self, model=None, *, predictions=None, X_train: pd.DataFrame | None = None,
               X_test: pd.DataFrame | None = None, budget_seconds: float = 600.0, progress: bool = True):
@@ -119,3 +113,15 @@ class Challenge:
             path = Path(folder) / "submission.csv"
             self.as_submission(predictions).to_csv(path, index=False)
             return submit_file(self.id, path, filename=note or "python-api.csv")
+
+
+def submission_frame(task: Task, ids: pd.Series, values: np.ndarray) -> pd.DataFrame:
+    """Predictions in answer order as a predictions file: the id column, then the target column
+    (or one column per class for multiclass probabilities)."""
+    frame = pd.DataFrame({task.id_column: ids.to_numpy()})
+    if values.ndim == 2 and values.shape[1] > 1:
+        for index, label in enumerate(task.classes):
+            frame[label] = values[:, index]
+    else:
+        frame[task.target] = values.reshape(-1)
+    return frame

@@ -143,7 +143,7 @@ def fit_cleaning_rungs(staging: Path, messy: MessySplits, columns: list[Column],
     naive_path = staging / "sealed" / NAIVE
     naive_path.parent.mkdir(parents=True, exist_ok=True)
     naive_path.write_bytes((staging / best.predictions).read_bytes())
-    rung = next(r for r in ladder(task, metric, messy.clean_train, columns) if r.name == best.name)
+    rung = next(r for r in ladder(task, metric, messy.clean_train, columns, automl=False) if r.name == best.name)
     model = rung.make().fit(messy.clean_train.drop(columns=[task.target]), messy.clean_train[task.target])
     numeric = [c.name for c in columns if c.type in ("numeric", "boolean")]
     features = _oracle_features(messy, numeric, task.id_column)
