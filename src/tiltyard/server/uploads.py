@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import UploadFile
@@ -52,3 +52,10 @@ async def saved_upload(upload: UploadFile) -> AsyncIterator[tuple[Path, str]]:
         yield path, name
     finally:
         path.unlink(missing_ok=True)
+
+
+@asynccontextmanager
+async def saved_uploads(*uploads: UploadFile) -> AsyncIterator[list[Path]]:
+    """Several uploads at once (an author's folder: data, author.toml, story), each under the limit."""
+    async with AsyncExitStack() as stack:
+        yield [(await stack.enter_async_context(saved_upload(upload)))[0] for upload in uploads]
