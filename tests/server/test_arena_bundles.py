@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from arena_helpers import catalog_of_its_own, login, make_instructor, sign_up
+from arena_helpers import catalog_of_its_own, login, make_instructor, sign_up, zipped
 from bundle_versions import renamed
 
 from tiltyard.challenges.bundle import Bundle, list_files
@@ -38,15 +38,6 @@ def teacher_and_class(client):
     make_instructor(client, admin, teacher)
     klass = client.post("/api/v1/classes", json={"name": "ML"}, headers=teacher.headers).json()
     return teacher, klass
-
-
-def zipped(folder, *, top="bundle") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
-    return buffer.getvalue()
 
 
 def upload(client, account, klass, content, name="bundle.zip"):

@@ -136,6 +136,13 @@ def _publish(bundle: Bundle) -> None:
     os.replace(staging, destination)
 
 
+def is_uploaded(challenge_id: str) -> bool:
+    """Whether a class uploaded this challenge (its kept copy is here), known without the database."""
+    home = bundles_home()
+    return home.is_dir() and any((kept / challenge_id).is_dir() for kept in home.iterdir()
+                                 if not kept.name.startswith("."))
+
+
 def owning_class(session: Session, challenge_id: str) -> int | None:
     """The class that uploaded this challenge (None for the arena's built-ins)."""
     return session.scalar(select(ArenaBundle.class_id).where(

@@ -9,9 +9,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from tiltyard.server import catalog
 from tiltyard.server import classes as class_logic
-from tiltyard.server.access import class_for, teaches
+from tiltyard.server.access import class_challenge_ids, class_for, teaches
 from tiltyard.server.bundle_uploads import receive_authored, receive_bundle
 from tiltyard.server.dashboard import charts, class_summary
 from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep, TeachingUser
@@ -56,7 +55,7 @@ def class_page(request: Request, class_id: int, user: CurrentUser, session: Sess
         "state_of": class_logic.state_of,
         "members": class_logic.members_of(session, classroom) if instructor else [],
         "summaries": [(s, charts(s)) for s in summaries],
-        "challenge_ids": catalog.challenge_ids(),
+        "challenge_ids": class_challenge_ids(session, classroom),
         "today": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")})
 
 
