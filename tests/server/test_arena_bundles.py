@@ -322,6 +322,10 @@ def test_the_class_page_builds_an_authors_folder_and_shows_a_todo_left(client, t
     _teacher, klass = teacher_and_class
     page = _class_page_signed_in(client, klass)
     assert "Build, check and upload" in page.text
+    no_story = client.post(f"/classes/{klass['id']}/bundles/authored", data={"csrf_token": _csrf(page)},
+                           files={k: v for k, v in _authored_files(_author_folder(tmp_path / "a")).items()
+                                  if k != "story"}, headers={"accept": "application/json"})
+    assert no_story.status_code == 422 and "'story' field" in no_story.json()["expected"]
     folder = _author_folder(tmp_path, **{'licence = "CC0 1.0"': 'licence = "TODO"'})
     response = client.post(f"/classes/{klass['id']}/bundles/authored", data={"csrf_token": _csrf(page)},
                            files=_authored_files(folder))

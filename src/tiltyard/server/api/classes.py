@@ -111,7 +111,7 @@ async def upload_authored(class_id: int, user: CurrentUser, session: SessionDep,
     """Upload an author's folder instead of a built bundle: the server builds it as `tiltyard
     author build` does, then runs `tiltyard check` and answers with the same named checks."""
     classroom = class_for(session, user, class_id, manage=True)
-    async with saved_uploads(data, author_toml, story) as (data_path, toml_path, story_path):
+    async with saved_uploads(data=data, author_toml=author_toml, story=story) as (data_path, toml_path, story_path):
         row = await run_in_threadpool(receive_authored, session, classroom, user, author_toml=toml_path,
                                       data=data_path, story=story_path)
     return _answer(session, row)

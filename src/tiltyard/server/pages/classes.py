@@ -98,7 +98,7 @@ async def upload_authored(request: Request, class_id: int, user: CurrentUser, se
                           data: UploadFile | None = File(None), author_toml: UploadFile | None = File(None),
                           story: UploadFile | None = File(None)):
     classroom = class_for(session, user, class_id, manage=True)
-    async with saved_uploads(data, author_toml, story) as (data_path, toml_path, story_path):
+    async with saved_uploads(data=data, author_toml=author_toml, story=story) as (data_path, toml_path, story_path):
         row = await run_in_threadpool(receive_authored, session, classroom, user, author_toml=toml_path,
                                       data=data_path, story=story_path)
     return _checks_page(request, session, classroom, row)
