@@ -171,12 +171,22 @@ class ArenaClient:
     def upload_bundle(self, class_id: int, archive: Path) -> dict:
         """The server's checks of an uploaded bundle; a 422 with checks is an answer, not an error."""
         with open(archive, "rb") as handle:
-            try:
-                response = self._http.post(f"/api/v1/classes/{class_id}/bundles",
-                                           files={"file": (archive.name, handle, "application/zip")})
-            except httpx.HTTPError as error:
-                raise TiltyardError(f"Could not reach {self.url}", expected="a running server",
-                                    got=str(error), code="server_unreachable") from None
+            return self._checked_upload(f"/api/v1/classes/{class_id}/bundles",
+                                        {"file": (archive.name, handle, "application/zip")})
+
+    def upload_authored(self, class_id: int, data: Path, author_toml: Path, story: Path) -> dict:
+        """An author's folder, built by the server as `tiltyard author build` does, then checked."""
+        with open(data, "rb") as csv, open(author_toml, "rb") as toml, open(story, "rb") as text:
+            return self._checked_upload(f"/api/v1/classes/{class_id}/bundles/authored", {
+                "data": (data.name, csv, "text/csv"), "author_toml": (author_toml.name, toml, "application/toml"),
+                "story": (story.name, text, "text/markdown")})
+
+    def _checked_upload(self, path: str, files: dict) -> dict:
+        try:
+            response = self._http.post(path, files=files)
+        except httpx.HTTPError as error:
+            raise TiltyardError(f"Could not reach {self.url}", expected="a running server",
+                                got=str(error), code="server_unreachable") from None
         if response.status_code == 422 and "checks" in response.json():
             return response.json()
         _raise_for(response)

@@ -124,3 +124,16 @@ def catalog_of_its_own(bundle, folder, monkeypatch):
     get_settings.cache_clear()
     get_arena_settings.cache_clear()
     return folder
+
+
+def zipped(folder, *, top="bundle") -> bytes:
+    """A bundle folder as the zip an instructor uploads."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
+    return buffer.getvalue()

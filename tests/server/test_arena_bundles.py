@@ -9,9 +9,10 @@ import io
 import tarfile
 import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from arena_helpers import catalog_of_its_own, login, make_instructor, sign_up
+from arena_helpers import catalog_of_its_own, login, make_instructor, sign_up, zipped
 from bundle_versions import renamed
 
 from tiltyard.challenges.bundle import Bundle, list_files
@@ -37,15 +38,6 @@ def teacher_and_class(client):
     make_instructor(client, admin, teacher)
     klass = client.post("/api/v1/classes", json={"name": "ML"}, headers=teacher.headers).json()
     return teacher, klass
-
-
-def zipped(folder, *, top="bundle") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
-    return buffer.getvalue()
 
 
 def upload(client, account, klass, content, name="bundle.zip"):
@@ -195,12 +187,17 @@ def _csrf(page) -> str:
     return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
+def _class_page_signed_in(client, klass):
+    """The class page, as the teacher sees it after signing in with the browser form."""
+    client.post("/login", data={"username": "teacher", "password": "password-123", "next": "/",
+                                "csrf_token": _csrf(client.get("/login"))})
+    return client.get(f"/classes/{klass['id']}")
+
+
 def test_the_class_page_uploads_and_shows_the_named_checks(client, teacher_and_class, titanic_bundle,
                                                            tmp_path):
     _teacher, klass = teacher_and_class
-    client.post("/login", data={"username": "teacher", "password": "password-123", "next": "/",
-                                "csrf_token": _csrf(client.get("/login"))})
-    page = client.get(f"/classes/{klass['id']}")
+    page = _class_page_signed_in(client, klass)
     assert "Upload a challenge" in page.text
     bundle = zipped(renamed(titanic_bundle, tmp_path, "shipwreck-v1").root)
     response = client.post(f"/classes/{klass['id']}/bundles", data={"csrf_token": _csrf(page)},
@@ -242,3 +239,118 @@ def test_a_built_in_or_another_classes_id_is_refused(client, teacher_and_class, 
     taken = upload(client, teacher, other, zipped(mine.root))
     assert taken.status_code == 409 and "Another class" in taken.json()["message"]
     assert competition_on(client, teacher, klass, "titanic-v1").status_code == 201  # still everyone's
+
+
+# An author's folder instead of a built bundle: the server builds it (a planted CSV of 400 rows,
+# a few seconds), then checks and publishes it like a bundle.
+AUTHORED_ROWS = 400
+
+
+def _author_folder(root, **overrides):
+    from authoring_cases import author_folder, planted_frame
+
+    return author_folder(root, planted_frame(AUTHORED_ROWS), **overrides)
+
+
+def _authored_files(folder, data="data.csv", story="story.md"):
+    return {"data": ("mine.csv", (folder / data).read_bytes(), "text/csv"),
+            "author_toml": ("author.toml", (folder / "author.toml").read_bytes(), "application/toml"),
+            "story": ("story.md", (folder / story).read_bytes(), "text/markdown")}
+
+
+def upload_authored(client, account, klass, files):
+    return client.post(f"/api/v1/classes/{klass['id']}/bundles/authored", headers=account.headers, files=files)
+
+
+def _nothing_incoming(arena_home) -> bool:
+    home = arena_home / "arena-bundles"
+    return not home.exists() or not any(p.name.startswith(".incoming-") for p in home.iterdir())
+
+
+def test_a_csv_and_its_author_toml_are_built_checked_and_published(client, teacher_and_class, tmp_path,
+                                                                   arena_home, own_catalog):
+    import tiltyard
+
+    teacher, klass = teacher_and_class
+    folder = _author_folder(tmp_path, **{'id = "data-v1"': 'id = "planted-v1"'})
+    package_before = sorted(p.name for p in Path(tiltyard.__file__).parent.rglob("*"))
+    response = upload_authored(client, teacher, klass, _authored_files(folder))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["passed"] and body["challenge_id"] == "planted-v1"
+    ids = {c["id"] for c in body["checks"]}
+    assert {"common.manifest", "common.files", "table.ids", "table.no_todo"} <= ids
+    assert Bundle(own_catalog / "planted-v1").hash == body["bundle_hash"]
+    assert Bundle(arena_home / "arena-bundles" / body["bundle_hash"] / "planted-v1").hash == body["bundle_hash"]
+    assert _nothing_incoming(arena_home)
+    assert sorted(p.name for p in Path(tiltyard.__file__).parent.rglob("*")) == package_before
+    assert competition_on(client, teacher, klass, "planted-v1").status_code == 201
+    listed = client.get(f"/api/v1/classes/{klass['id']}/bundles", headers=teacher.headers).json()
+    assert [b["challenge_id"] for b in listed] == ["planted-v1"]
+
+
+@pytest.mark.parametrize(("overrides", "says", "hint"), [
+    ({'target = "outcome"': 'target = "outcom"'}, "outcom", "outcome"),
+    ({'story = "story.md"': 'story = "../../story.md"'}, "not a plain file name", "file's name alone"),
+], ids=["unknown-target", "story-outside"])
+def test_a_folder_the_build_refuses_is_answered_as_author_build_does_and_nothing_is_kept(
+        client, teacher_and_class, tmp_path, arena_home, own_catalog, overrides, says, hint):
+    teacher, klass = teacher_and_class
+    folder = _author_folder(tmp_path, **overrides)
+    before = sorted(p.name for p in own_catalog.iterdir())
+    response = upload_authored(client, teacher, klass, _authored_files(folder))
+    body = response.json()
+    assert response.status_code == 400, body
+    assert body["code"] == "authoring_invalid" and says in body["message"] + body["got"]
+    assert body["expected"] and hint in body["hint"]
+    assert sorted(p.name for p in own_catalog.iterdir()) == before
+    assert _nothing_incoming(arena_home)
+    assert client.get(f"/api/v1/classes/{klass['id']}/bundles", headers=teacher.headers).json() == []
+
+
+def test_an_authored_upload_needs_all_three_files_and_the_instructor(client, teacher_and_class, tmp_path):
+    teacher, klass = teacher_and_class
+    files = _authored_files(_author_folder(tmp_path))
+    missing = upload_authored(client, teacher, klass, {k: v for k, v in files.items() if k != "story"})
+    assert missing.status_code == 422 and "story" in missing.text
+    learner = sign_up(client, "ann")
+    assert upload_authored(client, learner, klass, files).status_code == 404
+
+
+def test_the_class_page_builds_an_authors_folder_and_shows_a_todo_left(client, teacher_and_class, tmp_path,
+                                                                        own_catalog):
+    _teacher, klass = teacher_and_class
+    page = _class_page_signed_in(client, klass)
+    assert "Build, check and upload" in page.text
+    no_story = client.post(f"/classes/{klass['id']}/bundles/authored", data={"csrf_token": _csrf(page)},
+                           files={k: v for k, v in _authored_files(_author_folder(tmp_path / "a")).items()
+                                  if k != "story"}, headers={"accept": "application/json"})
+    assert no_story.status_code == 422 and "'story' field" in no_story.json()["expected"]
+    folder = _author_folder(tmp_path, **{'licence = "CC0 1.0"': 'licence = "TODO"'})
+    response = client.post(f"/classes/{klass['id']}/bundles/authored", data={"csrf_token": _csrf(page)},
+                           files=_authored_files(folder))
+    assert response.status_code == 422, response.text[:500]
+    assert "failed checks" in response.text and "still TODO" in response.text
+    assert not (own_catalog / "data-v1").exists()
+
+
+def test_the_cli_uploads_an_authors_folder(client, teacher_and_class, tmp_path, monkeypatch, own_catalog):
+    from typer.testing import CliRunner
+
+    from tiltyard.cli import app
+    from tiltyard.client import ArenaClient
+
+    teacher, klass = teacher_and_class
+    arena = ArenaClient("http://testserver", teacher.token)
+    client.headers.update(teacher.headers)
+    arena._http = client
+    monkeypatch.setattr("tiltyard.client.require_arena", lambda _command: arena)
+    folder = _author_folder(tmp_path)
+    result = CliRunner().invoke(app, ["author", "upload", str(folder), "--class", str(klass["id"])])
+    assert result.exit_code == 0, result.output
+    assert "Will send data.csv, author.toml, story.md" in result.stdout
+    assert "Published data-v1" in result.stdout and "table.no_todo" in result.stdout
+    assert (own_catalog / "data-v1").is_dir()
+    (folder / "story.md").unlink()
+    missing = CliRunner().invoke(app, ["author", "upload", str(folder), "--class", str(klass["id"])])
+    assert missing.exit_code == 2 and "No file" in missing.output and "story.md" in missing.output

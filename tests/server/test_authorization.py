@@ -7,15 +7,35 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from arena_helpers import CHALLENGE, grade_all, login, make_instructor, predictions_csv, sign_up
+from arena_helpers import (
+    CHALLENGE,
+    catalog_of_its_own,
+    grade_all,
+    login,
+    make_instructor,
+    predictions_csv,
+    sign_up,
+    zipped,
+)
+from bundle_versions import renamed
 
 ANON, LEARNER, OTHER, INSTRUCTOR, OTHER_INSTRUCTOR, ADMIN = (
     "anonymous", "learner", "other_learner", "instructor", "other_instructor", "admin")
 EVERYONE = (ANON, LEARNER, OTHER, INSTRUCTOR, OTHER_INSTRUCTOR, ADMIN)
+UPLOADED = "shipwreck-v1"  # uploaded to the class: seen by its members, its instructor and admins
 
 
 @pytest.fixture
-def world(client, titanic_bundle):
+def app(arena_home, titanic_bundle, tmp_path, monkeypatch):
+    """The arena on a catalog of this test's own (the class's upload goes there)."""
+    from tiltyard.server import create_app
+
+    catalog_of_its_own(titanic_bundle, tmp_path / "arena-catalog", monkeypatch)
+    return create_app(grade_in_background=False)
+
+
+@pytest.fixture
+def world(client, titanic_bundle, tmp_path):
     admin = login(client, "admin", "admin-password")
     instructor, other_instructor = sign_up(client, "ines"), sign_up(client, "otto")
     learner, other = sign_up(client, "lea"), sign_up(client, "olga")
@@ -30,6 +50,9 @@ def world(client, titanic_bundle):
                                     "closes_at": (now + timedelta(days=7)).isoformat()}).json()
     assert client.post("/api/v1/classes/join", json={"join_code": klass["join_code"]},
                        headers=learner.headers).status_code == 200
+    assert client.post(f"/api/v1/classes/{klass['id']}/bundles", headers=instructor.headers, files={
+        "file": ("b.zip", zipped(renamed(titanic_bundle, tmp_path, UPLOADED).root), "application/zip")}
+                       ).status_code == 201
     files = {"file": ("predictions.csv", predictions_csv(titanic_bundle), "text/csv")}
     practice = client.post(f"/api/v1/challenges/{CHALLENGE}/submissions", files=files,
                            headers=learner.headers).json()
@@ -54,7 +77,18 @@ def matrix(w) -> list[tuple[str, str, dict, dict[str, int]]]:
     teaches = (INSTRUCTOR, ADMIN)
     signed_in = (LEARNER, OTHER, INSTRUCTOR, OTHER_INSTRUCTOR, ADMIN)
     csv_file = {"files": {"file": ("p.csv", b"passenger_id,survived\n", "text/csv")}}
+    # The class's upload: unseen (404, even for anonymous callers) outside the class.
+    class_only = {who: 200 if who in in_class else 404 for who in EVERYONE}
     return [
+        ("GET", f"/api/v1/challenges/{UPLOADED}", {}, class_only),
+        ("GET", f"/api/v1/challenges/{UPLOADED}/files/train.csv", {}, class_only),
+        ("GET", f"/api/v1/challenges/{UPLOADED}/leaderboard", {}, class_only),
+        ("GET", f"/api/v1/challenges/{UPLOADED}/workspace.zip", {}, class_only),
+        ("GET", f"/api/v1/challenges/{UPLOADED}/allowance", {}, ok_for(200, in_class)),
+        ("POST", f"/api/v1/challenges/{UPLOADED}/submissions", csv_file, ok_for(202, in_class)),
+        ("POST", f"/api/v1/classes/{w['other_class']}/competitions",
+         {"json": {"challenge_id": UPLOADED, "opens_at": "2030-01-01T00:00:00Z",
+                   "closes_at": "2030-02-01T00:00:00Z"}}, ok_for(404, ())),
         ("GET", "/api/v1/challenges", {}, public),
         ("GET", f"/api/v1/challenges/{CHALLENGE}", {}, public),
         ("GET", f"/api/v1/challenges/{CHALLENGE}/files/train.csv", {}, public),
@@ -89,6 +123,10 @@ def matrix(w) -> list[tuple[str, str, dict, dict[str, int]]]:
         ("GET", f"/api/v1/classes/{c}/grades.csv", {}, ok_for(200, teaches)),
         # Not an archive: refused (400) for those who may upload, unseen (404) by the others.
         ("POST", f"/api/v1/classes/{c}/bundles", csv_file, ok_for(400, teaches)),
+        # An author.toml that does not read: refused as `tiltyard author build` does (400).
+        ("POST", f"/api/v1/classes/{c}/bundles/authored", {"files": {
+            "data": ("d.csv", b"a,b\n1,2\n", "text/csv"), "author_toml": ("author.toml", b"[[", "text/plain"),
+            "story": ("story.md", b"A story.", "text/markdown")}}, ok_for(400, teaches)),
         ("GET", f"/api/v1/classes/{c}/bundles", {}, ok_for(200, teaches)),
         ("POST", "/api/v1/admin/regrade", {"json": {"challenge_id": CHALLENGE}},
          ok_for(200, (ADMIN,), denied=403)),
@@ -107,6 +145,7 @@ def page_matrix(w) -> list[tuple[str, dict[str, int]]]:
     """Pages for a browser: anonymous callers are sent to sign in (303)."""
     c, comp, p, e = w["class"], w["competition"], w["practice"], w["entry"]
     signed_in = (LEARNER, OTHER, INSTRUCTOR, OTHER_INSTRUCTOR, ADMIN)
+    in_class = (LEARNER, INSTRUCTOR, ADMIN)
 
     def page(allowed, denied=404):
         return {who: 200 if who in allowed else (303 if who == ANON else denied) for who in EVERYONE}
@@ -117,6 +156,8 @@ def page_matrix(w) -> list[tuple[str, dict[str, int]]]:
         ("/login", {who: 200 for who in EVERYONE}),
         (f"/challenges/{CHALLENGE}", {who: 200 for who in EVERYONE}),
         (f"/challenges/{CHALLENGE}/leaderboard", {who: 200 for who in EVERYONE}),
+        (f"/challenges/{UPLOADED}", {who: 200 if who in in_class else 404 for who in EVERYONE}),
+        (f"/challenges/{UPLOADED}/leaderboard", {who: 200 if who in in_class else 404 for who in EVERYONE}),
         ("/me", page(signed_in)),
         (f"/submissions/{p}", page((LEARNER, ADMIN))),
         (f"/submissions/{p}/status", page((LEARNER, ADMIN))),
@@ -174,6 +215,22 @@ def test_the_matrix_covers_every_api_route(app, world):
                for method in item if (method.upper(), template(path)) not in covered
                and path not in ("/api/v1/auth/signup", "/api/v1/auth/tokens")]
     assert not missing, "API routes missing from the matrix: " + ", ".join(missing)
+
+
+def test_an_uploaded_challenge_is_listed_for_its_class_alone(client, world):
+    for who in EVERYONE:
+        headers = {} if who == ANON else world["accounts"][who].headers
+        listed = {c["id"] for c in client.get("/api/v1/challenges", headers=headers).json()}
+        home = client.get("/", headers={**headers, "accept": "text/html"}).text
+        seen = who in (LEARNER, INSTRUCTOR, ADMIN)
+        assert CHALLENGE in listed and (UPLOADED in listed) == seen, who
+        assert (UPLOADED in home) == seen, who
+        refused = client.get(f"/api/v1/challenges/{UPLOADED}x", headers=headers).json()
+        # Not even named among the ids expected, nor in "did you mean".
+        assert (UPLOADED in refused["expected"] + (refused["hint"] or "")) == seen, (who, refused)
+    other_class_page = client.get(f"/classes/{world['other_class']}", headers={
+        **world["accounts"][OTHER_INSTRUCTOR].headers, "accept": "text/html"})
+    assert other_class_page.status_code == 200 and UPLOADED not in other_class_page.text
 
 
 def test_sealed_answers_are_never_served(client, world, titanic_bundle):

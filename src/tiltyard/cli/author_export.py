@@ -1,6 +1,6 @@
 """`tiltyard author export` (a built table bundle to Codabench, Kaggle, Croissant or a
-Frictionless data package) and `tiltyard author upload` (a built bundle to a class on the arena,
-which checks it)."""
+Frictionless data package) and `tiltyard author upload` (a built bundle, or an author's folder
+the arena builds, to a class on the arena, which checks it)."""
 
 from __future__ import annotations
 
@@ -51,28 +51,27 @@ def export(bundle: Annotated[str, typer.Argument(help="A bundle folder, or a cha
     console.print(f"Next: {plan.next_step}")
 
 
-def upload(bundle: Annotated[Path, typer.Argument(help="A built bundle folder (holding challenge.toml).")],
+def upload(folder: Annotated[Path, typer.Argument(help="A built bundle folder (holding challenge.toml), or "
+                                                  "an author's folder (holding author.toml).")],
            class_id: Annotated[int, typer.Option("--class", help="The class id (on its page and in "
                                                  "GET /api/v1/classes).")]) -> None:
-    """Upload a built bundle to your class on the arena you are signed in to. The server runs
-    the same checks as `tiltyard check` and answers with them; a bundle that passes can be
-    chosen for a competition of that class.
+    """Upload a built bundle, or an author's folder (its author.toml, data file and story), to
+    your class on the arena you are signed in to. The server builds an author's folder as
+    `tiltyard author build` does, runs the same checks as `tiltyard check` and answers with them;
+    a bundle that passes can be chosen for a competition of that class.
 
-    Example: `tiltyard author upload catalog/visits-v1 --class 3`
+    Example: `tiltyard author upload catalog/visits-v1 --class 3` or `tiltyard author upload visits --class 3`
     """
-    import shutil
-    import tempfile
-
-    from tiltyard.challenges.manifest import Manifest
+    from tiltyard.authoring.spec import AUTHOR_TOML
+    from tiltyard.challenges.manifest import MANIFEST_NAME
     from tiltyard.client import require_arena
 
     arena = require_arena("author upload")
-    Manifest.read(bundle)  # refuse a folder that is no bundle before sending anything
-    with tempfile.TemporaryDirectory() as folder:
-        archive = shutil.make_archive(str(Path(folder) / "bundle"), "zip", bundle.parent, bundle.name)
-        with console.status(f"Uploading {bundle.name} to {arena.url} and checking it there…"):
-            result = arena.upload_bundle(class_id, Path(archive))
-    console.print(table(f"checks of {result['challenge_id'] or bundle.name} on {arena.url}",
+    if (folder / AUTHOR_TOML).is_file() and not (folder / MANIFEST_NAME).is_file():
+        result = _upload_authored(arena, folder, class_id)
+    else:
+        result = _upload_built(arena, folder, class_id)
+    console.print(table(f"checks of {result['challenge_id'] or folder.name} on {arena.url}",
                         ["", "id", "check", "detail"],
                         [["[green]✓[/]" if c["passed"] else "[red]✗[/]", c["id"], c["name"], c["detail"]]
                          for c in result["checks"]]))
@@ -82,3 +81,31 @@ def upload(bundle: Annotated[Path, typer.Argument(help="A built bundle folder (h
         raise typer.Exit(1)
     console.print(f"[green]✓[/] Published {result['challenge_id']} (bundle {result['bundle_hash'][:12]}) "
                   f"to class {class_id}: create a competition on it from the class page.")
+
+
+def _upload_built(arena, bundle: Path, class_id: int) -> dict:
+    import shutil
+    import tempfile
+
+    from tiltyard.challenges.manifest import Manifest
+
+    Manifest.read(bundle)  # refuse a folder that is no bundle before sending anything
+    with tempfile.TemporaryDirectory() as folder:
+        archive = shutil.make_archive(str(Path(folder) / "bundle"), "zip", bundle.parent, bundle.name)
+        with console.status(f"Uploading {bundle.name} to {arena.url} and checking it there…"):
+            return arena.upload_bundle(class_id, Path(archive))
+
+
+def _upload_authored(arena, folder: Path, class_id: int) -> dict:
+    from tiltyard.authoring.spec import AUTHOR_TOML, AuthoringError, read_spec
+
+    spec = read_spec(folder)  # refuse a spec that does not read before sending anything
+    files = [folder / spec.data.file, folder / AUTHOR_TOML, folder / spec.challenge.story]
+    for path in files:
+        if not path.is_file():
+            raise AuthoringError(f"No file {path}", expected="the data file and the story author.toml names",
+                                 got="no such file", hint="Fix [data] file / [challenge] story, or add the file")
+    console.print(f"Will send {', '.join(p.name for p in files)} to {arena.url}; it builds {spec.challenge.id} "
+                  "as `tiltyard author build` does.")
+    with console.status(f"Uploading {folder.name} to {arena.url}, building and checking it there…"):
+        return arena.upload_authored(class_id, *files)

@@ -1,14 +1,20 @@
-"""Who may see what. Every lookup of a class, competition or submission goes through here, and
-anything a viewer may not see is reported as missing (404), so ids do not leak existence."""
+"""Who may see what. Every lookup of a class, competition, submission or uploaded challenge goes
+through here, and anything a viewer may not see is reported as missing (404), so ids do not leak
+existence. A challenge a class uploaded is seen by that class alone (its members, its instructor,
+admins); the arena's built-ins by everyone."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from tiltyard.challenges.bundle import Bundle
+from tiltyard.server import catalog
+from tiltyard.server.bundle_uploads import is_uploaded
 from tiltyard.server.errors import NotFound
-from tiltyard.server.models import Classroom, Competition, Entry, Membership, TeamMember, User
-from tiltyard.store import Submission
+from tiltyard.server.models import ArenaBundle, Classroom, Competition, Entry, Membership, TeamMember, User
+from tiltyard.store import Submission, open_session
 
 
 def _missing(kind: str, ident: int, listed_by: str) -> NotFound:
@@ -86,3 +92,60 @@ def _may_see(session: Session, viewer: User, entry: Entry, own_only: bool) -> bo
         classroom = session.get(Classroom, competition.class_id)
         return classroom.instructor_id == viewer.id
     return False
+
+
+def visible_challenge_ids(session: Session, viewer: User | None) -> list[str]:
+    """The catalog's ids without those uploaded by classes ``viewer`` is not in (nor teaches)."""
+    ids = catalog.challenge_ids()
+    owners = _owners(session)
+    if not owners or (viewer is not None and viewer.is_admin):
+        return ids
+    seen = _classes_seen_by(session, viewer)
+    return [i for i in ids if i not in owners or owners[i] in seen]
+
+
+def class_challenge_ids(session: Session, classroom: Classroom) -> list[str]:
+    """The ids a competition of this class may use: the built-ins and the class's own uploads."""
+    owners = _owners(session)
+    return [i for i in catalog.challenge_ids() if owners.get(i, classroom.id) == classroom.id]
+
+
+def _owners(session: Session) -> dict[str, int]:
+    """Each uploaded challenge's class."""
+    return dict(session.execute(select(ArenaBundle.challenge_id, ArenaBundle.class_id)
+                                .where(ArenaBundle.passed.is_(True))).all())
+
+
+def _classes_seen_by(session: Session, viewer: User | None) -> set[int]:
+    if viewer is None:
+        return set()
+    taught = session.scalars(select(Classroom.id).where(Classroom.instructor_id == viewer.id))
+    joined = session.scalars(select(Membership.class_id).where(Membership.user_id == viewer.id))
+    return {*taught, *joined}
+
+
+def challenge_for(session: Session, viewer: User | None, challenge_id: str) -> Bundle:
+    """The bundle, if ``viewer`` may see the challenge; refused as missing otherwise (404)."""
+    if _built_in(challenge_id):
+        return catalog.bundle(challenge_id)  # no database needed
+    ids = visible_challenge_ids(session, viewer)  # an unknown id's refusal lists only these
+    if challenge_id not in ids:
+        raise catalog.not_found(challenge_id, ids)
+    return catalog.bundle(challenge_id)
+
+
+async def check_challenge_visible(viewer: User | None, challenge_id: str) -> None:
+    """``challenge_for`` for busy routes without a session: a built-in costs no database and
+    no thread hop."""
+    if _built_in(challenge_id):
+        return
+
+    def check() -> None:
+        with open_session() as session:
+            challenge_for(session, viewer, challenge_id)
+
+    await run_in_threadpool(check)
+
+
+def _built_in(challenge_id: str) -> bool:
+    return challenge_id in catalog.challenge_ids() and not is_uploaded(challenge_id)

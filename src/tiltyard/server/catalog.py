@@ -23,12 +23,17 @@ def bundle(challenge_id: str) -> Bundle:
     # Only bundles already built: building one inside a request would take minutes (`serve`
     # builds the catalog first). This also keeps a path-like id from opening a folder by path.
     if challenge_id not in ids:
-        raise ChallengeNotFound(f"There is no challenge {challenge_id!r}",
-                                expected="one of " + ", ".join(ids), got=challenge_id,
-                                hint=did_you_mean(challenge_id, ids)
-                                or "The catalog page lists them; the admin adds built-ins "
-                                   "with `tiltyard catalog build`")
+        raise not_found(challenge_id, ids)
     return get_bundle(challenge_id)  # parsed once while its manifest is unchanged
+
+
+def not_found(challenge_id: str, ids: list[str]) -> ChallengeNotFound:
+    """The refusal of an id not among ``ids`` (those the caller may see)."""
+    return ChallengeNotFound(f"There is no challenge {challenge_id!r}",
+                             expected="one of " + ", ".join(ids), got=challenge_id,
+                             hint=did_you_mean(challenge_id, ids)
+                             or "The catalog page lists them; the admin adds built-ins "
+                                "with `tiltyard catalog build`")
 
 
 def public_file(challenge_id: str, path: str) -> Path:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tiltyard.plugins import kind_of
 from tiltyard.server import catalog
+from tiltyard.server.access import class_challenge_ids
 from tiltyard.server.bundle_uploads import owning_class
 from tiltyard.server.errors import Conflict, InvalidInput, NotFound
 from tiltyard.server.models import Classroom, Competition, Membership, Team, TeamMember, User, aware
@@ -54,13 +55,16 @@ def members_of(session: Session, classroom: Classroom) -> list[User]:
 def create_competition(session: Session, classroom: Classroom, *, challenge_id: str,
                        title: str | None, opens_at: datetime, closes_at: datetime,
                        submissions_per_day: int | None, max_team_size: int) -> Competition:
+    usable = class_challenge_ids(session, classroom)
+    if challenge_id not in usable:
+        owner = owning_class(session, challenge_id)
+        if owner is not None and session.get(Classroom, owner).instructor_id == classroom.instructor_id:
+            raise InvalidInput(f"{challenge_id} was uploaded by another class",
+                               expected="a built-in challenge or one uploaded to this class",
+                               got=f"a bundle of class {owner}",
+                               hint="Upload the bundle to this class (or ask its instructor)")
+        raise catalog.not_found(challenge_id, usable)  # another instructor's upload is unseen: 404
     manifest = catalog.bundle(challenge_id).manifest
-    owner = owning_class(session, manifest.id)
-    if owner is not None and owner != classroom.id:
-        raise InvalidInput(f"{challenge_id} was uploaded by another class",
-                           expected="a built-in challenge or one uploaded to this class",
-                           got=f"a bundle of class {owner}",
-                           hint="Upload the bundle to this class (or ask its instructor)")
     if not kind_of(manifest).formats(manifest):
         raise InvalidInput(f"{challenge_id} takes no submissions the arena can grade",
                            expected="a challenge whose kind grades uploaded files",

@@ -16,7 +16,7 @@ from tiltyard.errors import SubmissionError
 from tiltyard.plugins import kind_of
 from tiltyard.report import Report
 from tiltyard.server import catalog
-from tiltyard.server.access import teaches
+from tiltyard.server.access import challenge_for, teaches
 from tiltyard.server.classes import team_of
 from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited, in_words
 from tiltyard.server.grading import enqueue_grading, note_grades_changed
@@ -100,7 +100,9 @@ def submit(session: Session, user: User, challenge_id: str, upload: Path, filena
     """Check the limits, store the file and its row, record who and where, and enqueue its
     grading (a worker process grades it)."""
     now = datetime.now(UTC)
-    manifest = catalog.bundle(challenge_id).manifest
+    # A practice submission needs a challenge the learner may see; a competition's is its class's.
+    manifest = (catalog.bundle(challenge_id) if competition is not None
+                else challenge_for(session, user, challenge_id)).manifest
     check_kind_of_file(manifest, filename)
     team_id = None
     if competition is not None:

@@ -6,8 +6,9 @@ from fastapi import APIRouter, File, Request, UploadFile, status
 from fastapi.responses import FileResponse
 
 from tiltyard.server import catalog, entries
+from tiltyard.server.access import challenge_for, check_challenge_visible, visible_challenge_ids
 from tiltyard.server.api.limits import check_submission_rate
-from tiltyard.server.deps import CurrentUser, SessionDep
+from tiltyard.server.deps import CurrentUser, OptionalUser, OptionalViewer, SessionDep
 from tiltyard.server.leaderboards import practice_board_async
 from tiltyard.server.publish import (
     allowance_public,
@@ -30,28 +31,32 @@ router = APIRouter(prefix="/challenges", tags=["challenges"])
 
 
 @router.get("", response_model=list[ChallengeSummary])
-def list_challenges():
-    return [challenge_summary(i) for i in catalog.challenge_ids()]
+def list_challenges(user: OptionalUser, session: SessionDep):
+    """The arena's built-ins, and the challenges uploaded to your classes."""
+    return [challenge_summary(i) for i in visible_challenge_ids(session, user)]
 
 
 @router.get("/{challenge_id}", response_model=ChallengePublic)
-def read_challenge(challenge_id: str):
+def read_challenge(challenge_id: str, user: OptionalUser, session: SessionDep):
+    challenge_for(session, user, challenge_id)
     return challenge_public(challenge_id)
 
 
 @router.get("/{challenge_id}/workspace.zip", response_class=FileResponse,
             responses={200: {"content": {"application/zip": {}}}})
-def download_workspace(challenge_id: str):
+def download_workspace(challenge_id: str, user: OptionalUser, session: SessionDep):
     """What `tiltyard start ID` unpacks: data/ (the public files), the starters and README.md
     (the brief). Never a sealed file."""
+    challenge_for(session, user, challenge_id)
     path = catalog.workspace_zip(challenge_id)
     return FileResponse(path, media_type="application/zip", filename=f"{challenge_id}.zip")
 
 
 @router.get("/{challenge_id}/files/{path:path}", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {}}}})
-def download_public_file(challenge_id: str, path: str):
+def download_public_file(challenge_id: str, path: str, user: OptionalUser, session: SessionDep):
     """Only files the manifest marks public; sealed answers are never served."""
+    challenge_for(session, user, challenge_id)
     found = catalog.public_file(challenge_id, path)
     return FileResponse(found, filename=found.name)
 
@@ -61,12 +66,13 @@ def read_practice_allowance(challenge_id: str, request: Request, user: CurrentUs
                             session: SessionDep):
     """Your practice submissions used and left today on this challenge."""
     return allowance_public(entries.daily_allowance(
-        session, user, catalog.bundle(challenge_id).manifest.id,
+        session, user, challenge_for(session, user, challenge_id).manifest.id,
         practice_limit=request.app.state.arena.practice_submissions_per_day))
 
 
 @router.get("/{challenge_id}/leaderboard", response_model=LeaderboardPublic)
-async def read_practice_leaderboard(challenge_id: str):
+async def read_practice_leaderboard(challenge_id: str, user: OptionalViewer):
+    await check_challenge_visible(user, challenge_id)
     return leaderboard_public(await practice_board_async(challenge_id))
 
 

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tiltyard.server import classes as class_logic
 from tiltyard.server.access import class_for
-from tiltyard.server.bundle_uploads import bundles_of, receive_bundle
+from tiltyard.server.bundle_uploads import bundles_of, receive_authored, receive_bundle
 from tiltyard.server.dashboard import class_summary, grades_csv
 from tiltyard.server.deps import CurrentUser, SessionDep, TeachingUser
 from tiltyard.server.publish import class_public, competition_public
@@ -23,7 +23,7 @@ from tiltyard.server.schemas import (
     CompetitionPublic,
     StandingPublic,
 )
-from tiltyard.server.uploads import saved_upload
+from tiltyard.server.uploads import saved_upload, saved_uploads
 
 router = APIRouter(prefix="/classes", tags=["classes"])
 
@@ -97,6 +97,27 @@ async def upload_bundle(class_id: int, user: CurrentUser, session: SessionDep,
     classroom = class_for(session, user, class_id, manage=True)
     async with saved_upload(file) as (path, _name):
         row = await run_in_threadpool(receive_bundle, session, classroom, user, path)
+    return _answer(session, row)
+
+
+@router.post("/{class_id}/bundles/authored", status_code=status.HTTP_201_CREATED,
+             response_model=BundleUploadPublic,
+             responses={422: {"model": BundleUploadPublic, "description": "the built bundle failed checks"},
+                        400: {"description": "the build refused the folder (as `tiltyard author build` does)"}})
+async def upload_authored(class_id: int, user: CurrentUser, session: SessionDep,
+                          data: UploadFile = File(..., description="the CSV that author.toml's [data] names"),
+                          author_toml: UploadFile = File(..., description="author.toml"),
+                          story: UploadFile = File(..., description="the story file [challenge] names")):
+    """Upload an author's folder instead of a built bundle: the server builds it as `tiltyard
+    author build` does, then runs `tiltyard check` and answers with the same named checks."""
+    classroom = class_for(session, user, class_id, manage=True)
+    async with saved_uploads(data=data, author_toml=author_toml, story=story) as (data_path, toml_path, story_path):
+        row = await run_in_threadpool(receive_authored, session, classroom, user, author_toml=toml_path,
+                                      data=data_path, story=story_path)
+    return _answer(session, row)
+
+
+def _answer(session, row):
     session.commit()
     body = BundleUploadPublic.model_validate(row)
     if not row.passed:

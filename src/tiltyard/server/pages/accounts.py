@@ -6,7 +6,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from tiltyard.server import accounts, catalog
+from tiltyard.server import accounts
+from tiltyard.server.access import visible_challenge_ids
 from tiltyard.server.api.limits import check_login_rate
 from tiltyard.server.classes import classes_of
 from tiltyard.server.deps import CurrentUser, FormCsrf, OptionalUser, SessionDep
@@ -34,9 +35,9 @@ def _sign_in(request: Request, user_id: int) -> None:
 
 
 @router.get("/")
-def home(request: Request, user: OptionalUser):
+def home(request: Request, user: OptionalUser, session: SessionDep):
     return render(request, "home.html", {"challenges": [challenge_summary(i)
-                                                         for i in catalog.challenge_ids()]})
+                                                         for i in visible_challenge_ids(session, user)]})
 
 
 @router.get("/signup")

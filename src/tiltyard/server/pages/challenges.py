@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from tiltyard.server import entries
+from tiltyard.server.access import challenge_for, check_challenge_visible
 from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, FormCsrf, OptionalUser, OptionalViewer, SessionDep
 from tiltyard.server.leaderboards import practice_board_async
@@ -19,6 +20,7 @@ router = APIRouter()
 
 @router.get("/challenges/{challenge_id}")
 def challenge_page(request: Request, challenge_id: str, user: OptionalUser, session: SessionDep):
+    challenge_for(session, user, challenge_id)
     challenge = challenge_public(challenge_id)
     mine = entries.entries_of(session, user, challenge_id)[:10] if user else []
     allowance = entries.daily_allowance(
@@ -43,5 +45,6 @@ async def submit_from_page(request: Request, challenge_id: str, user: CurrentUse
 async def practice_leaderboard_page(request: Request, challenge_id: str, user: OptionalViewer):
     # async, with a board cached between grades: the busiest public page stays off the
     # thread pool and the database (benchmarks/server.py).
+    await check_challenge_visible(user, challenge_id)
     return render(request, "leaderboard.html", {"board": await practice_board_async(challenge_id),
                                                 "competition": None})

@@ -9,16 +9,15 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from tiltyard.server import catalog
 from tiltyard.server import classes as class_logic
-from tiltyard.server.access import class_for, teaches
-from tiltyard.server.bundle_uploads import receive_bundle
+from tiltyard.server.access import class_challenge_ids, class_for, teaches
+from tiltyard.server.bundle_uploads import receive_authored, receive_bundle
 from tiltyard.server.dashboard import charts, class_summary
 from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep, TeachingUser
 from tiltyard.server.errors import InvalidInput
 from tiltyard.server.models import User
 from tiltyard.server.pages.rendering import render
-from tiltyard.server.uploads import saved_upload
+from tiltyard.server.uploads import saved_upload, saved_uploads
 
 router = APIRouter()
 
@@ -56,7 +55,7 @@ def class_page(request: Request, class_id: int, user: CurrentUser, session: Sess
         "state_of": class_logic.state_of,
         "members": class_logic.members_of(session, classroom) if instructor else [],
         "summaries": [(s, charts(s)) for s in summaries],
-        "challenge_ids": catalog.challenge_ids(),
+        "challenge_ids": class_challenge_ids(session, classroom),
         "today": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")})
 
 
@@ -91,6 +90,21 @@ async def upload_bundle(request: Request, class_id: int, user: CurrentUser, sess
     classroom = class_for(session, user, class_id, manage=True)
     async with saved_upload(file) as (path, _name):
         row = await run_in_threadpool(receive_bundle, session, classroom, user, path)
+    return _checks_page(request, session, classroom, row)
+
+
+@router.post("/classes/{class_id}/bundles/authored", dependencies=[FormCsrf])
+async def upload_authored(request: Request, class_id: int, user: CurrentUser, session: SessionDep,
+                          data: UploadFile | None = File(None), author_toml: UploadFile | None = File(None),
+                          story: UploadFile | None = File(None)):
+    classroom = class_for(session, user, class_id, manage=True)
+    async with saved_uploads(data=data, author_toml=author_toml, story=story) as (data_path, toml_path, story_path):
+        row = await run_in_threadpool(receive_authored, session, classroom, user, author_toml=toml_path,
+                                      data=data_path, story=story_path)
+    return _checks_page(request, session, classroom, row)
+
+
+def _checks_page(request: Request, session, classroom, row):
     session.commit()
     return render(request, "bundle_upload.html", {"row": row, "classroom": classroom},
                   status_code=200 if row.passed else 422)
