@@ -83,7 +83,8 @@ def zipped(path, files: dict[str, str | bytes]):
 
 
 def test_archives_that_are_too_large_unsafe_or_without_a_policy_are_refused(tiny, tmp_path):
-    big = zipped(tmp_path / "big.zip", {"policy.py": "def make_policy(o, a):\n    pass\n", "weights.bin": b"\0" * 50_000})
+    big = zipped(tmp_path / "big.zip", {"policy.py": "def make_policy(o, a):\n    pass\n",
+                                        "weights.bin": b"\0" * 50_000})
     with pytest.raises(SubmissionError) as caught:
         evaluate(tiny, big, max_bytes=10_000)
     assert caught.value.code == "too_large" and "unpacks to more than" in caught.value.message
