@@ -24,11 +24,9 @@ def ladder_table(entries: list[BaselineEntry], ladder: dict | None) -> str:
             spread = (f"{interval['estimate']:.2f} [{interval['low']:.2f}, {interval['high']:.2f}] over "
                       f"{len(m['per_seed'])} seeds")
         rows.append(f"| {entry.name} | {entry.public_score:.2f} | {spread} | {entry.description} |")
-    note = ""
-    if ladder:
-        note = (f"\n\nTrained rungs were measured on {ladder['date']} with `{ladder['command']}` "
-                f"({ladder['note']}).")
-    return "\n".join(rows) + note
+    notes = [f"- {name}: measured on {ladder['date']} with `{m.get('command', ladder['command'])}` "
+             f"({m.get('note', ladder['note'])})." for name, m in measured.items()]
+    return "\n".join(rows) + ("\n\nTrained rungs:\n\n" + "\n".join(notes) if notes else "")
 
 
 def submission_text(spec: AgentChallengeSpec) -> str:
