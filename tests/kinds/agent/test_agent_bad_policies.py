@@ -49,6 +49,7 @@ def refused(bundle, folder) -> EvaluationFailed:
     (policy("time.sleep(30)"), "timeout", ["per-step limit of 2 s", "public episode 0 (seed 1), step 0"]),
     (policy("return 0", setup="open('weights.npz', 'rb')"), "exception",
      ["could not open weights.npz", "which holds policy.py", "beside policy.py"]),
+    ("WEIGHTS = open('model.bin', 'rb').read()\n", "exception", ["importing policy.py could not open model.bin"]),
     (policy("return 0", setup="hog = bytearray(900 * 2**20)"), "memory_exceeded", ["600 MB"]),
     (policy("socket.create_connection(('93.184.216.34', 80), timeout=2)"), "forbidden", ["network"]),
 ])
