@@ -80,3 +80,12 @@ def test_code_that_fails_mid_conversation_is_classed_by_its_stage(tmp_path):
     code.write_text("def answer(n):\n    return 1 / (n - 2)\n")
     failed = run_in_sandbox(harness(tmp_path, questions=[1, 2, 3]), code, budget=SMALL_BUDGET)
     assert failed.outcome is Outcome.EXCEPTION and "ZeroDivisionError in answer()" in failed.message
+
+
+@needs_bubblewrap
+def test_an_answer_that_is_not_json_is_invalid_output(tmp_path):
+    code = tmp_path / "answer.py"
+    code.write_text("import os\ndef answer(n):\n    os.write(CHANNEL, b'not json\\n')\n    return n\n"
+                    "import json, sys\nCHANNEL = json.loads(sys.argv[1])['conversation_fds'][1]\n")
+    garbled = run_in_sandbox(harness(tmp_path, questions=[1, 2]), code, budget=SMALL_BUDGET)
+    assert garbled.outcome is Outcome.INVALID_OUTPUT and "could not be read" in garbled.message
