@@ -7,7 +7,9 @@ a rejected one keeps its reason. The CLI and the server both call these function
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,12 +41,25 @@ def store_file(path: Path, sha256: str) -> Path:
 
 def submit_file(challenge_id: str, path: Path, *, owner: str | None = None,
                 filename: str | None = None) -> Report:
-    """Store, grade and record one submission (predictions, code or lab designs). Never
-    raises for a bad file: the report says ``rejected`` with the reason; raises only if the
-    challenge is unknown or the path holds no file."""
-    path = Path(path)
-    submission_id = receive_file(challenge_id, path, owner=owner, filename=filename)
-    return grade_received(submission_id, source=path)
+    """Store, grade and record one submission (predictions, code, lab designs, or a folder,
+    handed in as a zip of it). Never raises for a bad file: the report says ``rejected`` with
+    the reason; raises only if the challenge is unknown or the path holds no file."""
+    with tempfile.TemporaryDirectory(prefix="tiltyard-folder-") as scratch:
+        path = folder_as_zip(Path(path), Path(scratch))
+        submission_id = receive_file(challenge_id, path, owner=owner, filename=filename)
+        return grade_received(submission_id, source=path)
+
+
+def folder_as_zip(path: Path, scratch: Path) -> Path:
+    """A folder as one .zip of its files (links left out) in ``scratch``; a file as it is."""
+    if not path.is_dir():
+        return path
+    archive = scratch / f"{path.resolve().name}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for file in sorted(path.rglob("*")):
+            if file.is_file() and not file.is_symlink() and "__pycache__" not in file.parts:
+                zipped.write(file, file.relative_to(path).as_posix())
+    return archive
 
 
 def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
