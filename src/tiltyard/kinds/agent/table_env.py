@@ -8,6 +8,7 @@ the table is the world as it happened.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import gymnasium as gym
@@ -36,6 +37,7 @@ class TableEnv(gym.Env):
         self._labels = row_labels
         self._episodes = episodes
         self._episode_length = episode_length
+        self._pool = np.arange(len(self._features))  # the rows a bandit's episodes draw from
         low, high = self._features.min(axis=0), self._features.max(axis=0)
         if window:  # the rows before an episode's start read as zeros
             low, high = np.minimum(low, 0.0), np.maximum(high, 0.0)
@@ -45,6 +47,30 @@ class TableEnv(gym.Env):
         self.action_space = gym.spaces.Discrete(len(action_names))
         self._rows: np.ndarray = np.empty(0, dtype=np.int64)
         self._step = 0
+
+    def subset(self, *, rows=None, episodes=None, episode_length: int | None = None) -> TableEnv:
+        """The same mapping (features, spaces, actions) over part of the table: a bandit's
+        ``rows`` (positions), or a sequential table's ``episodes`` (keys), as train and test
+        environments whose observations line up."""
+        if self.sequential == (rows is not None) or (episodes is not None) != self.sequential:
+            raise TableMappingError("subset takes rows of a bandit or episodes of a sequential table",
+                                    expected="episodes=[keys]" if self.sequential else "rows=[positions]",
+                                    got=f"rows={rows!r}, episodes={episodes!r}")
+        clone = copy.copy(self)
+        if self.sequential:
+            unknown = [key for key in episodes if key not in self.episode_keys]
+            if unknown or not episodes:
+                raise TableMappingError("subset names episodes the table does not have",
+                                        expected="keys from env.episode_keys", got=repr(unknown or episodes))
+            clone.episode_keys = list(episodes)
+            clone._episodes = [self._episodes[self.episode_keys.index(key)] for key in episodes]
+            return clone
+        clone._pool = np.asarray(rows, dtype=np.int64)
+        clone._episode_length = episode_length or self._episode_length
+        if not 1 <= clone._episode_length <= len(clone._pool):
+            raise TableMappingError("episode_length is the number of rows an episode draws",
+                                    expected=f"an integer in 1..{len(clone._pool)}", got=repr(episode_length))
+        return clone
 
     @property
     def sequential(self) -> bool:
@@ -60,7 +86,7 @@ class TableEnv(gym.Env):
                                             got=repr(key))
                 return self._episodes[self.episode_keys.index(key)]
             return self._episodes[int(self.np_random.integers(len(self._episodes)))]
-        return self.np_random.choice(len(self._features), size=self._episode_length, replace=False)
+        return self.np_random.choice(self._pool, size=self._episode_length, replace=False)
 
     def _observation(self) -> np.ndarray:
         current = self._rows[min(self._step, len(self._rows) - 1)]
