@@ -49,6 +49,9 @@ class ReportSection(BaseModel):
     name: str
     title: str
     data: dict[str, Any]
+    # Evidence from the private split (an agent's returns on sealed seeds): hidden with the private
+    # scores, until the submission is final or its competition has closed.
+    private: bool = False
 
     @property
     def partial(self) -> str:

@@ -121,6 +121,13 @@ class Report(BaseModel):
             return upgrade_v1(data)
         return data
 
+    def hide_private(self) -> Report:
+        """What may be shown before the private split is revealed: no private scores, no
+        private sections."""
+        self.private_scores = None
+        self.sections = [section for section in self.sections if not section.private]
+        return self
+
     def section(self, name: str) -> ReportSection | None:
         return next((s for s in self.sections if s.name == name), None)
 

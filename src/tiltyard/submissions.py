@@ -7,7 +7,9 @@ a rejected one keeps its reason. The CLI and the server both call these function
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,12 +40,25 @@ def store_file(path: Path, sha256: str) -> Path:
 
 def submit_file(challenge_id: str, path: Path, *, owner: str | None = None,
                 filename: str | None = None) -> Report:
-    """Store, grade and record one submission (predictions, code or lab designs). Never
-    raises for a bad file: the report says ``rejected`` with the reason; raises only if the
-    challenge is unknown or the path holds no file."""
-    path = Path(path)
-    submission_id = receive_file(challenge_id, path, owner=owner, filename=filename)
-    return grade_received(submission_id, source=path)
+    """Store, grade and record one submission (predictions, code, lab designs, or a folder,
+    handed in as a zip of it). Never raises for a bad file: the report says ``rejected`` with
+    the reason; raises only if the challenge is unknown or the path holds no file."""
+    with tempfile.TemporaryDirectory(prefix="tiltyard-folder-") as scratch:
+        path = folder_as_zip(Path(path), Path(scratch))
+        submission_id = receive_file(challenge_id, path, owner=owner, filename=filename)
+        return grade_received(submission_id, source=path)
+
+
+def folder_as_zip(path: Path, scratch: Path) -> Path:
+    """A folder as one .zip of its files (links left out) in ``scratch``; a file as it is."""
+    if not path.is_dir():
+        return path
+    archive = scratch / f"{path.resolve().name}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for file in sorted(path.rglob("*")):
+            if file.is_file() and not file.is_symlink() and "__pycache__" not in file.parts:
+                zipped.write(file, file.relative_to(path).as_posix())
+    return archive
 
 
 def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
@@ -139,6 +154,7 @@ def _record(submission_id: int, report: Report, private: dict[str, float] | None
         if report.status == "graded":
             report.rank_among_own, report.own_submissions = _rank(session, report, metric)
         row.report = report.model_copy(update={"private_scores": private}).model_dump(mode="json")
+    report.hide_private()  # a new submission is not final yet
     write_report(report)
     return report
 
@@ -168,8 +184,7 @@ def learner_report(row: Submission) -> Report:
     report = Report.model_validate(row.report)
     report.final = row.is_final
     if not row.is_final:
-        report.private_scores = None
-        return report
+        return report.hide_private()
     manifest = get_bundle(row.challenge_id).manifest
     for rung in report.ladder:
         rung.private_score = manifest.baseline(rung.name).private_score

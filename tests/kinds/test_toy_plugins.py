@@ -40,7 +40,7 @@ def toy_plugins(tmp_path, monkeypatch):
     info = site / "toykinds-0.1.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toykinds\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[tiltyard.kinds]\nagent = toykinds:KIND\n\n"
+    (info / "entry_points.txt").write_text("[tiltyard.kinds]\ncorridor = toykinds:KIND\n\n"
                                            "[tiltyard.lab_simulators]\nguess = toykinds.guess:SIMULATOR\n")
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.syspath_prepend(str(TOY))
@@ -75,7 +75,7 @@ def build(catalog: Path, manifest: Manifest, files: dict[str, str]) -> Path:
     return bundle.root
 
 
-def corridor(catalog: Path, kind: str = "agent") -> Path:
+def corridor(catalog: Path, kind: str = "corridor") -> Path:
     manifest = Manifest(id="toy-corridor-v1", title="Toy corridor", kind=kind, summary="walk right",
                         difficulty="beginner", builder="tests", metric=MetricSpec(primary="mean_return"),
                         provenance=Provenance(source="the tests", licence="MIT"),
@@ -104,11 +104,11 @@ def cli(*args, ok=True):
 def test_a_toy_agent_kind_is_checked_submitted_and_graded_in_the_sandbox(toy_plugins, store_home, tmp_path):
     root = corridor(toy_plugins)
     output = cli("check", root)
-    assert "agent.seeds_sealed" in output and "baseline right regrades" in output
+    assert "corridor.seeds_sealed" in output and "baseline right regrades" in output
     policy = tmp_path / "policy.py"
     policy.write_text(RIGHT)
     report = json.loads(cli("submit", "toy-corridor-v1", policy, "--json"))
-    assert report["kind"] == "agent" and report["status"] == "graded"
+    assert report["kind"] == "corridor" and report["status"] == "graded"
     episodes = next(s for s in report["sections"] if s["name"] == "episodes")
     assert len(episodes["data"]["returns"]) == 6 and report["public_scores"]["mean_return"] > 0.9
     broken = tmp_path / "broken.py"

@@ -177,7 +177,8 @@ def start(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. t
 def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. titanic-v1.")],
            file: Annotated[Path, typer.Argument(help="What the challenge grades: predictions (CSV or "
                                                      "Parquet) or code (a .py defining build_model()) "
-                                                     "for a table, designs for a lab.")],
+                                                     "for a table, designs for a lab, a policy folder "
+                                                     "(zipped on the way) for an agent.")],
            coach: Annotated[bool, typer.Option(help="Show the coach's findings on a predictions file.")] = True,
            competition: Annotated[str | None, typer.Option(
                help="Enter a class competition (its id or slug, from `tiltyard competitions`); "
@@ -191,6 +192,15 @@ def submit(challenge_id: Annotated[str, typer.Argument(help="Challenge id, e.g. 
 
     Example: `tiltyard submit titanic-v1 submission.csv` or `tiltyard submit titanic-v1 solution.py`
     """
+    import tempfile
+
+    from tiltyard.submissions import folder_as_zip
+
+    with tempfile.TemporaryDirectory(prefix="tiltyard-folder-") as scratch:
+        _submit(challenge_id, folder_as_zip(file, Path(scratch)), coach, competition, json_)
+
+
+def _submit(challenge_id: str, file: Path, coach: bool, competition: str | None, json_: bool) -> None:
     from tiltyard.cli import remote
     from tiltyard.client import ArenaClient, require_arena
     from tiltyard.submissions import report_path, submit_file

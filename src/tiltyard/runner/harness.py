@@ -44,6 +44,8 @@ def main() -> None:
     result = os.fdopen(config["result_fd"], "wb")
     # The learner's own subprocesses must not inherit the result channel.
     os.set_inheritable(result.fileno(), False)
+    for fd in config.get("conversation_fds") or ():
+        os.set_inheritable(fd, False)
     apply_limits(config["limits"])
     if config.get("run_as_uid") is not None:
         drop_privileges(config["run_as_uid"])
@@ -96,6 +98,27 @@ class EntryApi:
     def __init__(self, config: dict):
         self.config = config
         self.current = "setup"  # the harness's own work; a failure here is the sandbox's
+        fds = config.get("conversation_fds")
+        self._requests = os.fdopen(fds[0], "rb") if fds else None
+        self._replies = fds[1] if fds else None
+
+    def requests(self):
+        """An interactive run's requests from the grader, in order, until it says no more."""
+        import pickle
+        import struct
+
+        while True:
+            length = self._requests.read(4)
+            if len(length) < 4:
+                return
+            yield pickle.loads(self._requests.read(struct.unpack("<I", length)[0]))
+
+    def reply(self, message) -> None:
+        """Answer the grader: one JSON line."""
+        data = json.dumps(message, allow_nan=True).encode() + b"\n"
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._replies, view):]
 
     def stage(self, name: str) -> None:
         self.current = name

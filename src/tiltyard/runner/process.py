@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tiltyard.runner.cgroups import TreeGroup
@@ -72,6 +72,16 @@ class FinishedProcess:
         return os.WTERMSIG(self.wait_status) if os.WIFSIGNALED(self.wait_status) else None
 
 
+class Companion(Protocol):
+    """What runs beside a contained process (:class:`tiltyard.runner.interactive.Conversation`)."""
+
+    child_fds: tuple[int, ...]
+
+    def start(self) -> None: ...
+
+    def stop_reason(self) -> str | None: ...
+
+
 @dataclass
 class _TreeUsage:
     cpu_s: float = 0.0
@@ -80,11 +90,16 @@ class _TreeUsage:
 
 def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, str], cwd: Path,
                   wall_seconds: float, result_limit: int, tail_bytes: int,
-                  popen_options: Mapping | None = None, group: TreeGroup | None = None) -> FinishedProcess:
+                  popen_options: Mapping | None = None, group: TreeGroup | None = None,
+                  companion: Companion | None = None) -> FinishedProcess:
     """Run ``build_argv(result_fd)``; the command writes its result to the file descriptor it is given.
 
     With a ``group``, the process joins it before the command starts (so everything it starts is
-    inside), the group's budgets are watched while it runs, and every member is killed at the end."""
+    inside), the group's budgets are watched while it runs, and every member is killed at the end.
+
+    With a ``companion`` (an interactive run's conversation), its ``child_fds`` are passed to
+    the command too, ``start()`` is called once the command runs, and a ``stop_reason()`` it
+    gives ends the run as a budget would."""
     result_read, result_write = os.pipe()
     started = time.monotonic()
     options = dict(popen_options or {})
@@ -93,13 +108,16 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
     try:
         process = subprocess.Popen(build_argv(result_write), env=dict(env), cwd=cwd,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, pass_fds=(result_write,),
+                                   stderr=subprocess.PIPE,
+                                   pass_fds=(result_write, *(companion.child_fds if companion else ())),
                                    start_new_session=True, **options)
     except BaseException:
         os.close(result_read)
         raise
     finally:
         os.close(result_write)
+    if companion is not None:
+        companion.start()
     stdout, stderr = TailBuffer(tail_bytes), TailBuffer(tail_bytes)
     result = bytearray()
     killed_for, usage_before_kill = None, _TreeUsage()
@@ -115,7 +133,8 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
                                          _tree_usage(process.pid).peak_memory_mb)
 
         def over_budget() -> str | None:
-            return group.exceeded() if group is not None else None
+            stop = companion.stop_reason() if companion is not None else None
+            return stop or (group.exceeded() if group is not None else None)
 
         exit_seen_at, killed_for = _drain(selector, sinks, process.pid, deadline=started + wall_seconds,
                                           too_large=lambda: len(result) > result_limit,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from tiltyard.config import get_settings
 from tiltyard.errors import TiltyardError
-from tiltyard.runner import cgroups, harness, verdict
+from tiltyard.runner import cgroups, harness, interactive, verdict
 from tiltyard.runner.errors import SandboxFailure, SandboxUnavailable
 from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import LimitsMode, RunResult, SandboxMode
@@ -76,30 +76,47 @@ def run_in_sandbox(harness_: Harness, code_path: str | Path, *, budget: SandboxL
                    hidden_paths: tuple[Path, ...] | None = None) -> RunResult:
     """Run the learner's file ``code_path`` through ``harness_`` inside the sandbox.
 
+    ``code_path`` is a file, or a folder holding the harness's ``submission_file`` and the files
+    it loads (all of it is shown to the code, read-only).
+
     ``hidden_paths`` are masked even if they lie inside a folder the sandbox shows (by default
-    the Tiltyard home and catalog)."""
+    the Tiltyard home and catalog).
+
+    A harness that defines ``converse(channel)`` makes the run interactive
+    (:mod:`tiltyard.runner.interactive`): ``converse`` talks to the running code from this
+    process, and a verdict it stops the run with is the run's outcome."""
     budget = budget or SandboxLimits()
     code_path = Path(code_path)
-    if not code_path.is_file():
+    entry_file = code_path / getattr(harness_, "submission_file", "") if code_path.is_dir() else code_path
+    if not entry_file.is_file():
         raise TiltyardError("The code submission file does not exist", expected="a Python file defining "
-                            f"{harness_.entry_point}", got=str(code_path), hint="check the path")
+                            f"{harness_.entry_point}", got=str(entry_file), hint="check the path")
     mode = _choose_mode(allow_weak_sandbox)
     if hidden_paths is None:
         hidden_paths = _tiltyard_folders()
-    with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root, \
-            cgroups.tree_group(tree_limits(budget)) as group:
-        stage = _stage(Path(stage_root), code_path, harness_)
-        if mode is SandboxMode.BUBBLEWRAP:
-            finished = _run_in_bubblewrap(stage, budget, hidden_paths, group)
-        else:
-            finished = _run_with_rlimits_only(stage, budget, group)
+    converse = getattr(harness_, "converse", None)
+    conversation = interactive.Conversation(converse) if converse is not None else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="tiltyard-run-") as stage_root, \
+                cgroups.tree_group(tree_limits(budget)) as group:
+            stage = _stage(Path(stage_root), code_path, harness_)
+            if mode is SandboxMode.BUBBLEWRAP:
+                finished = _run_in_bubblewrap(stage, budget, hidden_paths, group, conversation)
+            else:
+                finished = _run_with_rlimits_only(stage, budget, group, conversation)
+    finally:
+        if conversation is not None:
+            conversation.finish()
+    if conversation is not None and conversation.failure is not None:
+        raise conversation.failure
     limits_mode = group.mode if group is not None else LimitsMode.RLIMITS
     if harness.STARTED_MARKER not in finished.result[: len(harness.STARTED_MARKER)] and finished.killed_for is None:
         # The learner's code never ran, so this is the sandbox failing, not the submission.
         raise SandboxFailure("The sandbox failed before the submission's code could start",
                              got=finished.stderr.text()[-2000:] or f"exit status {finished.wait_status}",
                              hint="run `bwrap --version` and check the worker's Python environment")
-    return verdict.judge(finished, harness_, budget=budget, mode=mode, limits_mode=limits_mode)
+    return verdict.judge(finished, harness_, budget=budget, mode=mode, limits_mode=limits_mode,
+                         stopped=conversation.stopped if conversation is not None else None)
 
 
 def tree_limits(budget: SandboxLimits) -> cgroups.TreeLimits:
@@ -146,15 +163,24 @@ class _Stage:
 
 
 def _stage(root: Path, code_path: Path, harness_: Harness) -> _Stage:
-    stage = _Stage(root, code_path.name, harness_)
-    for folder in (stage.inputs, stage.submission_dir, stage.scratch, stage.data):
+    folder_given = code_path.is_dir()
+    stage = _Stage(root, harness_.submission_file if folder_given else code_path.name, harness_)
+    for folder in (stage.inputs, stage.scratch, stage.data):
         folder.mkdir()
+    if folder_given:
+        # Links stay links: they resolve inside the sandbox, never on this machine.
+        shutil.copytree(code_path, stage.submission_dir, symlinks=True)
+        for path in stage.submission_dir.rglob("*"):
+            if not path.is_symlink():
+                path.chmod(0o755 if path.is_dir() else 0o644)
+    else:
+        stage.submission_dir.mkdir()
+        shutil.copyfile(code_path, stage.submission)
     for path in harness_.data_files:
         shutil.copyfile(path, stage.data / Path(path).name)
         (stage.data / Path(path).name).chmod(0o644)
     stage.data.chmod(0o755)
     stage.input_names = harness_.stage_inputs(stage.inputs)
-    shutil.copyfile(code_path, stage.submission)
     shutil.copyfile(harness.__file__, stage.harness)
     shutil.copyfile(harness_.entry_script, stage.entry)
     # Readable by the unprivileged user the code runs as; the stage root itself stays private.
@@ -167,8 +193,9 @@ def _stage(root: Path, code_path: Path, harness_: Harness) -> _Stage:
 
 
 def _run_in_bubblewrap(stage: _Stage, budget: SandboxLimits, hidden_paths: tuple[Path, ...],
-                       group: cgroups.TreeGroup | None) -> FinishedProcess:
-    python_prefixes = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
+                       group: cgroups.TreeGroup | None,
+                       conversation: interactive.Conversation | None) -> FinishedProcess:
+    python_prefixes = _python_roots()
     # /tmp is left out on purpose: it is the scratch folder, so a missing file there is a host file.
     visible_roots = [*SYSTEM_DIRS, "/etc", "/dev", "/proc", SANDBOX_DIR, SCRATCH_DIR, *python_prefixes]
     inputs = f"{SANDBOX_DIR}/input"
@@ -177,7 +204,8 @@ def _run_in_bubblewrap(stage: _Stage, budget: SandboxLimits, hidden_paths: tuple
     run_as_uid = 100_000 + secrets.randbelow(900_000) if os.geteuid() == 0 else None
     config = _harness_config(
         stage, budget, run_as_uid=run_as_uid, inputs=inputs, entry=f"{SANDBOX_DIR}/entry.py",
-        submission=f"{SANDBOX_DIR}/submission/{stage.submission.name}", visible_roots=visible_roots)
+        submission=f"{SANDBOX_DIR}/submission/{stage.submission.name}", visible_roots=visible_roots,
+        conversation=conversation)
 
     def argv(result_fd: int) -> list[str]:
         binds = [*_system_binds(), *_traversable_parents([*python_prefixes, f"{SANDBOX_DIR}/input"])]
@@ -203,13 +231,14 @@ def _run_in_bubblewrap(stage: _Stage, budget: SandboxLimits, hidden_paths: tuple
 
     return run_contained(argv, env=_child_env(budget, home=SCRATCH_DIR), cwd=stage.root,
                          wall_seconds=budget.wall_seconds, result_limit=_result_limit(budget),
-                         tail_bytes=OUTPUT_TAIL_BYTES, group=group)
+                         tail_bytes=OUTPUT_TAIL_BYTES, group=group, companion=conversation)
 
 
-def _run_with_rlimits_only(stage: _Stage, budget: SandboxLimits, group: cgroups.TreeGroup | None) -> FinishedProcess:
+def _run_with_rlimits_only(stage: _Stage, budget: SandboxLimits, group: cgroups.TreeGroup | None,
+                           conversation: interactive.Conversation | None) -> FinishedProcess:
     config = _harness_config(
         stage, budget, run_as_uid=None, inputs=str(stage.inputs), entry=str(stage.entry),
-        submission=str(stage.submission), visible_roots=["/"])
+        submission=str(stage.submission), visible_roots=["/"], conversation=conversation)
     # The process limit counts every process of this user, so it starts from how many exist now.
     config["limits"]["RLIMIT_NPROC"] += _processes_of_current_user()
     (stage.scratch / "data").symlink_to(stage.data)
@@ -219,7 +248,20 @@ def _run_with_rlimits_only(stage: _Stage, budget: SandboxLimits, group: cgroups.
 
     return run_contained(argv, env=_child_env(budget, home=str(stage.scratch)), cwd=stage.scratch,
                          wall_seconds=budget.wall_seconds, result_limit=_result_limit(budget),
-                         tail_bytes=OUTPUT_TAIL_BYTES, group=group)
+                         tail_bytes=OUTPUT_TAIL_BYTES, group=group, companion=conversation)
+
+
+def _python_roots() -> list[str]:
+    """The Python environment the code runs with: the prefixes, and site-packages folders a
+    ``.pth`` file adds from elsewhere (an overlay virtual environment). Other folders on the path
+    (an editable checkout of tiltyard itself) stay out."""
+    prefixes = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else ""
+        if os.path.basename(real) in ("site-packages", "dist-packages") and os.path.isdir(real) \
+                and not any(_is_within(Path(real), Path(prefix)) for prefix in prefixes):
+            prefixes.add(real)
+    return sorted(prefixes)
 
 
 def _isolation_flags() -> list[str]:
@@ -263,7 +305,8 @@ def _traversable_parents(destinations: list[str]) -> list[str]:
 
 
 def _harness_config(stage: _Stage, budget: SandboxLimits, *, run_as_uid: int | None, inputs: str, entry: str,
-                    submission: str, visible_roots: list[str]) -> dict:
+                    submission: str, visible_roots: list[str],
+                    conversation: interactive.Conversation | None = None) -> dict:
     megabyte = 1 << 20
     limits = {
         "RLIMIT_CPU": math.ceil(budget.cpu_seconds),
@@ -275,7 +318,8 @@ def _harness_config(stage: _Stage, budget: SandboxLimits, *, run_as_uid: int | N
     }
     return {**stage.settings, "limits": limits, "run_as_uid": run_as_uid, "entry_path": entry,
             "inputs": {name: f"{inputs}/{file}" for name, file in stage.input_names.items()},
-            "submission_path": submission, "visible_roots": visible_roots}
+            "submission_path": submission, "visible_roots": visible_roots,
+            "conversation_fds": list(conversation.child_fds) if conversation is not None else None}
 
 
 def _child_env(budget: SandboxLimits, *, home: str) -> dict[str, str]:

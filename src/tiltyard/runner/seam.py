@@ -40,3 +40,9 @@ class Harness(Protocol):
 
     def check_output(self, header: dict, payload: bytes) -> Verdict:
         """Judge what an ``ok`` run sent back (nothing the submission sent is trusted)."""
+
+    # Optional, read with getattr by the sandbox:
+    #   submission_file: str -- when the submission is a folder, the file in it the entry imports
+    #   converse(channel) -> None -- makes the run interactive (tiltyard.runner.interactive): called
+    #     in the grader's process while the code runs; the entry script answers through
+    #     api.requests() and api.reply(); raising interactive.StopRun ends the run with its verdict

@@ -23,8 +23,10 @@ CRASH_SIGNALS = {signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS}
 
 
 def judge(finished: FinishedProcess, harness_: Harness, *, budget: SandboxLimits, mode: SandboxMode,
-          limits_mode: LimitsMode = LimitsMode.RLIMITS) -> RunResult:
-    verdict = _classify(finished, harness_, budget=budget)
+          limits_mode: LimitsMode = LimitsMode.RLIMITS, stopped: Verdict | None = None) -> RunResult:
+    """``stopped``: the verdict an interactive run's grader side ended the run with; it wins over
+    whatever the process did after it was told to stop."""
+    verdict = stopped if stopped is not None else _classify(finished, harness_, budget=budget)
     return RunResult(
         outcome=verdict.outcome, message=verdict.message, traceback_tail=verdict.traceback_tail,
         wall_s=round(finished.wall_s, 3), cpu_s=round(finished.cpu_s, 3),

@@ -185,7 +185,7 @@ def report_for(session: Session, row: Submission, entry: Entry, viewer: User) ->
     classroom = session.get(Classroom, competition.class_id)
     sees_private = teaches(viewer, classroom) or competition.is_closed(datetime.now(UTC))
     if not sees_private:
-        report.private_scores = None
+        report.hide_private()
     else:
         manifest = catalog.bundle(row.challenge_id).manifest
         for rung in report.ladder:

@@ -1,6 +1,7 @@
-"""A toy agent kind that lives only in the tests: a corridor environment, policies evaluated in
-the sandbox on sealed seeds, two baselines. It is registered as a third-party package would be
-(an entry point in the ``tiltyard.kinds`` group) and needs no edit of Tiltyard's generic code."""
+"""A toy agent kind (named "corridor": the real agent kind is built in) that lives only in the
+tests: a corridor environment, policies evaluated in the sandbox on sealed seeds, two
+baselines. It is registered as a third-party package would be (an entry point in the
+``tiltyard.kinds`` group) and needs no edit of Tiltyard's generic code."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class CorridorHarness:
 
 
 class AgentKind(ChallengeKind):
-    name = "agent"
+    name = "corridor"
     section_model = AgentSection
     submission_formats = (POLICY,)
     templates = Path(__file__).with_name("templates")
@@ -78,7 +79,7 @@ class AgentKind(ChallengeKind):
         section = self.section(bundle.manifest)
         seeds = json.loads(bundle.sealed_file(SEEDS_FILE).read_text())
         run = run_in_sandbox(CorridorHarness(seeds["public"] + seeds["private"], section.max_steps), path)
-        usage = ReportSection(kind="agent", name="episodes", title="Episodes",
+        usage = ReportSection(kind="corridor", name="episodes", title="Episodes",
                               data={"outcome": run.outcome.value, "message": run.message,
                                     "returns": None if run.predictions is None else run.predictions.tolist()})
         if not run.ok:
@@ -90,7 +91,7 @@ class AgentKind(ChallengeKind):
         return Grade({metric: public}, {metric: private}, sections=[usage])
 
     def checks(self) -> list[NamedCheck]:
-        return [NamedCheck("agent.seeds_sealed", seeds_sealed)]
+        return [NamedCheck("corridor.seeds_sealed", seeds_sealed)]
 
     def summary(self, section: ReportSection) -> str | None:
         returns = section.data.get("returns")
@@ -100,7 +101,7 @@ class AgentKind(ChallengeKind):
 def seeds_sealed(bundle: Bundle) -> list[Check]:
     seeds = json.loads(bundle.sealed_file(SEEDS_FILE).read_text())
     enough = len(seeds["public"]) >= 2 and len(seeds["private"]) >= 2
-    return [Check("agent.seeds_sealed", "seeds sealed", enough,
+    return [Check("corridor.seeds_sealed", "seeds sealed", enough,
                   f"{len(seeds['public'])} public and {len(seeds['private'])} private seeds")]
 
 

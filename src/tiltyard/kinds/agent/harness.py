@@ -1,0 +1,140 @@
+"""Grading a policy in the sandbox: the policy process answers ``act`` calls over the runner's
+interactive channel while this process steps the environment on the sealed seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from tiltyard.kinds.agent.play import EpisodeLog, InvalidAction, Where, play_phase
+from tiltyard.runner.interactive import Channel, ReplyTimeout, StopRun
+from tiltyard.runner.outcomes import Outcome
+from tiltyard.runner.seam import Verdict
+
+ENTRY_SCRIPT = Path(__file__).with_name("policy_entry.py")
+POLICY_FILE = "policy.py"
+
+
+@dataclass
+class PhasePlan:
+    """One scored pass: its name, its environments, its seeds per split."""
+
+    name: str
+    make_env: Callable[[], gym.Env]
+    seeds: dict[str, Sequence[int]]  # split -> seeds, run in this order
+    reveal_rewards: bool = False
+
+
+class RemotePolicy:
+    """The policy in the sandbox, as the episode loop drives it: hook calls travel with the next
+    ``act`` (one round trip a step), and only hooks the policy has are sent."""
+
+    def __init__(self, channel: Channel, hooks: Sequence[str], step_seconds: float, where: Where):
+        self.channel, self.hooks, self.step_seconds, self.where = channel, set(hooks), step_seconds, where
+        self.pending: list[tuple] = []
+
+    def start_phase(self, name: str) -> None:
+        if "start_phase" in self.hooks:
+            self.pending.append(("start_phase", name))
+
+    def reset(self) -> None:
+        if "reset" in self.hooks:
+            self.pending.append(("reset",))
+
+    def observe(self, reward: float) -> None:
+        if "observe" in self.hooks:
+            self.pending.append(("observe", reward))
+
+    def act(self, observation: Any) -> Any:
+        calls, self.pending = [*self.pending, ("act", observation)], []
+        try:
+            reply = self.channel.ask(calls, timeout=self.step_seconds)
+        except ReplyTimeout:
+            raise StopRun(Verdict(Outcome.TIMEOUT, f"Your policy took longer than the per-step limit of "
+                                  f"{self.step_seconds:g} s to answer act() {self.where.describe()} and was "
+                                  "stopped. Keep act() to one forward pass (no training, no search, no "
+                                  "sleeping), and time it locally with tiltyard.load(ID).evaluate(...)")) from None
+        if not isinstance(reply, dict) or "action" not in reply:
+            raise StopRun(Verdict(Outcome.INVALID_OUTPUT, "The policy process answered act() with something "
+                                  "other than an action; do not write to inherited file descriptors"))
+        action = reply["action"]
+        if isinstance(action, dict) and "unreadable" in action:
+            raise InvalidAction(f"act() returned an action that is not a number or a list of numbers "
+                                f"{self.where.describe()}", expected="an int, a float, a list or a NumPy array",
+                                got=f"{action['unreadable']}: {action.get('repr')}",
+                                hint="Return int(action) for a discrete space, a NumPy array for a box")
+        return action
+
+    def flush(self) -> None:
+        """Hooks still pending at the end (the last observe) are sent without waiting."""
+        if self.pending:
+            self.channel.send(self.pending, timeout=self.step_seconds)
+            self.pending = []
+
+
+@dataclass
+class PolicyHarness:
+    """What the sandbox needs to run a policy: the entry script, and the grader's side of the
+    conversation (``converse``), which fills ``logs`` (phase -> split -> episodes)."""
+
+    observation_space: gym.Space
+    action_space: gym.Space
+    phases: list[PhasePlan]
+    step_seconds: float
+    setup_seconds: float
+    data_files: tuple[Path, ...] = ()
+    entry_script: Path = ENTRY_SCRIPT
+    submission_file: str = POLICY_FILE
+    entry_point: str = "make_policy(observation_space, action_space)"
+    output_noun: str = "actions"
+    reproduce: str = "tiltyard.load(ID).evaluate(make_policy) on the public seeds"
+    where: Where = field(default_factory=Where)
+    logs: dict[str, dict[str, EpisodeLog]] = field(default_factory=dict)
+    completed: bool = False
+
+    @property
+    def stage_words(self) -> dict[str, str]:
+        at = self.where.describe()
+        return {"make_policy": "in make_policy()", "act": f"in act() {at}", "reset": f"in reset() {at}",
+                "observe": f"in observe(reward) {at}", "start_phase": f"in start_phase() {at}"}
+
+    def stage_inputs(self, folder: Path) -> dict[str, str]:
+        return {}
+
+    def settings(self) -> dict:
+        return {}
+
+    def converse(self, channel: Channel) -> None:
+        try:
+            ready = channel.ask([("make_policy", self.observation_space, self.action_space)],
+                                timeout=self.setup_seconds)
+        except ReplyTimeout:
+            raise StopRun(Verdict(Outcome.TIMEOUT, f"make_policy() took longer than its limit of "
+                                  f"{self.setup_seconds:g} s and was stopped. Load saved weights there; "
+                                  "do not train in make_policy()")) from None
+        hooks = ready.get("hooks", []) if isinstance(ready, dict) else []
+        policy = RemotePolicy(channel, hooks, self.step_seconds, self.where)
+        try:
+            for phase in self.phases:
+                self.logs[phase.name] = {}
+                for split, seeds in phase.seeds.items():
+                    self.logs[phase.name][split] = play_phase(
+                        policy, phase.make_env, seeds, split=split, phase=phase.name,
+                        reveal_rewards=phase.reveal_rewards, where=self.where)
+            policy.flush()
+        except InvalidAction as error:
+            info = error.info()
+            raise StopRun(Verdict(Outcome.INVALID_OUTPUT, f"{info.message}: expected {info.expected}, "
+                                  f"got {info.got}. {info.hint}.")) from None
+        self.completed = True
+
+    def check_output(self, header: dict, payload: bytes) -> Verdict:
+        if not self.completed:
+            return Verdict(Outcome.NO_OUTPUT, f"Your policy process ended {self.where.describe()}, before "
+                           "every episode had run. Let act() return an action each time, and do not exit")
+        episodes = sum(len(log.returns) for by_split in self.logs.values() for log in by_split.values())
+        return Verdict(Outcome.OK, f"Your policy ran {episodes} episodes within its limits.")

@@ -1,0 +1,186 @@
+"""Train the reference rungs of the built-in agent challenges and store what was measured.
+
+Run at build time by a developer, not by the product: for each training seed, train the rung's
+SB3 agent with its documented hyperparameters at the challenge's budget (or a shorter run, said
+so in the artefact), play it on the practice instance's public and private seeds exactly as the
+grader plays, and write ``reference/ID/ladder.json`` (per-seed returns, the interval over seeds,
+the command, package versions, the date, the machine note) and the median seed's weights, which
+the bundle builder stores as the rung.
+
+    nice -n 10 python -m tiltyard.kinds.agent.reference cartpole-balance-v1 --seeds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from tiltyard.kinds.agent.builder import REFERENCE, AgentChallengeSpec, Rung, rung_file, score_rung
+from tiltyard.kinds.agent.environments import make_env
+from tiltyard.stats import bootstrap_ci, iqm
+
+PACKAGES = ("gymnasium", "minatar", "popgym", "stable-baselines3", "sb3-contrib", "torch", "numpy")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A trained rung: its algorithm and documented hyperparameters, at a number of steps."""
+
+    name: str
+    algorithm: str  # an SB3 class name, or RecurrentPPO (sb3-contrib)
+    policy: str
+    steps: int
+    n_envs: int = 1
+    hyperparameters: dict = field(default_factory=dict)
+    source: str = ""  # where the hyperparameters come from
+
+    def describe(self, seeds: int, stored_seed: int, budget: int) -> str:
+        label = "" if self.steps == budget else f" (SHORTER RUN: {self.steps:,} of the {budget:,}-step budget)"
+        return (f"{self.algorithm} ({self.policy}, SB3, {self.source}), {self.steps:,} steps{label}; training seed "
+                f"{stored_seed}, the median of {seeds}")
+
+
+REFERENCES: dict[str, list[Reference]] = {
+    "cartpole-balance-v1": [Reference(
+        "ppo", "PPO", "MlpPolicy", 100_000, n_envs=8, source="rl-baselines3-zoo's CartPole-v1 settings",
+        hyperparameters={"n_steps": 32, "batch_size": 256, "gae_lambda": 0.8, "gamma": 0.98, "n_epochs": 20,
+                         "ent_coef": 0.0, "learning_rate": 0.001, "clip_range": 0.2})],
+    "minatar-breakout-v1": [Reference(
+        "ppo", "PPO", "MlpPolicy", 1_000_000, n_envs=8, source="PPO on the flattened 10x10x4 frame",
+        hyperparameters={"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 0.00025,
+                         "ent_coef": 0.01, "clip_range": 0.1, "gamma": 0.99})],
+    "memory-repeat-previous-v1": [
+        Reference("recurrent-ppo", "RecurrentPPO", "MlpLstmPolicy", 200_000, n_envs=8,
+                  source="sb3-contrib; a 64-unit LSTM",
+                  hyperparameters={"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 0.001,
+                                   "ent_coef": 0.01, "gamma": 0.9,
+                                   "policy_kwargs": {"lstm_hidden_size": 64, "net_arch": [64]}}),
+        Reference("memoryless-ppo", "PPO", "MlpPolicy", 200_000, n_envs=8,
+                  source="the same budget, no memory",
+                  hyperparameters={"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 0.001,
+                                   "ent_coef": 0.01, "gamma": 0.9})],
+}
+
+
+def algorithm_class(name: str):
+    if name == "RecurrentPPO":
+        from sb3_contrib import RecurrentPPO
+
+        return RecurrentPPO
+    import stable_baselines3
+
+    return getattr(stable_baselines3, name)
+
+
+def train(spec: AgentChallengeSpec, reference: Reference, seed: int, steps: int, folder: Path) -> float:
+    """Train one seed on one core; return the seconds it took. Saves folder/model.zip."""
+    import torch
+    from stable_baselines3.common.env_util import make_vec_env
+
+    torch.set_num_threads(1)
+    section = spec.section
+    venv = make_vec_env(lambda: make_env(section.environment, max_episode_steps=section.max_episode_steps,
+                                         kwargs=section.primary.kwargs),
+                        n_envs=reference.n_envs, seed=seed)
+    started = time.perf_counter()
+    model = algorithm_class(reference.algorithm)(reference.policy, venv, seed=seed, verbose=0, device="cpu",
+                                                 **reference.hyperparameters)
+    model.learn(total_timesteps=steps)
+    seconds = time.perf_counter() - started
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder / "model.zip")
+    venv.close()
+    return seconds
+
+
+def measure(challenge_id: str, *, seeds: int, steps: int | None, only: str | None, note: str) -> Path:
+    """Train and play every seed; the artefact is rewritten after each seed, so a run stopped
+    early keeps what it measured (and says how many seeds it holds)."""
+    from tiltyard.challenges.registry import builtin_builder
+
+    spec: AgentChallengeSpec = builtin_builder(challenge_id).spec
+    splits = {"public": list(spec.section.public_seeds), "private": spec.private_seeds(None)}
+    target = REFERENCE / challenge_id
+    target.mkdir(parents=True, exist_ok=True)
+    existing = json.loads((target / "ladder.json").read_text()) if (target / "ladder.json").is_file() else {}
+    measured = {rung["name"]: rung for rung in existing.get("rungs", []) if only is not None}
+    for reference in REFERENCES[challenge_id]:
+        if only is not None and reference.name != only:
+            continue
+        run_steps = steps or reference.steps
+        per_seed: list[dict] = []
+        with tempfile.TemporaryDirectory() as scratch:
+            for seed in range(seeds):
+                folder = Path(scratch) / str(seed)
+                seconds = train(spec, reference, seed, run_steps, folder)
+                policy = rung_file("sb3_policy.py.in").replace("{algorithm}", reference.algorithm)
+                rung = Rung(reference.name, "", {"policy.py": policy, "model.zip": folder / "model.zip"})
+                public, private = score_rung(rung, spec.section, splits)
+                per_seed.append({"seed": seed, "public_mean": public, "private_mean": private,
+                                 "train_seconds": round(seconds, 1), "steps_per_second": round(run_steps / seconds, 1)})
+                print(f"{challenge_id} {reference.name} seed {seed}: public {public:.2f}, private {private:.2f}, "
+                      f"{seconds / 60:.1f} min ({run_steps / seconds:.0f} steps/s)", flush=True)
+                measured[reference.name] = _rung_record(reference, spec, per_seed, run_steps, Path(scratch), target)
+                _write(target, challenge_id, list(measured.values()), note)
+    return target / "ladder.json"
+
+
+def _rung_record(reference: Reference, spec: AgentChallengeSpec, per_seed: list[dict], steps: int,
+                 trained: Path, target: Path) -> dict:
+    """The rung as measured so far; the median seed's weights are the stored rung."""
+    privates = [row["private_mean"] for row in per_seed]
+    stored = per_seed[privates.index(statistics.median_low(privates))]["seed"]
+    shutil.rmtree(target / reference.name, ignore_errors=True)
+    (target / reference.name).mkdir(parents=True)
+    shutil.copyfile(trained / str(stored) / "model.zip", target / reference.name / "model.zip")
+    across = bootstrap_ci(privates, np.mean, seed=0).as_dict() if len(set(privates)) > 1 else \
+        {"estimate": privates[0], "low": privates[0], "high": privates[0], "confidence": 0.95}
+    return {"name": reference.name, "algorithm": reference.algorithm, "policy": reference.policy,
+            "description": Reference(**{**reference.__dict__, "steps": steps}).describe(
+                len(per_seed), stored, spec.section.step_budget),
+            "steps": steps, "budget": spec.section.step_budget, "n_envs": reference.n_envs,
+            "hyperparameters": reference.hyperparameters, "source": reference.source, "per_seed": per_seed,
+            "stored_seed": stored, "across_seeds": across, "iqm_over_seeds": float(iqm(privates))}
+
+
+def _write(target: Path, challenge_id: str, rungs: list[dict], note: str) -> None:
+    ladder = {"challenge": challenge_id, "rungs": rungs,
+              "command": "nice -n 10 python -m tiltyard.kinds.agent.reference " + " ".join(sys.argv[1:]),
+              "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+              "versions": {name: _version(name) for name in PACKAGES}, "python": platform.python_version(),
+              "note": note}
+    (target / "ladder.json").write_text(json.dumps(ladder, indent=2) + "\n", encoding="utf-8")
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("challenge", choices=sorted(REFERENCES))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=None, help="a shorter run than the reference's own")
+    parser.add_argument("--only", default=None, help="one rung by name; the others stay as measured")
+    parser.add_argument("--note", default="one core per run, on a 2-core machine shared with other work")
+    args = parser.parse_args(argv)
+    print(measure(args.challenge, seeds=args.seeds, steps=args.steps, only=args.only, note=args.note))
+
+
+if __name__ == "__main__":
+    main()
