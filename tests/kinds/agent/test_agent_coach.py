@@ -141,3 +141,22 @@ def test_a_healthy_case_has_no_findings():
                      seed_scores={0: 19.0, 1: 19.5, 2: 18.7}, policy=Remembers(), make_env=repeat_previous(),
                      memory_task=True, **LADDER)
     assert coach_agent(case).findings == []
+
+
+def test_a_policy_folder_on_a_challenge_is_coached_from_its_report_and_its_public_episodes(tiny, tmp_path):
+    import json
+
+    from tiltyard.kinds.agent.coach import case_from_folder
+    from tiltyard.kinds.agent.handle import AgentChallenge
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "policy.py").write_text("def make_policy(observation_space, action_space):\n"
+                                      "    class Left:\n        def act(self, observation):\n            return 0\n"
+                                      "    return Left()\n")
+    curve = [{"step": step * 20_000, "mean_return": 9.0} for step in range(1, 8)]
+    (folder / "report.json").write_text(json.dumps({"steps_used": 140_000, "learning_curve": curve}))
+    case = case_from_folder(AgentChallenge(tiny), folder)
+    assert case.step_budget == 100_000 and len(case.public_returns) == 3 and case.reference_score is not None
+    report = coach_agent(case)
+    assert {"budget-overrun", "no-learning", "collapsed-actions"} <= set(report.ids)

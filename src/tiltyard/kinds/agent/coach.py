@@ -50,3 +50,28 @@ def coach_agent(case: AgentCase, *, folder: Path | None = None, budget_seconds: 
     return CoachReport(challenge_id=case.challenge_id, subject=type(case.policy).__name__ if case.policy is not None
                        else "self-report and evaluation", findings=findings, scores=scores, skipped=skipped,
                        seconds=time.perf_counter() - started, folder=folder, timings=timings)
+
+
+def case_from_folder(challenge, folder: Path, *, private_returns: list[float] | None = None) -> AgentCase:
+    """The case for a policy folder on a loaded agent challenge (``tiltyard.load(ID)``): its
+    report.json, its returns on the public seeds (played here, as the grader plays them), the
+    ladder's random and reference rungs, and the policy itself with the public environment to
+    probe it in. ``private_returns`` come from a graded report, when there is one."""
+    from tiltyard.kinds.agent.grading import read_self_report, spaces
+    from tiltyard.kinds.agent.local import load_make_policy
+
+    section = challenge.section
+    report, _ = read_self_report(Path(folder))
+    baselines = {entry.name: entry.public_score for entry in challenge.manifest.baselines}
+    observation_space, action_space = spaces(section)
+    evaluation = challenge.evaluate(Path(folder))
+    return AgentCase(
+        challenge_id=challenge.id, step_budget=section.step_budget,
+        learning_curve=[(p.step, p.mean_return) for p in report.learning_curve] if report else [],
+        steps_used=report.steps_used if report else None,
+        self_reported_mean=report.mean_return if report else None,
+        seed_scores={}, public_returns=evaluation.returns[evaluation.primary],
+        private_returns=list(private_returns or []), random_score=baselines.get(section.random_rung),
+        reference_score=baselines.get(section.reference_rung) if section.reference_rung else None,
+        memory_task=section.memory_task, policy=load_make_policy(Path(folder))(observation_space, action_space),
+        make_env=lambda: challenge.make_env(), public_seeds=list(section.public_seeds))
