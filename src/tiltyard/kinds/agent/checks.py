@@ -103,9 +103,14 @@ def rungs_ordered(bundle: Bundle) -> list[Check]:
                             f"{section.reference_rung}: {reference.private_score:.3f}" if reference
                             else f"no {section.reference_rung!r} among {sorted(names)}"))
     if section.memory_task and random is not None:
-        at_chance = abs(random.private_score) <= CHANCE_TOLERANCE
+        # Returns in [-1, 1] (POPGym) keep the fixed tolerance; larger ones (a table's units) scale it
+        # by the distance from random to the reference.
+        reference = names.get(section.reference_rung) if section.reference_rung else None
+        span = abs(reference.private_score - random.private_score) if reference is not None else 0.0
+        tolerance = max(CHANCE_TOLERANCE, CHANCE_TOLERANCE * span)
+        at_chance = abs(random.private_score) <= tolerance
         checks.append(Check("agent.rungs", "random plays at chance on a memory task", at_chance,
-                            f"random rung {random.private_score:+.3f} (chance is 0)"))
+                            f"random rung {random.private_score:+.3f} (chance is 0, tolerance {tolerance:.3f})"))
     return checks
 
 
