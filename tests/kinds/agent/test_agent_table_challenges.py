@@ -7,31 +7,31 @@ import dataclasses
 
 import pytest
 
+from tiltyard.kinds.agent import bandit_policies, series_policies
 from tiltyard.kinds.agent.builder import AgentBuilder, random_rung
 from tiltyard.kinds.agent.checks import CHECKS
 from tiltyard.kinds.agent.grading import plans
 from tiltyard.kinds.agent.handle import AgentChallenge
 from tiltyard.kinds.agent.table_challenges import CREDIT_BANDIT, POWER_RAMP
-from tiltyard.kinds.agent.table_rungs import _rung
-from tiltyard.kinds.agent import bandit_policies, series_policies
+from tiltyard.kinds.agent.table_rungs import policy_rung
 
 
 def small(builder: AgentBuilder, rungs, **section):
     spec = builder.spec
-    return AgentBuilder(dataclasses.replace(spec, id=f"small-{spec.id}", section=spec.section.model_copy(update=section),
-                                            rungs=lambda: rungs))
+    section = spec.section.model_copy(update=section)
+    return AgentBuilder(dataclasses.replace(spec, id=f"small-{spec.id}", section=section, rungs=lambda: rungs))
 
 
 @pytest.fixture(scope="module")
 def power(tmp_path_factory):
-    momentum = _rung("momentum", "last half-hour's direction", series_policies, "    return Momentum()")
+    momentum = policy_rung("momentum", "last half-hour's direction", series_policies, "    return Momentum()")
     return small(POWER_RAMP, [random_rung(), momentum], public_seeds=[1, 2], private_episodes=30,
                  reference_rung="momentum").build(tmp_path_factory.mktemp("power"))
 
 
 @pytest.fixture(scope="module")
 def credit(tmp_path_factory):
-    decline = _rung("decline-all", "decline everyone", bandit_policies, "    return Constant(DECLINE)")
+    decline = policy_rung("decline-all", "decline everyone", bandit_policies, "    return Constant(DECLINE)")
     return small(CREDIT_BANDIT, [random_rung(), decline], public_seeds=[1], private_episodes=2,
                  reference_rung="decline-all").build(tmp_path_factory.mktemp("credit"))
 

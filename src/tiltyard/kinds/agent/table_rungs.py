@@ -21,7 +21,7 @@ def _source(module) -> str:
     return Path(module.__file__).read_text(encoding="utf-8")
 
 
-def _rung(name: str, description: str, module, make: str, files: dict | None = None, cheap: bool = True) -> Rung:
+def policy_rung(name: str, description: str, module, make: str, files: dict | None = None, cheap: bool = True) -> Rung:
     tail = f"\n\ndef make_policy(observation_space, action_space):\n{make}\n"
     return Rung(name, description, {"policy.py": _source(module) + tail, **(files or {})}, cheap=cheap)
 
@@ -55,13 +55,13 @@ def credit_rungs() -> list[Rung]:
                                 "bias=saved['bias'], mean=saved['mean'], scale=saved['scale']")
     return [
         random_rung(),
-        _rung("approve-all", "approve every applicant", bandit_policies, "    return Constant(APPROVE)"),
-        _rung("decline-all", "decline every applicant (earns exactly 0)", bandit_policies,
+        policy_rung("approve-all", "approve every applicant", bandit_policies, "    return Constant(APPROVE)"),
+        policy_rung("decline-all", "decline every applicant (earns exactly 0)", bandit_policies,
               "    return Constant(DECLINE)"),
-        _rung("epsilon-greedy", "logistic regression of 'goes bad' learnt online from nothing: approve below "
+        policy_rung("epsilon-greedy", "logistic regression of 'goes bad' learnt online from nothing: approve below "
               "the break-even chance of 0.2, approve 5% at random to keep learning", bandit_policies,
               f"    return {cold}"),
-        _rung("history-logistic", "logistic regression fitted on the public history, approving below the "
+        policy_rung("history-logistic", "logistic regression fitted on the public history, approving below the "
               "break-even chance and updating online from each approved loan (the reference)", bandit_policies,
               f"{LOAD_WEIGHTS}    return {warm}", {WEIGHTS: json.dumps(saved)}),
     ]
@@ -86,14 +86,14 @@ def demand_rungs(folder: Path | None = None) -> list[Rung]:
     n = len(series.CONTEXT)
     return [
         random_rung(),
-        _rung("ramp-up", "always ramp up (demand rises slightly more often than it falls)", series_policies,
+        policy_rung("ramp-up", "always ramp up (demand rises slightly more often than it falls)", series_policies,
               "    class Up:\n        def act(self, observation):\n            return UP\n\n    return Up()"),
-        _rung("memoryless-linear", "a linear model of the next change from the current reading alone: "
+        policy_rung("memoryless-linear", "a linear model of the next change from the current reading alone: "
               "no memory", series_policies, f"{LOAD_WEIGHTS}{linear}    return PredictedChange(Linear(), {n}, 0)",
               {WEIGHTS: json.dumps(saved)}),
-        _rung("momentum", "ramp the way demand moved over the last half-hour: one reading of memory",
+        policy_rung("momentum", "ramp the way demand moved over the last half-hour: one reading of memory",
               series_policies, "    return Momentum()"),
-        _rung("windowed-boosting", "gradient boosting of the next change from the last three readings, which "
+        policy_rung("windowed-boosting", "gradient boosting of the next change from the last three readings, which "
               "the policy keeps itself (the reference)", series_policies,
               "    import pickle\n    from pathlib import Path\n\n"
               "    model = pickle.loads(Path(__file__).with_name('model.pkl').read_bytes())\n"
