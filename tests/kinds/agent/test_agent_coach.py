@@ -160,3 +160,13 @@ def test_a_policy_folder_on_a_challenge_is_coached_from_its_report_and_its_publi
     assert case.step_budget == 100_000 and len(case.public_returns) == 3 and case.reference_score is not None
     report = coach_agent(case)
     assert {"budget-overrun", "no-learning", "collapsed-actions"} <= set(report.ids)
+
+
+def test_a_loaded_challenge_coaches_a_policy_folder(tiny, tmp_path):
+    from tiltyard.kinds.agent.handle import AgentChallenge
+
+    (tmp_path / "policy.py").write_text("def make_policy(observation_space, action_space):\n"
+                                        "    class Right:\n        def act(self, observation):\n            return 1\n"
+                                        "    return Right()\n")
+    report = AgentChallenge(tiny).coach(tmp_path)
+    assert "collapsed-actions" in report.ids and report.get("collapsed-actions").lesson == "exploration"
