@@ -95,7 +95,8 @@ def demand_rungs(folder: Path | None = None) -> list[Rung]:
               series_policies, "    return Momentum()"),
         policy_rung("windowed-boosting", "gradient boosting of the next change from the last three readings, which "
               "the policy keeps itself (the reference)", series_policies,
-              "    import pickle\n    from pathlib import Path\n\n"
+              "    import pickle\n    from pathlib import Path\n\n    from threadpoolctl import threadpool_limits\n\n"
+              "    threadpool_limits(1)  # one row a step: threads cost more than they give\n"
               "    model = pickle.loads(Path(__file__).with_name('model.pkl').read_bytes())\n"
               f"    return PredictedChange(model, {n}, 2)", {"model.pkl": scratch}, cheap=False),
     ]
