@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from tiltyard.runner.outcomes import Outcome
 from tiltyard.runner.seam import Verdict
 
 LENGTH = struct.Struct("<I")
@@ -129,7 +130,10 @@ class Conversation:
             self._converse(Channel(self._requests, self._replies))
         except StopRun as stop:
             self.stopped = stop.verdict
-        except (ChannelClosed, BadReply, ReplyTimeout):
+        except BadReply as error:
+            self.stopped = Verdict(Outcome.INVALID_OUTPUT, f"The code's answer could not be read: {error}. Let the "
+                                   "harness answer, and write nothing to inherited file descriptors.")
+        except (ChannelClosed, ReplyTimeout):
             pass  # the process's own report (or its absence) says what happened
         except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
             self.failure = error

@@ -18,7 +18,7 @@ from tiltyard.kinds.agent.section import Phase
 LEAN = rung_file("cartpole_lean.py")
 
 
-def tiny_spec(challenge_id: str = "tiny-cartpole-v1", **section_changes):
+def tiny_spec(challenge_id: str = "tiny-cartpole-v1", wall_seconds: float = 40, **section_changes):
     spec = CARTPOLE_BALANCE.spec
     section = spec.section.model_copy(update={"public_seeds": [1, 2, 3], "private_episodes": 4,
                                               "max_episode_steps": 60, "step_seconds": 2.0,
@@ -26,12 +26,13 @@ def tiny_spec(challenge_id: str = "tiny-cartpole-v1", **section_changes):
                                               **section_changes})
     return dataclasses.replace(
         spec, id=challenge_id, section=section,
-        budget=Budget(environment_steps=section.step_budget, wall_seconds=40, cpu_seconds=40, memory_mb=600),
+        budget=Budget(environment_steps=section.step_budget, wall_seconds=wall_seconds, cpu_seconds=40,
+                      memory_mb=600),
         rungs=lambda: [random_rung(), Rung("lean", "push toward the lean", {"policy.py": LEAN})])
 
 
-def build_tiny(catalog: Path, challenge_id: str = "tiny-cartpole-v1", **section_changes) -> Bundle:
-    return AgentBuilder(tiny_spec(challenge_id, **section_changes)).build(catalog)
+def build_tiny(catalog: Path, challenge_id: str = "tiny-cartpole-v1", **changes) -> Bundle:
+    return AgentBuilder(tiny_spec(challenge_id, **changes)).build(catalog)
 
 
 @pytest.fixture(scope="module")

@@ -57,8 +57,8 @@ class AgentKind(ChallengeKind):
 
     def workspace(self, bundle: Bundle, folder: Path) -> str:
         super().workspace(bundle, folder)
-        return (f"cd {folder} && python train.py && tiltyard submit {bundle.manifest.id} policy "
-                "(train.py saves the trained policy into the folder policy/)")
+        return (f"cd {folder} && python train.py && tiltyard submit {bundle.manifest.id} submission "
+                "(train.py trains within the budget and writes the folder submission/)")
 
     def handle(self, bundle: Bundle):
         from tiltyard.kinds.agent.handle import AgentChallenge

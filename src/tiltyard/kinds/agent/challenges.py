@@ -24,11 +24,9 @@ def ladder_table(entries: list[BaselineEntry], ladder: dict | None) -> str:
             spread = (f"{interval['estimate']:.2f} [{interval['low']:.2f}, {interval['high']:.2f}] over "
                       f"{len(m['per_seed'])} seeds")
         rows.append(f"| {entry.name} | {entry.public_score:.2f} | {spread} | {entry.description} |")
-    note = ""
-    if ladder:
-        note = (f"\n\nTrained rungs were measured on {ladder['date']} with `{ladder['command']}` "
-                f"({ladder['note']}).")
-    return "\n".join(rows) + note
+    notes = [f"- {name}: measured on {ladder['date']} with `{m.get('command', ladder['command'])}` "
+             f"({m.get('note', ladder['note'])})." for name, m in measured.items()]
+    return "\n".join(rows) + ("\n\nTrained rungs:\n\n" + "\n".join(notes) if notes else "")
 
 
 def submission_text(spec: AgentChallengeSpec) -> str:
@@ -101,3 +99,82 @@ CARTPOLE_BALANCE = AgentBuilder(AgentChallengeSpec(
                                        {"policy.py": rung_file("cartpole_lean.py")}),
                    *reference_rungs("cartpole-balance-v1")],
     starter=lambda spec: starter_files(spec.id, spec.title, CARTPOLE_RECIPE)))
+
+
+def _reference_or_none(challenge_id: str, name: str) -> str | None:
+    """The reference rung's name when its weights were trained and committed, else None (then
+    the normalised score is left out, rather than measured against a stand-in)."""
+    return name if any(rung.name == name for rung in reference_rungs(challenge_id)) else None
+
+
+BREAKOUT_RECIPE = Recipe("PPO", "MlpPolicy", 100_000, {"n_steps": 512, "batch_size": 128, "learning_rate": 0.00025,
+                                                      "ent_coef": 0.01})
+
+BREAKOUT_STORY = """MinAtar (Young and Tian, 2019) shrinks five Atari games to a 10x10 grid, so that deep
+reinforcement learning from pixels runs on a CPU. In Breakout a paddle at the bottom bounces a
+ball into three rows of bricks; each brick broken is worth 1; the episode ends when the ball
+falls past the paddle (or after 10,000 steps, the cap this challenge sets).
+
+The observation is the grid as 10 x 10 x 4 booleans: channel 0 the paddle, 1 the ball, 2 the
+ball's trail (where it was a step ago: its direction), 3 the bricks. The actions are 0 (stay),
+1 (left) and 2 (right). Actions are sticky, as MinAtar defines them: with probability 0.1 the
+previous action is repeated instead of yours, so a policy must be robust, not a memorised
+sequence. The budget is 1,000,000 environment steps: a convolutional or small dense network
+trained with PPO or DQN on one core."""
+
+MINATAR_BREAKOUT = AgentBuilder(AgentChallengeSpec(
+    id="minatar-breakout-v1", title="MinAtar Breakout: deep RL from pixels on a CPU",
+    summary="Break bricks from a 10x10x4 frame with sticky actions; 1,000,000 training steps.",
+    difficulty="advanced",
+    section=AgentSection(
+        environment=EnvironmentSpec(package="minatar", version=PINS["minatar"], id="MinAtar/Breakout-v1",
+                                    kwargs={"sticky_action_prob": 0.1}),
+        max_episode_steps=10_000, step_budget=1_000_000, public_seeds=list(range(1, 11)), private_episodes=30,
+        step_seconds=1.0, setup_seconds=60.0, reference_rung=_reference_or_none("minatar-breakout-v1", "ppo")),
+    provenance=Provenance(source="MinAtar Breakout (Young and Tian, 2019)", licence="GPL-3.0",
+                          url="https://github.com/kenjyoung/MinAtar"),
+    seed=20261102, budget=Budget(environment_steps=1_000_000, wall_seconds=600, cpu_seconds=600, memory_mb=2048),
+    brief=_brief(BREAKOUT_STORY),
+    rungs=lambda: [random_rung(), Rung("track", "move the paddle toward the ball's column",
+                                       {"policy.py": rung_file("breakout_track.py")}),
+                   *reference_rungs("minatar-breakout-v1")],
+    starter=lambda spec: starter_files(spec.id, spec.title, BREAKOUT_RECIPE)))
+
+
+# POPGym's k counts the card just dealt: k = 2 asks for the card before it.
+MEMORY_K = 2
+MEMORY_RECIPE = Recipe("RecurrentPPO", "MlpLstmPolicy", 60_000,
+                       {"n_steps": 128, "batch_size": 128, "learning_rate": 0.001, "gamma": 0.9,
+                        "policy_kwargs": {"lstm_hidden_size": 64, "net_arch": [64]}})
+
+MEMORY_STORY = f"""Cards are dealt one at a time from a shuffled deck of 52. At each step you see the suit of
+the card just dealt (0 to 3) and must name the suit of the card dealt one step before it. From
+the second card on, a right answer earns 1/{52 - MEMORY_K} and a wrong one costs as much; an episode is one
+deck, so returns lie between -1 and 1. Guessing is right one time in four: chance is -0.5.
+
+This is POPGym's RepeatPrevious (Morad et al., 2023) with k = {MEMORY_K} (POPGym counts the card just
+dealt as the first): the observation alone says next to nothing about the answer. A memoryless
+policy, however well trained, scores chance; a policy with memory (a recurrent network, or one
+that keeps the last cards) can score 1. The ladder shows both:
+a PPO agent without memory and a recurrent PPO agent trained on the same budget. Your policy's
+`reset()` is called at every new deck: that is where a recurrent policy clears its state."""
+
+MEMORY_REPEAT_PREVIOUS = AgentBuilder(AgentChallengeSpec(
+    id="memory-repeat-previous-v1", title="Memory or fail: repeat the previous card",
+    summary="Name the suit dealt one step ago: chance (-0.5) without memory, 1.0 with it; 200,000 steps.",
+    difficulty="intermediate",
+    section=AgentSection(
+        environment=EnvironmentSpec(package="popgym", version=PINS["popgym"], id="popgym-RepeatPreviousEasy-v0",
+                                    kwargs={"k": MEMORY_K}),
+        max_episode_steps=100, step_budget=200_000, public_seeds=list(range(1, 21)), private_episodes=100,
+        step_seconds=1.0, setup_seconds=60.0, chance_return=-0.5,
+        reference_rung=_reference_or_none("memory-repeat-previous-v1", "recurrent-ppo")),
+    provenance=Provenance(source="POPGym RepeatPrevious (Morad et al., ICLR 2023)", licence="MIT",
+                          url="https://github.com/proroklab/popgym"),
+    seed=20261103, budget=Budget(environment_steps=200_000, wall_seconds=300, cpu_seconds=300, memory_mb=2048),
+    brief=_brief(MEMORY_STORY),
+    rungs=lambda: [random_rung(),
+                   Rung("remember", "keep the previous card and answer it (memory, no learning)",
+                        {"policy.py": rung_file("repeat_memory.py.in").replace("{k}", str(MEMORY_K))}),
+                   *reference_rungs("memory-repeat-previous-v1")],
+    starter=lambda spec: starter_files(spec.id, spec.title, MEMORY_RECIPE)))

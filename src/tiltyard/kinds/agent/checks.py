@@ -13,7 +13,7 @@ from tiltyard.kinds.agent.environments import make_env, version_problem
 from tiltyard.kinds.agent.section import AgentSection, private_seeds
 
 DETERMINISM_STEPS = 50
-CHANCE_TOLERANCE = 0.15  # a memoryless rung within this of zero (returns in [-1, 1]) plays at chance
+CHANCE_TOLERANCE = 0.1  # a memoryless rung this close to the section's chance_return plays at chance
 
 
 def _section(bundle: Bundle) -> AgentSection:
@@ -103,14 +103,18 @@ def rungs_ordered(bundle: Bundle) -> list[Check]:
                             f"{section.reference_rung}: {reference.private_score:.3f}" if reference
                             else f"no {section.reference_rung!r} among {sorted(names)}"))
     if section.memory_task and random is not None:
-        # Returns in [-1, 1] (POPGym) keep the fixed tolerance; larger ones (a table's units) scale it
-        # by the distance from random to the reference.
+        # Returns in [-1, 1] (POPGym) keep the fixed tolerance; larger ones (a table's units, GW)
+        # scale it by the distance from random to the reference.
         reference = names.get(section.reference_rung) if section.reference_rung else None
         span = abs(reference.private_score - random.private_score) if reference is not None else 0.0
         tolerance = max(CHANCE_TOLERANCE, CHANCE_TOLERANCE * span)
-        at_chance = abs(random.private_score) <= tolerance
+        at_chance = abs(random.private_score - section.chance_return) <= tolerance
         checks.append(Check("agent.rungs", "random plays at chance on a memory task", at_chance,
-                            f"random rung {random.private_score:+.3f} (chance is 0, tolerance {tolerance:.3f})"))
+                            f"random rung {random.private_score:+.3f} (chance is {section.chance_return:+.2f}, "
+                            f"tolerance {tolerance:.3f})"))
+        best = max(entry.private_score for entry in bundle.manifest.baselines)
+        checks.append(Check("agent.rungs", "memory beats chance", best > section.chance_return + 3 * tolerance,
+                            f"best rung {best:+.3f}: a policy with memory does not play at chance"))
     return checks
 
 

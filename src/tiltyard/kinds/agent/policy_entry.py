@@ -12,10 +12,16 @@ OPTIONAL_HOOKS = ("reset", "observe", "start_phase")
 
 
 def run(config: dict, api):
-    module = api.import_submission()
     folder = os.path.dirname(config["submission_path"])
     # Files a policy loads are beside policy.py; relative paths are read from there.
     os.chdir(folder)
+    try:
+        module = api.import_submission()
+    except FileNotFoundError as error:
+        missing = _missing_file(error, folder, "importing policy.py")
+        if missing is None:
+            raise
+        return api.contract_error("import", missing), None
     make_policy = getattr(module, "make_policy", None)
     if not callable(make_policy):
         return api.contract_error("import", "Your policy.py does not define make_policy(observation_space, "
@@ -30,7 +36,7 @@ def run(config: dict, api):
                 try:
                     policy = make_policy(call[1], call[2])
                 except FileNotFoundError as error:
-                    missing = _missing_file(error, folder)
+                    missing = _missing_file(error, folder, "make_policy()")
                     if missing is None:
                         raise
                     return api.contract_error("make_policy", missing), None
@@ -60,7 +66,7 @@ def _plain(action):
     return {"unreadable": type(action).__name__, "repr": repr(action)[:80]}
 
 
-def _missing_file(error: FileNotFoundError, folder: str):
+def _missing_file(error: FileNotFoundError, folder: str, doing: str):
     name = error.filename
     if not isinstance(name, str):
         return None
@@ -71,7 +77,7 @@ def _missing_file(error: FileNotFoundError, folder: str):
     for root, _, files in os.walk(folder):
         held += [os.path.relpath(os.path.join(root, file), folder) for file in files]
     held = sorted(file for file in held if "__pycache__" not in file)
-    return (f"make_policy() could not open {os.path.relpath(path, folder)}: it is not in your submission, "
+    return (f"{doing} could not open {os.path.relpath(path, folder)}: it is not in your submission, "
             f"which holds {', '.join(held[:12])}{' ...' if len(held) > 12 else ''}. Put the files your "
             "policy loads beside policy.py, hand in the folder (or a .zip/.tar.gz of it), and open them "
             "relative to policy.py")

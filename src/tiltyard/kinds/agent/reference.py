@@ -105,24 +105,29 @@ def train(spec: AgentChallengeSpec, reference: Reference, seed: int, steps: int,
     return seconds
 
 
-def measure(challenge_id: str, *, seeds: int, steps: int | None, only: str | None, note: str) -> Path:
+def measure(challenge_id: str, *, seeds: int, steps: int | None, only: str | None, note: str,
+            first_seed: int = 0) -> Path:
     """Train and play every seed; the artefact is rewritten after each seed, so a run stopped
-    early keeps what it measured (and says how many seeds it holds)."""
+    early keeps what it measured (and says how many seeds it holds). With ``first_seed`` > 0 the
+    new seeds join those already measured (the median seed's weights are kept on disk)."""
     from tiltyard.challenges.registry import builtin_builder
 
     spec: AgentChallengeSpec = builtin_builder(challenge_id).spec
     splits = {"public": list(spec.section.public_seeds), "private": spec.private_seeds(None)}
     target = REFERENCE / challenge_id
     target.mkdir(parents=True, exist_ok=True)
-    existing = json.loads((target / "ladder.json").read_text()) if (target / "ladder.json").is_file() else {}
-    measured = {rung["name"]: rung for rung in existing.get("rungs", []) if only is not None}
     for reference in REFERENCES[challenge_id]:
         if only is not None and reference.name != only:
             continue
         run_steps = steps or reference.steps
-        per_seed: list[dict] = []
+        earlier = next((rung for rung in _read(target).get("rungs", []) if rung["name"] == reference.name), None)
+        per_seed: list[dict] = list(earlier["per_seed"]) if earlier and first_seed > 0 else []
         with tempfile.TemporaryDirectory() as scratch:
-            for seed in range(seeds):
+            if per_seed:  # the weights of the seed stored so far stay a candidate for the median
+                (Path(scratch) / str(earlier["stored_seed"])).mkdir()
+                shutil.copyfile(target / reference.name / "model.zip",
+                                Path(scratch) / str(earlier["stored_seed"]) / "model.zip")
+            for seed in range(first_seed, first_seed + seeds):
                 folder = Path(scratch) / str(seed)
                 seconds = train(spec, reference, seed, run_steps, folder)
                 policy = rung_file("sb3_policy.py.in").replace("{algorithm}", reference.algorithm)
@@ -132,19 +137,28 @@ def measure(challenge_id: str, *, seeds: int, steps: int | None, only: str | Non
                                  "train_seconds": round(seconds, 1), "steps_per_second": round(run_steps / seconds, 1)})
                 print(f"{challenge_id} {reference.name} seed {seed}: public {public:.2f}, private {private:.2f}, "
                       f"{seconds / 60:.1f} min ({run_steps / seconds:.0f} steps/s)", flush=True)
-                measured[reference.name] = _rung_record(reference, spec, per_seed, run_steps, Path(scratch), target)
-                _write(target, challenge_id, list(measured.values()), note)
+                _write(target, challenge_id, _rung_record(reference, spec, per_seed, run_steps, Path(scratch), target),
+                       note)
     return target / "ladder.json"
+
+
+def _read(target: Path) -> dict:
+    return json.loads((target / "ladder.json").read_text()) if (target / "ladder.json").is_file() else {}
 
 
 def _rung_record(reference: Reference, spec: AgentChallengeSpec, per_seed: list[dict], steps: int,
                  trained: Path, target: Path) -> dict:
     """The rung as measured so far; the median seed's weights are the stored rung."""
     privates = [row["private_mean"] for row in per_seed]
-    stored = per_seed[privates.index(statistics.median_low(privates))]["seed"]
-    shutil.rmtree(target / reference.name, ignore_errors=True)
-    (target / reference.name).mkdir(parents=True)
-    shutil.copyfile(trained / str(stored) / "model.zip", target / reference.name / "model.zip")
+    # The median seed among those whose weights are at hand (a seed measured in an earlier run
+    # kept only the weights of its own median).
+    candidates = [row for row in per_seed if (trained / str(row["seed"]) / "model.zip").is_file()]
+    median = statistics.median_low([row["private_mean"] for row in candidates])
+    stored = next(row["seed"] for row in candidates if row["private_mean"] == median)
+    weights = target / reference.name / "model.zip"
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(trained / str(stored) / "model.zip", weights.with_suffix(".partial"))
+    weights.with_suffix(".partial").replace(weights)
     across = bootstrap_ci(privates, np.mean, seed=0).as_dict() if len(set(privates)) > 1 else \
         {"estimate": privates[0], "low": privates[0], "high": privates[0], "confidence": 0.95}
     return {"name": reference.name, "algorithm": reference.algorithm, "policy": reference.policy,
@@ -155,9 +169,15 @@ def _rung_record(reference: Reference, spec: AgentChallengeSpec, per_seed: list[
             "stored_seed": stored, "across_seeds": across, "iqm_over_seeds": float(iqm(privates))}
 
 
-def _write(target: Path, challenge_id: str, rungs: list[dict], note: str) -> None:
-    ladder = {"challenge": challenge_id, "rungs": rungs,
-              "command": "nice -n 10 python -m tiltyard.kinds.agent.reference " + " ".join(sys.argv[1:]),
+def _write(target: Path, challenge_id: str, rung: dict, note: str) -> None:
+    """Replace this rung in the artefact as it is on disk now (another rung may be measured by
+    another process at the same time)."""
+    command = "nice -n 10 python -m tiltyard.kinds.agent.reference " + " ".join(sys.argv[1:])
+    rung = {**rung, "command": command, "note": note}
+    others = [other for other in _read(target).get("rungs", []) if other["name"] != rung["name"]]
+    order = [reference.name for reference in REFERENCES[challenge_id]]
+    rungs = sorted([*others, rung], key=lambda r: order.index(r["name"]) if r["name"] in order else len(order))
+    ladder = {"challenge": challenge_id, "rungs": rungs, "command": command,
               "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "versions": {name: _version(name) for name in PACKAGES}, "python": platform.python_version(),
               "note": note}
@@ -177,9 +197,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=None, help="a shorter run than the reference's own")
     parser.add_argument("--only", default=None, help="one rung by name; the others stay as measured")
+    parser.add_argument("--first-seed", type=int, default=0, help="add seeds from this one to those measured")
     parser.add_argument("--note", default="one core per run, on a 2-core machine shared with other work")
     args = parser.parse_args(argv)
-    print(measure(args.challenge, seeds=args.seeds, steps=args.steps, only=args.only, note=args.note))
+    print(measure(args.challenge, seeds=args.seeds, steps=args.steps, only=args.only, note=args.note,
+                  first_seed=args.first_seed))
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ class AgentSection(Strict):
     phases: list[Phase] = Field(default_factory=lambda: [Phase()], min_length=1)
     random_rung: str = "random"
     reference_rung: str | None = Field(None, description="the baseline whose score is 1 on the normalised scale")
-    memory_task: bool = Field(False, description="a memoryless policy scores chance")
+    chance_return: float | None = Field(None, description="a memory task's floor: what any memoryless policy "
+                                                          "scores (on average, at best)")
 
     @model_validator(mode="after")
     def _distinct_phases(self) -> AgentSection:
@@ -81,6 +82,10 @@ class AgentSection(Strict):
         if len(set(self.public_seeds)) != len(self.public_seeds):
             raise ValueError("public seeds repeat")
         return self
+
+    @property
+    def memory_task(self) -> bool:
+        return self.chance_return is not None
 
     @property
     def primary(self) -> Phase:
