@@ -124,3 +124,13 @@ def test_a_predicted_change_policy_sees_its_window_and_forgets_it_at_reset():
     assert model.rows.tolist() == [[0, 0, 0, 1, 2, 3, 4, 5, 6]]
     policy.reset()
     assert policy.act([7, 8, 9]) == UP and model.rows.tolist() == [[0, 0, 0, 0, 0, 0, 7, 8, 9]]
+
+
+def test_a_linear_model_of_recent_changes_fitted_on_public_days_beats_the_memoryless_one():
+    from tiltyard.kinds.agent.series_policies import fitted_change_model
+
+    public, sealed = series.demand_env("public"), series.demand_env("sealed")
+    policies = {window: PredictedChange(fitted_change_model(public, window), 3, window) for window in (0, 2)}
+    days = range(20)
+    scores = {window: np.mean([play(policy, sealed, seed) for seed in days]) for window, policy in policies.items()}
+    assert scores[2] > 3.0 > 1.0 > scores[0]

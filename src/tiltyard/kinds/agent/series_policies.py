@@ -1,6 +1,7 @@
 """Policies for a two-action series task (ramp down, ramp up), the rungs of power-ramp-v1's
 ladder: one that sees only the current reading, one that remembers the last reading (momentum),
-and a model of the next change that reads a window of the readings it kept itself."""
+and a linear model of the next change that reads the last three readings, kept by the policy
+itself. NumPy only, so a rung's policy.py is this file and a few lines."""
 
 from __future__ import annotations
 
@@ -60,6 +61,30 @@ class PredictedChange(Remembering):
         return UP if float(self.model.predict(features[None, :])[0]) > 0 else DOWN
 
 
+class Linear:
+    """A linear model of the next change, on the readings themselves or on what changed
+    between the last three (``changes=True``: the readings' window must be 2)."""
+
+    def __init__(self, coef, intercept: float, changes: bool = False):
+        self.coef, self.intercept, self.changes = np.asarray(coef, dtype=float), float(intercept), changes
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        return (recent_changes(rows) if self.changes else rows) @ self.coef + self.intercept
+
+
+def recent_changes(rows: np.ndarray) -> np.ndarray:
+    """From windows of three readings (demand, temperature, working day; oldest first): the last
+    two changes in demand and their signs (0 where the day had not started), the current demand,
+    temperature and working day, and two interactions."""
+    window = np.asarray(rows, dtype=float).reshape(len(rows), 3, 3)
+    demand = window[:, :, 0]
+    last = np.where(demand[:, 1] == 0, 0.0, demand[:, 2] - demand[:, 1])
+    before = np.where(demand[:, 0] == 0, 0.0, demand[:, 1] - demand[:, 0])
+    now, temperature, working = demand[:, 2], window[:, 2, 1], window[:, 2, 2]
+    return np.column_stack([last, before, np.sign(last), np.sign(before), now, temperature, working,
+                            last * working, np.sign(last) * now])
+
+
 def windowed_rows(env, window: int, episodes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(remembered windows, next change) from playing ``ramp up`` through each episode of a
     sequential TableEnv: the training set a learner can gather from the public environment."""
@@ -77,9 +102,12 @@ def windowed_rows(env, window: int, episodes: int | None = None) -> tuple[np.nda
     return np.asarray(X), np.asarray(y)
 
 
-def fitted_change_model(env, window: int, seed: int = 0) -> PredictedChange:
-    from sklearn.ensemble import HistGradientBoostingRegressor
+def fitted_change_model(env, window: int) -> Linear:
+    """Ridge regression of the next change: on the current reading (``window=0``, memoryless) or
+    on the recent changes (``window=2``)."""
+    from sklearn.linear_model import Ridge
 
     X, y = windowed_rows(env, window)
-    model = HistGradientBoostingRegressor(max_iter=200, random_state=seed).fit(X, y)
-    return PredictedChange(model, env.observation_space.shape[-1], window)
+    changes = window == 2
+    model = Ridge(alpha=1.0).fit(recent_changes(X) if changes else X, y)
+    return Linear(model.coef_, float(model.intercept_), changes=changes)

@@ -161,7 +161,7 @@ CREDIT_SECTION = AgentSection(
 POWER_SECTION = AgentSection(
     environment=EnvironmentSpec(factory="tiltyard.kinds.agent.series:demand_env", kwargs={"part": "public"}),
     max_episode_steps=series.HALF_HOURS, step_budget=200_000, public_seeds=list(range(1, 21)),
-    private_episodes=100, step_seconds=2.0, setup_seconds=60.0, reference_rung="windowed-boosting",
+    private_episodes=100, step_seconds=2.0, setup_seconds=60.0, reference_rung="windowed-linear",
     chance_return=0.0,  # ramping at random earns 0 on average; a memoryless policy little more
     phases=[Phase(name="return", title="Mean return per day (GW)", private_kwargs={"part": "sealed"})])
 

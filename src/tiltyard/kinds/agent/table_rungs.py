@@ -6,7 +6,6 @@ public part of their table only (oracle-free)."""
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -67,43 +66,24 @@ def credit_rungs() -> list[Rung]:
     ]
 
 
-def _change_model(window: int, linear: bool):
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.linear_model import Ridge
-
-    X, y = series_policies.windowed_rows(series.demand_env("public"), window)
-    return (Ridge(alpha=1.0) if linear else HistGradientBoostingRegressor(max_iter=100, random_state=0)).fit(X, y)
-
-
-def demand_rungs(folder: Path | None = None) -> list[Rung]:
-    memoryless = _change_model(0, linear=True)
-    saved = {"coef": memoryless.coef_.tolist(), "intercept": float(memoryless.intercept_)}
-    linear = ("    class Linear:\n        def predict(self, rows):\n"
-              "            return rows @ np.asarray(saved['coef']) + saved['intercept']\n\n")
-    boosted = pickle.dumps(_change_model(2, linear=False))
-    scratch = Path(folder or _scratch()) / "windowed-boosting.pkl"
-    scratch.write_bytes(boosted)
+def demand_rungs() -> list[Rung]:
+    public = series.demand_env("public")
     n = len(series.CONTEXT)
+
+    def linear(name: str, description: str, window: int) -> Rung:
+        model = series_policies.fitted_change_model(public, window)
+        saved = {"coef": model.coef.tolist(), "intercept": model.intercept, "changes": model.changes}
+        return policy_rung(name, description, series_policies,
+                           f"{LOAD_WEIGHTS}    model = Linear(saved['coef'], saved['intercept'], saved['changes'])\n"
+                           f"    return PredictedChange(model, {n}, {window})", {WEIGHTS: json.dumps(saved)})
+
     return [
         random_rung(),
         policy_rung("ramp-up", "always ramp up", series_policies,
-              "    class Up:\n        def act(self, observation):\n            return UP\n\n    return Up()"),
-        policy_rung("memoryless-linear", "a linear model of the next change from the current reading alone: "
-              "no memory", series_policies, f"{LOAD_WEIGHTS}{linear}    return PredictedChange(Linear(), {n}, 0)",
-              {WEIGHTS: json.dumps(saved)}),
+                    "    class Up:\n        def act(self, observation):\n            return UP\n\n    return Up()"),
+        linear("memoryless-linear", "a linear model of the next change from the current reading alone: no memory", 0),
         policy_rung("momentum", "ramp the way demand moved over the last half-hour: one reading of memory",
-              series_policies, "    return Momentum()"),
-        policy_rung("windowed-boosting", "gradient boosting of the next change from the last three readings, which "
-              "the policy keeps itself (the reference)", series_policies,
-              "    import pickle\n    from pathlib import Path\n\n    from threadpoolctl import threadpool_limits\n\n"
-              "    threadpool_limits(1)  # one row a step: threads cost more than they give\n"
-              "    model = pickle.loads(Path(__file__).with_name('model.pkl').read_bytes())\n"
-              f"    model.predict(np.zeros((1, {3 * n})))  # the first prediction loads what predicting needs\n"
-              f"    return PredictedChange(model, {n}, 2)", {"model.pkl": scratch}, cheap=False),
+                    series_policies, "    return Momentum()"),
+        linear("windowed-linear", "a linear model of the next change from the last two changes in demand (and "
+               "their signs), which the policy remembers itself, with the current reading (the reference)", 2),
     ]
-
-
-def _scratch() -> Path:
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix="tiltyard-rungs-"))
