@@ -179,7 +179,7 @@ CREDIT_BANDIT = AgentBuilder(AgentChallengeSpec(
         url="https://github.com/gastonstat/CreditScoring"),
     seed=20261201, budget=BUDGET.model_copy(update={"environment_steps": CREDIT_SECTION.step_budget}),
     brief=_credit_brief, rungs=cache(credit_rungs),
-    starter=lambda spec: starter_files(spec.id, spec.title, Recipe("PPO", "MlpPolicy", 20_000, {"n_steps": 500})),
+    starter=lambda spec: starter_files(spec.id, spec.title, Recipe("PPO", "MlpPolicy", 20_000, {"n_steps": 512})),
     lessons=["exploration", "table-to-environment"]))
 
 POWER_RAMP = AgentBuilder(AgentChallengeSpec(
