@@ -193,6 +193,6 @@ POWER_RAMP = AgentBuilder(AgentChallengeSpec(
         licence="Distributed in the fpp2 package (GPL-3)", url="https://pkg.robjhyndman.com/fpp2-package/"),
     seed=20261202, budget=BUDGET.model_copy(update={"environment_steps": POWER_SECTION.step_budget}),
     brief=_power_brief, rungs=cache(demand_rungs),
-    starter=lambda spec: starter_files(spec.id, spec.title,
-                                       Recipe("RecurrentPPO", "MlpLstmPolicy", 30_000, {"n_steps": 480})),
+    starter=lambda spec: starter_files(spec.id, spec.title, Recipe("RecurrentPPO", "MlpLstmPolicy", 30_000,
+                                                                   {"n_steps": 512, "batch_size": 128})),
     lessons=["memory-and-partial-observability", "table-to-environment"]))
