@@ -170,3 +170,10 @@ def test_a_loaded_challenge_coaches_a_policy_folder(tiny, tmp_path):
                                         "    return Right()\n")
     report = AgentChallenge(tiny).coach(tmp_path)
     assert "collapsed-actions" in report.ids and report.get("collapsed-actions").lesson == "exploration"
+
+
+def test_a_curve_on_other_episodes_than_the_ladders_is_judged_on_its_own_scale():
+    rising = [(step * 1_000, -20.0 + 3 * step) for step in range(1, 10)]  # 100-row episodes, ladder in 1,000s
+    ladder = {"random_score": -300.0, "reference_score": 320.0}
+    assert "no-learning" in ids(AgentCase(learning_curve=rising, **ladder))
+    assert "no-learning" not in ids(AgentCase(learning_curve=rising, curve_on_ladder_scale=False, **ladder))

@@ -74,4 +74,5 @@ def case_from_folder(challenge, folder: Path, *, private_returns: list[float] | 
         private_returns=list(private_returns or []), random_score=baselines.get(section.random_rung),
         reference_score=baselines.get(section.reference_rung) if section.reference_rung else None,
         memory_task=section.memory_task, policy=load_make_policy(Path(folder))(observation_space, action_space),
-        make_env=lambda: challenge.make_env(), public_seeds=list(section.public_seeds))
+        make_env=lambda: challenge.make_env(), public_seeds=list(section.public_seeds),
+        curve_on_ladder_scale=not section.primary.kwargs)

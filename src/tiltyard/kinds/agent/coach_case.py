@@ -36,6 +36,9 @@ class AgentCase:
     policy: Any = None                      # the learner's policy object (make_policy's result)
     make_env: Callable[[], gym.Env] | None = None  # the public environment, to probe the policy in
     public_seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    # The learning curve's episodes are the ladder's (False when the scored phase plays other
+    # episodes than training does, e.g. a whole stream against 100-row training episodes).
+    curve_on_ladder_scale: bool = True
 
     @property
     def span(self) -> float | None:

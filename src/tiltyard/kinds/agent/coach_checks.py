@@ -32,7 +32,7 @@ def check_no_learning(context: AgentContext) -> Iterator[Finding]:
     returns = np.asarray([r for _, r in curve], dtype=float)
     third = max(1, len(returns) // 3)
     start, end = float(returns[:third].mean()), float(returns[-third:].mean())
-    span = context.case.span
+    span = context.case.span if context.case.curve_on_ladder_scale else None
     yardstick = span if span is not None else max(abs(start), 1.0)
     gain = end - start
     near_reference = span is not None and end >= context.case.reference_score - FLAT_SHARE * span
