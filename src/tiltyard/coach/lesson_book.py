@@ -1,15 +1,21 @@
-"""Lessons: short markdown pages in coach/lessons/, each opened by the findings that need it."""
+"""Lessons: short markdown pages in coach/lessons/, each opened by the findings that need it.
+
+A kind keeps the lessons of its own findings in its own package and lists the folder as an
+entry point in the ``tiltyard.lessons`` group (``agent = "tiltyard.kinds.agent.lessons:FOLDER"``);
+a page here keeps its id if a plugin's page has the same one."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from tiltyard.errors import TiltyardError, did_you_mean
 
 LESSONS_FOLDER = Path(__file__).parent / "lessons"
+GROUP = "tiltyard.lessons"
 SNIPPET = re.compile(r"```python\n(.*?)```", re.S)
 
 
@@ -29,7 +35,10 @@ class Lesson:
 @lru_cache(maxsize=1)
 def all_lessons() -> dict[str, Lesson]:
     lessons = {}
-    for path in sorted(LESSONS_FOLDER.glob("*.md")):
+    folders = [LESSONS_FOLDER, *(Path(point.load()) for point in entry_points(group=GROUP))]
+    for path in (page for folder in folders for page in sorted(folder.glob("*.md"))):
+        if path.stem in lessons:
+            continue
         text = path.read_text(encoding="utf-8")
         title = text.splitlines()[0].lstrip("# ").strip()
         lessons[path.stem] = Lesson(id=path.stem, title=title, markdown=text)

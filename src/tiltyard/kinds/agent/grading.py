@@ -83,9 +83,12 @@ def budget_for(bundle: Bundle) -> SandboxLimits:
 
 
 def plans(section: AgentSection, splits: dict[str, list[int]]) -> list[PhasePlan]:
-    return [PhasePlan(phase.name, partial(make_env, section.environment, max_episode_steps=section.max_episode_steps,
-                                          kwargs=phase.kwargs),
-                      {split: seeds[: phase.episodes] for split, seeds in splits.items()}, phase.reveal_rewards)
+    def maker(kwargs: dict):
+        return partial(make_env, section.environment, max_episode_steps=section.max_episode_steps, kwargs=kwargs)
+
+    return [PhasePlan(phase.name, maker(phase.kwargs),
+                      {split: seeds[: phase.episodes] for split, seeds in splits.items()}, phase.reveal_rewards,
+                      maker({**phase.kwargs, **phase.private_kwargs}) if phase.private_kwargs else None)
             for phase in section.phases]
 
 

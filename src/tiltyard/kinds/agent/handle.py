@@ -120,3 +120,10 @@ class AgentChallenge:
                                   got="nothing there", code="file_not_found",
                                   hint="Run train.py first: it writes the folder submission/")
         return tiltyard.submit(self.id, path)
+
+    def coach(self, path: str | Path, *, folder: Path | None = None):
+        """The agent coach on a policy folder: its report.json, its public episodes, the policy
+        probed in the public environment; returns a CoachReport whose findings open lessons."""
+        from tiltyard.kinds.agent.coach import case_from_folder, coach_agent
+
+        return coach_agent(case_from_folder(self, Path(path)), folder=folder)

@@ -27,6 +27,10 @@ class PhasePlan:
     make_env: Callable[[], gym.Env]
     seeds: dict[str, Sequence[int]]  # split -> seeds, run in this order
     reveal_rewards: bool = False
+    make_private_env: Callable[[], gym.Env] | None = None  # when the private seeds play another environment
+
+    def env_for(self, split: str) -> Callable[[], gym.Env]:
+        return self.make_private_env if split == "private" and self.make_private_env else self.make_env
 
 
 class RemotePolicy:
@@ -123,7 +127,7 @@ class PolicyHarness:
                 self.logs[phase.name] = {}
                 for split, seeds in phase.seeds.items():
                     self.logs[phase.name][split] = play_phase(
-                        policy, phase.make_env, seeds, split=split, phase=phase.name,
+                        policy, phase.env_for(split), seeds, split=split, phase=phase.name,
                         reveal_rewards=phase.reveal_rewards, where=self.where)
             policy.flush()
         except InvalidAction as error:

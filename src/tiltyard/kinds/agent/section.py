@@ -55,6 +55,9 @@ class Phase(Strict):
     kwargs: dict[str, Any] = Field(default_factory=dict, description="merged over the environment's kwargs")
     reveal_rewards: bool = Field(False, description="call the policy's observe(reward) after each act")
     episodes: int | None = Field(None, ge=1, description="use only the first N seeds of each list")
+    private_kwargs: dict[str, Any] = Field(default_factory=dict, description="merged over kwargs for the private "
+                                           "seeds alone: an environment made from a table plays its sealed rows "
+                                           "there, its public rows on the public seeds")
 
 
 class AgentSection(Strict):
