@@ -69,6 +69,8 @@ def test_builds_are_byte_identical(catalog, tmp_path):
     rebuilt = builder("credit-risk-v1").build(tmp_path)
     assert rebuilt.hash == catalog["credit-risk-v1"].hash
     assert rebuilt.manifest.files == catalog["credit-risk-v1"].manifest.files
+    # The automl rung's record too: trials and choice, no timings.
+    assert rebuilt.manifest.baselines == catalog["credit-risk-v1"].manifest.baselines
 
 
 @pytest.mark.parametrize("challenge_id", TABLE_IDS)
