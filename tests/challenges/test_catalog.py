@@ -23,24 +23,15 @@ TABLE_IDS = ["caravan-insurance-v1", "credit-risk-v1", "flight-delays-v1", "hous
 HOUSE_PRICES_V1_HASH = "8ad80eb186f11740cabf539f32dc39e2e836244b7fdd02d5b897c0295f2d5a3c"
 
 
-GRID_IDS = [i for i in BUILTIN_IDS if "grid" in getattr(builder(i), "tags", ())]
-GRID_SAMPLE = GRID_IDS[::4]  # every fourth of the grid's small tables, sorted by id
-SAMPLED_ON_GRID = {"table.split_as_described"}  # fits a classifier per bundle
-
-
 def every_check_of_every_builtin():
     """One case per (built-in bundle, named check), as scikit-learn's parametrize_with_checks.
 
-    Every bundle gets every check but the refit (it fits the whole ladder again, and runs
-    below for titanic and one grid table). The grid's small tables are many and alike (one
-    shared builder, seeded random splits), so the adversarial split check, which trains a
-    classifier per bundle, runs on every fourth of them; every other check runs on all."""
+    Every bundle, the grid's small tables too, gets every check but the refit (a refit fits
+    the whole ladder again; it runs below for titanic and one grid table)."""
     for challenge_id in BUILTIN_IDS:
         for named in checks_for(builder(challenge_id).kind):
-            if named.refit or (named.id in SAMPLED_ON_GRID and challenge_id in GRID_IDS
-                               and challenge_id not in GRID_SAMPLE):
-                continue
-            yield pytest.param(challenge_id, named, id=f"{challenge_id}:{named.id}")
+            if not named.refit:
+                yield pytest.param(challenge_id, named, id=f"{challenge_id}:{named.id}")
 
 
 # Kept for the reports stored against it, and caught by the check written for its bug.
