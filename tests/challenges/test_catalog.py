@@ -27,7 +27,7 @@ def every_check_of_every_builtin():
     """One case per (built-in bundle, named check), as scikit-learn's parametrize_with_checks.
 
     Every bundle, the grid's small tables too, gets every check but the refit (a refit fits
-    the whole ladder again); the refit runs below for a sample: titanic and one grid table."""
+    the whole ladder again; it runs below for titanic and one grid table)."""
     for challenge_id in BUILTIN_IDS:
         for named in checks_for(builder(challenge_id).kind):
             if not named.refit:
@@ -60,6 +60,8 @@ def test_builds_are_byte_identical(catalog, tmp_path):
     rebuilt = builder("credit-risk-v1").build(tmp_path)
     assert rebuilt.hash == catalog["credit-risk-v1"].hash
     assert rebuilt.manifest.files == catalog["credit-risk-v1"].manifest.files
+    # The automl rung's record too: trials and choice, no timings.
+    assert rebuilt.manifest.baselines == catalog["credit-risk-v1"].manifest.baselines
 
 
 @pytest.mark.parametrize("challenge_id", TABLE_IDS)

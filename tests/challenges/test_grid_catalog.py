@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import cross_val_score
@@ -13,6 +14,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from typer.testing import CliRunner
 
 import tiltyard
+from tiltyard.catalog.grid import BUILDERS
 from tiltyard.catalog.grid.datasets import DATASETS
 from tiltyard.challenges.manifest import Manifest
 from tiltyard.cli import app
@@ -109,3 +111,17 @@ def test_a_tag_is_a_lowercase_word(catalog, tmp_path):
     untagged = Manifest.read(catalog["titanic-v1"].root)
     untagged.dump(tmp_path / "challenge.toml")
     assert untagged.tags == [] and "tags" not in (tmp_path / "challenge.toml").read_text()
+
+
+@pytest.mark.parametrize("data", DATASETS, ids=lambda d: d.id)
+def test_test_rows_are_spread_over_the_source_order(data):
+    """R datasets are often sorted (CPS1985 by occupation): an id shuffle and a test mask drawn
+    from one stream would make the test rows the first rows of the source."""
+    from tiltyard.catalog.grid.spec import load
+
+    spec = getattr(BUILDERS, data.key)
+    frame = load(data)
+    source_position = np.argsort(np.random.default_rng(data.streams[0]).permutation(len(frame)))
+    test = spec.test_mask(frame)
+    assert abs(source_position[test].mean() / len(frame) - 0.5) < 0.1
+    assert abs(test.mean() - 0.25) < 0.01

@@ -95,7 +95,7 @@ class AutoMLModel(BaseEstimator):
 
     ``numeric`` and ``categorical`` name the columns it uses (all columns when both are
     None: numbers as they are, text as categories). After ``fit``, ``record_`` says how the
-    search went: trials, what stopped it, the chosen learner and configuration, seconds.
+    search went: trials, what stopped it, the chosen learner and configuration.
     ``replay`` (a record) skips the search and fits that configuration alone."""
 
     def __init__(self, task_type: str | None = None, metric: str | None = None, max_iter: int = 30,
@@ -158,7 +158,7 @@ class AutoMLModel(BaseEstimator):
         if self.automl_.best_estimator is None:
             raise AutoMLFailed(f"the wall cap of {self.time_budget:g} s ran out before one "
                                f"trial finished ({seconds:.1f} s spent)")
-        self.record_ = self._record(seconds)
+        self.record_ = self._record()
         self.classes_ = getattr(self.automl_, "classes_", None)
         return self
 
@@ -170,7 +170,9 @@ class AutoMLModel(BaseEstimator):
                          starting_points={learner: dict(self.replay["config"])},
                          **{**settings, "eval_method": "holdout"})
 
-    def _record(self, seconds: float) -> dict[str, Any]:
+    def _record(self) -> dict[str, Any]:
+        """What the search did; no timings, so that a manifest is the same bytes on every
+        computer whose search the wall cap did not cut."""
         automl = self.automl_
         trials = int(sum(automl._iter_per_learner.values()))  # FLAML keeps the count only here
         stopped = "max_iter" if trials >= self.max_iter else "time_budget"
@@ -179,8 +181,7 @@ class AutoMLModel(BaseEstimator):
                 "trials": trials, "max_iter": self.max_iter, "time_budget_s": self.time_budget,
                 "folds": self.folds,
                 "stopped_by": "replay" if self.replay is not None else stopped,
-                "threads": self.threads, "seed": self.seed, "search_seconds": round(seconds, 1),
-                "flaml": metadata.version("flaml")}
+                "threads": self.threads, "seed": self.seed, "flaml": metadata.version("flaml")}
 
     def predict(self, X: pd.DataFrame):
         return self.automl_.predict(self._frame(pd.DataFrame(X)))
