@@ -23,6 +23,12 @@ from tiltyard.metrics import Metric
 from tiltyard.plugins import kind_of, primary_metric
 from tiltyard.report import Report, Rung, Timings, beats
 from tiltyard.store import Submission, session_scope
+from tiltyard.store.counters import increment
+
+# A store counter every recorded grade and final choice increments in its own transaction, so
+# that any process on the database (a server, a worker on another machine) sees that boards
+# changed by reading one row.
+GRADES_STAMP = "grades"
 
 
 def store_file(path: Path, sha256: str) -> Path:
@@ -52,6 +58,17 @@ def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
 
     A server calls this on the request path and :func:`grade_received` off it, so that a
     slow grade never blocks a page and a crash between the two loses nothing."""
+    row = received_row(challenge_id, path, owner=owner, filename=filename)
+    with session_scope() as session:
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def received_row(challenge_id: str, path: Path, *, owner: str | None = None,
+                 filename: str | None = None) -> Submission:
+    """Store the file and return its row (status ``received``), not yet added to a session:
+    a caller that must check a limit and insert in one transaction adds it itself."""
     settings = get_settings()
     path = Path(path)
     if not path.is_file():
@@ -63,13 +80,9 @@ def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
     sha256 = sha256_file(path)
     too_large = size > settings.max_submission_bytes
     stored = "" if too_large else str(store_file(path, sha256))
-    with session_scope() as session:
-        row = Submission(challenge_id=bundle.manifest.id, bundle_hash=bundle.hash,
-                         owner=owner or settings.owner, filename=filename or path.name,
-                         sha256=sha256, stored_path=stored, size_bytes=size, status="received")
-        session.add(row)
-        session.flush()
-        return row.id
+    return Submission(challenge_id=bundle.manifest.id, bundle_hash=bundle.hash,
+                      owner=owner or settings.owner, filename=filename or path.name,
+                      sha256=sha256, stored_path=stored, size_bytes=size, status="received")
 
 
 def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
@@ -139,6 +152,7 @@ def _record(submission_id: int, report: Report, private: dict[str, float] | None
         if report.status == "graded":
             report.rank_among_own, report.own_submissions = _rank(session, report, metric)
         row.report = report.model_copy(update={"private_scores": private}).model_dump(mode="json")
+        increment(session, GRADES_STAMP)
     write_report(report)
     return report
 
@@ -250,6 +264,7 @@ def choose_final(challenge_id: str, submission_id: int, *, owner: str | None = N
             other.is_final = False
         row.is_final = True
         session.flush()
+        increment(session, GRADES_STAMP)
         report = learner_report(row)
     write_report(report)
     return report

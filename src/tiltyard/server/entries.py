@@ -19,10 +19,11 @@ from tiltyard.server import catalog
 from tiltyard.server.access import teaches
 from tiltyard.server.classes import team_of
 from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited, in_words
-from tiltyard.server.grading import enqueue_grading, note_grades_changed
+from tiltyard.server.grading import enqueue_grading, forget_grades_version, note_grades_changed
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
 from tiltyard.store import Submission
-from tiltyard.submissions import choose_final, learner_report, receive_file
+from tiltyard.store.counters import take_turn
+from tiltyard.submissions import choose_final, learner_report, received_row
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -112,14 +113,27 @@ def submit(session: Session, user: User, challenge_id: str, upload: Path, filena
                             hint="Practice on the challenge page meanwhile")
         team = team_of(session, competition, user)
         team_id = team.id if team else None
+    # Refused early, before the file is hashed and stored; checked again below, in turn.
     _check_daily_limit(session, user, manifest.id, competition, team_id, practice_limit, now)
-    session.commit()  # end any read transaction before the spine writes in its own session
-    submission_id = receive_file(manifest.id, upload, owner=user.username, filename=filename)
-    entry = Entry(submission_id=submission_id, user_id=user.id, challenge_id=manifest.id,
-                  competition_id=competition.id if competition else None, team_id=team_id,
-                  is_final=False, created_at=now)
-    session.add(entry)
     session.commit()
+    row = received_row(manifest.id, upload, owner=user.username, filename=filename)
+    try:
+        # Count and insert in one transaction, one upload of this entrant at a time: without
+        # the turn, two uploads at once both count "one left" and both go in.
+        take_turn(session, f"daily:team:{team_id}" if team_id else f"daily:user:{user.id}")
+        _check_daily_limit(session, user, manifest.id, competition, team_id, practice_limit,
+                           now)
+        session.add(row)
+        session.flush()
+        submission_id = row.id
+        entry = Entry(submission_id=submission_id, user_id=user.id, challenge_id=manifest.id,
+                      competition_id=competition.id if competition else None, team_id=team_id,
+                      is_final=False, created_at=now)
+        session.add(entry)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     # After the entry: a server killed before this line leaves a received submission, which
     # the next start enqueues (grading.recover_received).
     enqueue_grading(submission_id)
@@ -155,8 +169,8 @@ def choose_final_entry(session: Session, user: User, row: Submission, entry: Ent
                        hint="Choose one that has a score")
     if entry.competition_id is None:
         session.commit()
-        choose_final(row.challenge_id, row.id, owner=row.owner)
-        note_grades_changed()  # the practice board shows how often each learner changed final
+        choose_final(row.challenge_id, row.id, owner=row.owner)  # stamps the boards itself
+        forget_grades_version()
         return entry
     competition = session.get(Competition, entry.competition_id)
     if competition.is_closed(datetime.now(UTC)):
@@ -167,8 +181,8 @@ def choose_final_entry(session: Session, user: User, row: Submission, entry: Ent
     session.execute(update(Entry).where(Entry.competition_id == competition.id, same_entrant)
                     .values(is_final=False))
     entry.is_final = True
+    note_grades_changed(session)  # the entrant's row on cached competition boards changes
     session.commit()
-    note_grades_changed()  # the entrant's row on cached competition boards changes
     return entry
 
 
