@@ -38,20 +38,30 @@ def prepare_store(arena: ArenaSettings) -> str | None:
     return f"{arena.public_url.rstrip('/')}/setup/{token}"
 
 
-def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool = True) -> FastAPI:
+def start_arena(arena: ArenaSettings) -> str | None:
+    """Once per arena start, before any request: prepare the store (printing the setup link if
+    one is needed) and queue what was waiting. Returns the setup link."""
+    link = prepare_store(arena)
+    if link:
+        # Printed, not logged: it is a one-time secret for whoever started the server.
+        print(f"No admin yet. Open this link once to create one:\n  {link}", flush=True)
+    waiting = recover_received()
+    if waiting:
+        log.info("%d submissions were waiting to be graded; they are queued", waiting)
+    return link
+
+
+def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool = True,
+               started: bool = False) -> FastAPI:
+    """The arena's app. ``started``: ``start_arena`` ran already (``tiltyard serve
+    --processes N`` runs it once in the supervisor, not once per server process)."""
     arena = arena or get_arena_settings()
     arena.enter_arena()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        link = prepare_store(arena)
-        if link:
-            # Printed, not logged: it is a one-time secret for whoever started the server.
-            print(f"No admin yet. Open this link once to create one:\n  {link}", flush=True)
-        app.state.setup_link = link
-        waiting = recover_received()
-        if waiting:
-            log.info("%d submissions were waiting to be graded; they are queued", waiting)
+        if not started:
+            app.state.setup_link = start_arena(arena)
         if grade_in_background:
             app.state.graders.start()
         yield
@@ -64,8 +74,8 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     app.state.arena = arena
     app.state.graders = GradingProcesses(arena.grading_workers, arena.grading_concurrency,
                                          arena.grading_lease_seconds, arena.grading_niceness)
-    app.state.login_limiter = RateLimiter(arena.login_attempts_per_minute)
-    app.state.submit_limiter = RateLimiter(arena.submissions_per_minute)
+    app.state.login_limiter = RateLimiter("login", arena.login_attempts_per_minute)
+    app.state.submit_limiter = RateLimiter("submit", arena.submissions_per_minute)
     app.state.setup_link = None
 
     app.add_middleware(UploadLimitAndSecurityHeaders)  # inside the session middleware
@@ -80,3 +90,9 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def one_of_several_processes() -> FastAPI:
+    """The app each of ``tiltyard serve --processes N``'s server processes imports: the
+    supervisor started the arena and its grading workers; this process only serves."""
+    return create_app(grade_in_background=False, started=True)
