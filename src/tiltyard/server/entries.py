@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from starlette.concurrency import run_in_threadpool
 
 from tiltyard.challenges.manifest import Manifest
@@ -53,11 +53,15 @@ class Allowance:
         return in_words((self.resets_at - self.now).total_seconds())
 
 
+LOOK_UP = -1  # daily_allowance's team_id when the caller does not know the viewer's team
+
+
 def daily_allowance(session: Session, user: User, challenge_id: str,
-                    competition: Competition | None = None, *, team_id: int | None = None,
+                    competition: Competition | None = None, *, team_id: int | None = LOOK_UP,
                     practice_limit: int | None = None, now: datetime | None = None) -> Allowance:
     """How many of today's submissions are used and left (see ``COUNTED``). In a competition a
-    team shares one allowance, as on the leaderboard it is one entrant."""
+    team shares one allowance, as on the leaderboard it is one entrant (``team_id``: the
+    viewer's team, None for none, looked up if not given)."""
     now = now or datetime.now(UTC)
     since = start_of_day(now)
     query = (select(func.count()).select_from(Entry)
@@ -69,7 +73,7 @@ def daily_allowance(session: Session, user: User, challenge_id: str,
                             Entry.user_id == user.id)
     else:
         limit = competition.submissions_per_day
-        if team_id is None:
+        if team_id == LOOK_UP:
             team = team_of(session, competition, user)
             team_id = team.id if team else None
         query = query.where(Entry.competition_id == competition.id)
@@ -215,8 +219,9 @@ def _served(report: Report, submission_id: int) -> Report:
 
 def entries_of(session: Session, user: User, challenge_id: str | None = None,
                competition_id: int | None = None) -> list[tuple[Submission, Entry]]:
+    # The lists show no report: its JSON (the largest column) stays unread.
     query = select(Submission, Entry).join(Entry, Entry.submission_id == Submission.id).where(
-        Entry.user_id == user.id).order_by(Submission.id.desc())
+        Entry.user_id == user.id).order_by(Submission.id.desc()).options(defer(Submission.report))
     if challenge_id:
         query = query.where(Entry.challenge_id == challenge_id)
     if competition_id:
