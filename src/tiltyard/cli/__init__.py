@@ -375,9 +375,10 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import arena, coach, remote, worker
+    from tiltyard.cli import arena, backup, coach, remote, worker
 
     arena.register(app)
+    backup.register(app)
     coach.register(app)
     remote.register(app)
     worker.register(app)
