@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tiltyard.challenges.bundle import sha256_file
 from tiltyard.challenges.registry import get_bundle
@@ -139,21 +139,28 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
 
 def _record(submission_id: int, report: Report, private: dict[str, float] | None,
             metric: Metric) -> Report:
-    """Save the grade; the stored report keeps private scores, the learner's copy does not."""
+    """Save the grade; the stored report keeps private scores, the learner's copy does not.
+    Only the first grade of a submission is recorded: two workers that graded it at once (a
+    lease that ran out under a slow grader) leave one report, and the second gets it back."""
     with session_scope() as session:
+        # Guarded on the status, so the first grader's write wins (the row's write lock makes
+        # a second one wait, then find nothing to change).
+        first = session.execute(update(Submission).where(
+            Submission.id == submission_id, Submission.status == "received").values(
+            status=report.status, graded_at=datetime.now(UTC), public_score=report.public_score,
+            private_score=None if private is None else private.get(report.primary_metric),
+            error_code=report.error.code if report.error else None,
+            error_message=report.error.message if report.error else None)).rowcount
         row = session.get(Submission, submission_id)
-        row.status = report.status
-        row.graded_at = datetime.now(UTC)
-        row.public_score = report.public_score
-        row.private_score = None if private is None else private.get(report.primary_metric)
-        if report.error:
-            row.error_code, row.error_message = report.error.code, report.error.message
-        session.flush()
+        if not first:
+            return learner_report(row) if row.report is not None else report
         if report.status == "graded":
             report.rank_among_own, report.own_submissions = _rank(session, report, metric)
         row.report = report.model_copy(update={"private_scores": private}).model_dump(mode="json")
         increment(session, GRADES_STAMP)
-    write_report(report)
+        # Before the commit: a grader killed in between leaves a file that the next grade
+        # of the still-received submission writes again, never a graded row without its file.
+        write_report(report)
     return report
 
 

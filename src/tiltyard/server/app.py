@@ -4,6 +4,7 @@ admin and the grading worker."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from tiltyard.server.accounts import ensure_admin
@@ -51,6 +53,22 @@ def start_arena(arena: ArenaSettings) -> str | None:
     return link
 
 
+SWEEP_SECONDS = 5.0
+
+
+async def _sweep_received() -> None:
+    """Every few seconds, what a start does (``recover_received``): no submission stays
+    ``received`` because its server died before enqueueing it, or because its job failed for
+    good while no server was watching (a worker killed on every attempt). Idempotent, so every
+    server process may sweep."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await run_in_threadpool(recover_received)
+        except Exception:  # noqa: BLE001 - a sweep that fails is tried again next time
+            log.exception("sweeping received submissions failed")
+
+
 def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool = True,
                started: bool = False) -> FastAPI:
     """The arena's app. ``started``: ``start_arena`` ran already (``tiltyard serve
@@ -64,7 +82,9 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
             app.state.setup_link = start_arena(arena)
         if grade_in_background:
             app.state.graders.start()
+        sweeping = asyncio.create_task(_sweep_received())
         yield
+        sweeping.cancel()
         app.state.graders.stop()
 
     app = FastAPI(title="Tiltyard arena", version="1",
