@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from tiltyard.server.errors import RateLimited
@@ -21,8 +22,11 @@ def check_login_rate(request: Request) -> None:
                           got="more")
 
 
-async def check_submission_rate(request: Request, user: User) -> None:
-    """From the async upload routes: the count is a write to the store, off the event loop."""
+async def check_submission_rate(request: Request, user: User, session: Session) -> None:
+    """From the async upload routes: the count is a write to the store, off the event loop.
+    The request's own session gives its connection back first (its objects stay readable),
+    so that a request never holds two connections while uploads crowd the pool."""
+    session.commit()
     wait = await run_in_threadpool(request.app.state.submit_limiter.retry_after,
                                    f"user:{user.id}")
     if wait:

@@ -44,7 +44,7 @@ async def competition_page(request: Request, competition_id: int):
 async def submit_from_page(request: Request, competition_id: int, user: CurrentUser,
                            session: SessionDep, file: UploadFile | None = File(None)):
     competition, _ = competition_for(session, user, competition_id)
-    await check_submission_rate(request, user)
+    await check_submission_rate(request, user, session)
     async with saved_upload(file) as (path, name):
         entry = await entries.submit_off_loop(session, user, competition.challenge_id, path, name,
                                               competition=competition)
