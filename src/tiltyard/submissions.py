@@ -13,7 +13,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from tiltyard.challenges.bundle import sha256_file
@@ -26,6 +26,12 @@ from tiltyard.metrics import Metric
 from tiltyard.plugins import kind_of, primary_metric
 from tiltyard.report import EarlierGrade, Report, Rung, Timings, beats
 from tiltyard.store import Submission, SubmissionGrade, session_scope
+from tiltyard.store.counters import increment
+
+# A store counter every recorded grade and final choice increments in its own transaction, so
+# that any process on the database (a server, a worker on another machine) sees that boards
+# changed by reading one row.
+GRADES_STAMP = "grades"
 
 
 def store_file(path: Path, sha256: str) -> Path:
@@ -68,6 +74,17 @@ def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
 
     A server calls this on the request path and :func:`grade_received` off it, so that a
     slow grade never blocks a page and a crash between the two loses nothing."""
+    row = received_row(challenge_id, path, owner=owner, filename=filename)
+    with session_scope() as session:
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def received_row(challenge_id: str, path: Path, *, owner: str | None = None,
+                 filename: str | None = None) -> Submission:
+    """Store the file and return its row (status ``received``), not yet added to a session:
+    a caller that must check a limit and insert in one transaction adds it itself."""
     settings = get_settings()
     path = Path(path)
     if not path.is_file():
@@ -79,13 +96,9 @@ def receive_file(challenge_id: str, path: Path, *, owner: str | None = None,
     sha256 = sha256_file(path)
     too_large = size > settings.max_submission_bytes
     stored = "" if too_large else str(store_file(path, sha256))
-    with session_scope() as session:
-        row = Submission(challenge_id=bundle.manifest.id, bundle_hash=bundle.hash,
-                         owner=owner or settings.owner, filename=filename or path.name,
-                         sha256=sha256, stored_path=stored, size_bytes=size, status="received")
-        session.add(row)
-        session.flush()
-        return row.id
+    return Submission(challenge_id=bundle.manifest.id, bundle_hash=bundle.hash,
+                      owner=owner or settings.owner, filename=filename or path.name,
+                      sha256=sha256, stored_path=stored, size_bytes=size, status="received")
 
 
 def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
@@ -142,21 +155,29 @@ def grade_received(submission_id: int, *, source: Path | None = None) -> Report:
 
 def _record(submission_id: int, report: Report, private: dict[str, float] | None,
             metric: Metric) -> Report:
-    """Save the grade; the stored report keeps private scores, the learner's copy does not."""
+    """Save the grade; the stored report keeps private scores, the learner's copy does not.
+    Only the first grade of a submission is recorded: two workers that graded it at once (a
+    lease that ran out under a slow grader) leave one report, and the second gets it back."""
     with session_scope() as session:
+        # Guarded on the status, so the first grader's write wins (the row's write lock makes
+        # a second one wait, then find nothing to change).
+        first = session.execute(update(Submission).where(
+            Submission.id == submission_id, Submission.status == "received").values(
+            status=report.status, graded_at=datetime.now(UTC), public_score=report.public_score,
+            private_score=None if private is None else private.get(report.primary_metric),
+            error_code=report.error.code if report.error else None,
+            error_message=report.error.message if report.error else None)).rowcount
         row = session.get(Submission, submission_id)
-        row.status = report.status
-        row.graded_at = datetime.now(UTC)
-        row.public_score = report.public_score
-        row.private_score = None if private is None else private.get(report.primary_metric)
-        if report.error:
-            row.error_code, row.error_message = report.error.code, report.error.message
-        session.flush()
+        if not first:
+            return learner_report(row) if row.report is not None else report
         if report.status == "graded":
             report.rank_among_own, report.own_submissions = _rank(session, report, metric)
         row.report = report.model_copy(update={"private_scores": private}).model_dump(mode="json")
-    report = report.without_private()
-    write_report(report)
+        increment(session, GRADES_STAMP)
+        report = report.without_private()
+        # Before the commit: a grader killed in between leaves a file that the next grade
+        # of the still-received submission writes again, never a graded row without its file.
+        write_report(report)
     return report
 
 
@@ -282,6 +303,7 @@ def choose_final(challenge_id: str, submission_id: int, *, owner: str | None = N
             other.is_final = False
         row.is_final = True
         session.flush()
+        increment(session, GRADES_STAMP)
         report = learner_report(row)
     write_report(report)
     return report

@@ -395,10 +395,11 @@ def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding ch
 
 
 def _register_command_groups() -> None:
-    from tiltyard.cli import arena, author, coach, grid, regrade, remote, worker
+    from tiltyard.cli import arena, author, backup, coach, grid, regrade, remote, worker
 
     arena.register(app)
     author.register(app)
+    backup.register(app)
     regrade.register(app)
     coach.register(app)
     grid.register(app)

@@ -23,12 +23,16 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
               min=0, help="Grading worker processes started beside the server; 0 to run them "
                           "elsewhere with `tiltyard worker` on the same database.")] = 1,
           concurrency: Annotated[int, typer.Option(
-              min=1, help="Submissions each worker process grades at once.")] = 2) -> None:
+              min=1, help="Submissions each worker process grades at once.")] = 2,
+          processes: Annotated[int, typer.Option(
+              min=1, help="Web server processes over the one store (rate limits, daily "
+                          "limits, boards and sessions are held in the store).")] = 1) -> None:
     """Run the arena: web UI, HTTP API under /api/v1, and grading worker processes.
 
     Submissions wait in the store's durable queue, so a restart grades everything received.
     The first start creates the admin from TILTYARD_ADMIN_USERNAME and TILTYARD_ADMIN_PASSWORD,
-    or prints a one-time setup link. Example: `tiltyard serve --host 0.0.0.0 --workers 2`
+    or prints a one-time setup link. Example: `tiltyard serve --host 0.0.0.0 --workers 2
+    --processes 2`
     """
     import os
 
@@ -50,9 +54,31 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
                                                      "grading_concurrency": concurrency})
     graders = (f"{workers} grading worker process{'es' if workers != 1 else ''}" if workers
                else "no grading workers: run `tiltyard worker` against the same database")
-    console.print(f"Tiltyard arena on [bold]http://{host}:{port}[/] (API docs at /docs); {graders}")
-    # One web process: the rate limiters live in it. Grading runs in the worker processes.
-    uvicorn.run(create_app(arena), host=host, port=port, workers=1, log_level="warning")
+    console.print(f"Tiltyard arena on [bold]http://{host}:{port}[/] (API docs at /docs); {graders}"
+                  + (f"; {processes} server processes" if processes > 1 else ""))
+    if processes == 1:
+        uvicorn.run(create_app(arena), host=host, port=port, workers=1, log_level="warning")
+        return
+    _serve_in_processes(arena, host, port, processes)
+
+
+def _serve_in_processes(arena, host: str, port: int, processes: int) -> None:
+    """This process starts the arena once and its grading workers (which die with it), then
+    supervises ``processes`` server processes sharing the port; each imports the app."""
+    import uvicorn
+
+    from tiltyard.server.app import start_arena
+    from tiltyard.server.grading_processes import GradingProcesses
+
+    start_arena(arena)
+    graders = GradingProcesses(arena.grading_workers, arena.grading_concurrency,
+                               arena.grading_lease_seconds, arena.grading_niceness)
+    graders.start()
+    try:
+        uvicorn.run("tiltyard.server.app:one_of_several_processes", factory=True, host=host,
+                    port=port, workers=processes, log_level="warning")
+    finally:
+        graders.stop()
 
 
 def login(url: Annotated[str, typer.Argument(help="The arena's address, e.g. http://127.0.0.1:8000.")],

@@ -56,6 +56,10 @@ def worker(
 
     def settled(job, outcome: str) -> None:
         console.print(f"job {job.id} ({job.kind}, attempt {job.attempt}): {outcome}")
+        if arena:  # a grading job that failed for good rejects its submission, as on a server
+            from tiltyard.server.grading import when_job_settles
+
+            when_job_settles(job, outcome)
 
     with console.status(f"Worker on {executor}: waiting for jobs (Ctrl-C stops)…"):
         summary = run_worker(executor=executor, address=address, concurrency=concurrency,

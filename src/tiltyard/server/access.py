@@ -43,12 +43,18 @@ def class_for(session: Session, viewer: User, class_id: int, *, manage: bool = F
 
 def competition_for(session: Session, viewer: User, competition_id: int, *,
                     manage: bool = False) -> tuple[Competition, Classroom]:
-    competition = session.get(Competition, competition_id)
-    if competition is not None:
-        try:
-            return competition, class_for(session, viewer, competition.class_id, manage=manage)
-        except NotFound:
-            pass
+    # One query for the competition, its class and whether the viewer belongs to it: the
+    # competition page asks on every request.
+    found = session.execute(
+        select(Competition, Classroom, Membership.id)
+        .join(Classroom, Classroom.id == Competition.class_id)
+        .outerjoin(Membership, (Membership.class_id == Classroom.id)
+                   & (Membership.user_id == viewer.id))
+        .where(Competition.id == competition_id)).first()
+    if found is not None:
+        competition, classroom, membership = found
+        if teaches(viewer, classroom) or (not manage and membership is not None):
+            return competition, classroom
     raise _missing("competition", competition_id, "GET /api/v1/classes/{id}")
 
 

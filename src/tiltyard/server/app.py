@@ -4,6 +4,7 @@ admin and the grading worker."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from tiltyard.server.accounts import ensure_admin
@@ -38,23 +40,51 @@ def prepare_store(arena: ArenaSettings) -> str | None:
     return f"{arena.public_url.rstrip('/')}/setup/{token}"
 
 
-def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool = True) -> FastAPI:
+def start_arena(arena: ArenaSettings) -> str | None:
+    """Once per arena start, before any request: prepare the store (printing the setup link if
+    one is needed) and queue what was waiting. Returns the setup link."""
+    link = prepare_store(arena)
+    if link:
+        # Printed, not logged: it is a one-time secret for whoever started the server.
+        print(f"No admin yet. Open this link once to create one:\n  {link}", flush=True)
+    waiting = recover_received()
+    if waiting:
+        log.info("%d submissions were waiting to be graded; they are queued", waiting)
+    return link
+
+
+SWEEP_SECONDS = 5.0
+
+
+async def _sweep_received() -> None:
+    """Every few seconds, what a start does (``recover_received``): no submission stays
+    ``received`` because its server died before enqueueing it, or because its job failed for
+    good while no server was watching (a worker killed on every attempt). Idempotent, so every
+    server process may sweep."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await run_in_threadpool(recover_received)
+        except Exception:  # noqa: BLE001 - a sweep that fails is tried again next time
+            log.exception("sweeping received submissions failed")
+
+
+def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool = True,
+               started: bool = False) -> FastAPI:
+    """The arena's app. ``started``: ``start_arena`` ran already (``tiltyard serve
+    --processes N`` runs it once in the supervisor, not once per server process)."""
     arena = arena or get_arena_settings()
     arena.enter_arena()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        link = prepare_store(arena)
-        if link:
-            # Printed, not logged: it is a one-time secret for whoever started the server.
-            print(f"No admin yet. Open this link once to create one:\n  {link}", flush=True)
-        app.state.setup_link = link
-        waiting = recover_received()
-        if waiting:
-            log.info("%d submissions were waiting to be graded; they are queued", waiting)
+        if not started:
+            app.state.setup_link = start_arena(arena)
         if grade_in_background:
             app.state.graders.start()
+        sweeping = asyncio.create_task(_sweep_received())
         yield
+        sweeping.cancel()
         app.state.graders.stop()
 
     app = FastAPI(title="Tiltyard arena", version="1",
@@ -64,8 +94,8 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     app.state.arena = arena
     app.state.graders = GradingProcesses(arena.grading_workers, arena.grading_concurrency,
                                          arena.grading_lease_seconds, arena.grading_niceness)
-    app.state.login_limiter = RateLimiter(arena.login_attempts_per_minute)
-    app.state.submit_limiter = RateLimiter(arena.submissions_per_minute)
+    app.state.login_limiter = RateLimiter("login", arena.login_attempts_per_minute)
+    app.state.submit_limiter = RateLimiter("submit", arena.submissions_per_minute)
     app.state.setup_link = None
 
     app.add_middleware(UploadLimitAndSecurityHeaders)  # inside the session middleware
@@ -80,3 +110,9 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def one_of_several_processes() -> FastAPI:
+    """The app each of ``tiltyard serve --processes N``'s server processes imports: the
+    supervisor started the arena and its grading workers; this process only serves."""
+    return create_app(grade_in_background=False, started=True)

@@ -36,9 +36,10 @@ def _user_from_token(request: Request, session: Session, header: str) -> User:
         raise NotAuthenticated("The Authorization header is not a bearer token",
                                expected="Authorization: Bearer tya_...", got=scheme or "an empty header",
                                hint="Run `tiltyard login URL` to get a token")
-    row = session.scalar(select(Token).where(Token.token_hash == token_digest(token.strip()),
-                                             Token.purpose == "api"))
-    if row is None or row.user_id is None:
+    found = session.execute(select(Token, User).join(User, User.id == Token.user_id).where(
+        Token.token_hash == token_digest(token.strip()), Token.purpose == "api")).first()
+    row, user = found if found is not None else (None, None)
+    if row is None:
         raise NotAuthenticated("This API token is not valid", expected="a token issued by "
                                "POST /api/v1/auth/tokens", got="an unknown or revoked token",
                                hint="Run `tiltyard login URL` again")
@@ -48,7 +49,7 @@ def _user_from_token(request: Request, session: Session, header: str) -> User:
         row.last_used_at = now
         session.commit()
     request.state.token_id = row.id
-    return session.get(User, row.user_id)
+    return user
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from starlette.concurrency import run_in_threadpool
 
 from tiltyard.challenges.manifest import Manifest
@@ -19,10 +19,11 @@ from tiltyard.server import catalog
 from tiltyard.server.access import challenge_for, teaches
 from tiltyard.server.classes import team_of
 from tiltyard.server.errors import Conflict, Forbidden, InvalidInput, RateLimited, in_words
-from tiltyard.server.grading import enqueue_grading, note_grades_changed
+from tiltyard.server.grading import enqueue_grading, forget_grades_version, note_grades_changed
 from tiltyard.server.models import Classroom, Competition, Entry, TeamMember, User, aware
 from tiltyard.store import Submission
-from tiltyard.submissions import choose_final, learner_report, receive_file, with_earlier_grades
+from tiltyard.store.counters import take_turn
+from tiltyard.submissions import choose_final, learner_report, received_row, with_earlier_grades
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -52,11 +53,15 @@ class Allowance:
         return in_words((self.resets_at - self.now).total_seconds())
 
 
+LOOK_UP = -1  # daily_allowance's team_id when the caller does not know the viewer's team
+
+
 def daily_allowance(session: Session, user: User, challenge_id: str,
-                    competition: Competition | None = None, *, team_id: int | None = None,
+                    competition: Competition | None = None, *, team_id: int | None = LOOK_UP,
                     practice_limit: int | None = None, now: datetime | None = None) -> Allowance:
     """How many of today's submissions are used and left (see ``COUNTED``). In a competition a
-    team shares one allowance, as on the leaderboard it is one entrant."""
+    team shares one allowance, as on the leaderboard it is one entrant (``team_id``: the
+    viewer's team, None for none, looked up if not given)."""
     now = now or datetime.now(UTC)
     since = start_of_day(now)
     query = (select(func.count()).select_from(Entry)
@@ -68,7 +73,7 @@ def daily_allowance(session: Session, user: User, challenge_id: str,
                             Entry.user_id == user.id)
     else:
         limit = competition.submissions_per_day
-        if team_id is None:
+        if team_id == LOOK_UP:
             team = team_of(session, competition, user)
             team_id = team.id if team else None
         query = query.where(Entry.competition_id == competition.id)
@@ -114,14 +119,27 @@ def submit(session: Session, user: User, challenge_id: str, upload: Path, filena
                             hint="Practice on the challenge page meanwhile")
         team = team_of(session, competition, user)
         team_id = team.id if team else None
+    # Refused early, before the file is hashed and stored; checked again below, in turn.
     _check_daily_limit(session, user, manifest.id, competition, team_id, practice_limit, now)
-    session.commit()  # end any read transaction before the spine writes in its own session
-    submission_id = receive_file(manifest.id, upload, owner=user.username, filename=filename)
-    entry = Entry(submission_id=submission_id, user_id=user.id, challenge_id=manifest.id,
-                  competition_id=competition.id if competition else None, team_id=team_id,
-                  is_final=False, created_at=now)
-    session.add(entry)
     session.commit()
+    row = received_row(manifest.id, upload, owner=user.username, filename=filename)
+    try:
+        # Count and insert in one transaction, one upload of this entrant at a time: without
+        # the turn, two uploads at once both count "one left" and both go in.
+        take_turn(session, f"daily:team:{team_id}" if team_id else f"daily:user:{user.id}")
+        _check_daily_limit(session, user, manifest.id, competition, team_id, practice_limit,
+                           now)
+        session.add(row)
+        session.flush()
+        submission_id = row.id
+        entry = Entry(submission_id=submission_id, user_id=user.id, challenge_id=manifest.id,
+                      competition_id=competition.id if competition else None, team_id=team_id,
+                      is_final=False, created_at=now)
+        session.add(entry)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     # After the entry: a server killed before this line leaves a received submission, which
     # the next start enqueues (grading.recover_received).
     enqueue_grading(submission_id)
@@ -157,8 +175,8 @@ def choose_final_entry(session: Session, user: User, row: Submission, entry: Ent
                        hint="Choose one that has a score")
     if entry.competition_id is None:
         session.commit()
-        choose_final(row.challenge_id, row.id, owner=row.owner)
-        note_grades_changed()  # the practice board shows how often each learner changed final
+        choose_final(row.challenge_id, row.id, owner=row.owner)  # stamps the boards itself
+        forget_grades_version()
         return entry
     competition = session.get(Competition, entry.competition_id)
     if competition.is_closed(datetime.now(UTC)):
@@ -169,8 +187,8 @@ def choose_final_entry(session: Session, user: User, row: Submission, entry: Ent
     session.execute(update(Entry).where(Entry.competition_id == competition.id, same_entrant)
                     .values(is_final=False))
     entry.is_final = True
+    note_grades_changed(session)  # the entrant's row on cached competition boards changes
     session.commit()
-    note_grades_changed()  # the entrant's row on cached competition boards changes
     return entry
 
 
@@ -204,8 +222,9 @@ def _served(report: Report, submission_id: int) -> Report:
 
 def entries_of(session: Session, user: User, challenge_id: str | None = None,
                competition_id: int | None = None) -> list[tuple[Submission, Entry]]:
+    # The lists show no report: its JSON (the largest column) stays unread.
     query = select(Submission, Entry).join(Entry, Entry.submission_id == Submission.id).where(
-        Entry.user_id == user.id).order_by(Submission.id.desc())
+        Entry.user_id == user.id).order_by(Submission.id.desc()).options(defer(Submission.report))
     if challenge_id:
         query = query.where(Entry.challenge_id == challenge_id)
     if competition_id:

@@ -15,37 +15,52 @@ import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tiltyard.config import get_settings
 from tiltyard.runner import queue
 from tiltyard.runner.jobs import Job, JobStatus
 from tiltyard.runner.queue import ClaimedJob
 from tiltyard.runner.tasks import execute_job
-from tiltyard.store import Submission, session_scope
+from tiltyard.store import Submission, open_session, session_scope
+from tiltyard.store.counters import increment, read
+from tiltyard.submissions import GRADES_STAMP
 
 log = logging.getLogger("tiltyard.server.grading")
 GRADE_KIND = "grade_submission"
 
 
-def _grades_stamp():
-    return get_settings().home / "arena-grades.stamp"
+# How long a process trusts the grades stamp it last read before reading it again: at 200
+# requests a second, a read every 50 ms instead of one per request.
+STAMP_TRUSTED_SECONDS = 0.05
+_stamp_read: tuple[str, float, int] | None = None  # (database URL, monotonic time, value)
 
 
-def note_grades_changed() -> None:
-    """Tell every server process on this home that a grade was recorded (leaderboards cached
-    between grades are stale). A tiny file, replaced atomically, so any process can read it."""
-    stamp = _grades_stamp()
-    partial = stamp.with_name(f"{stamp.name}.{os.getpid()}")
-    partial.write_text(f"{time.time_ns()} {os.getpid()}", encoding="utf-8")
-    partial.replace(stamp)
+def note_grades_changed(session: Session | None = None) -> None:
+    """Tell every process on the store (servers, workers elsewhere) that boards changed, in
+    ``session``'s transaction if given (committed by the caller), else in a transaction of
+    its own. Grades recorded by ``tiltyard.submissions`` increment the stamp themselves."""
+    if session is None:
+        with session_scope() as own:
+            increment(own, GRADES_STAMP)
+    else:
+        increment(session, GRADES_STAMP)
+    forget_grades_version()  # this process reads the new value at once
 
 
-def grades_version() -> str:
-    """Changes whenever ``note_grades_changed`` is called; '' before the first grade."""
-    try:
-        return _grades_stamp().read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return ""
+def grades_version() -> int:
+    """The store's grades stamp: changes whenever a grade or a final choice is recorded, by any
+    process on the database. Read at most every ``STAMP_TRUSTED_SECONDS``."""
+    global _stamp_read
+    url = get_settings().resolved_database_url
+    now = time.monotonic()
+    cached = _stamp_read
+    if cached is not None and cached[0] == url and now - cached[1] < STAMP_TRUSTED_SECONDS:
+        return cached[2]
+    with open_session() as session:
+        value = read(session, GRADES_STAMP)
+    _stamp_read = (url, now, value)
+    return value
 
 
 def grading_payload(submission_id: int) -> dict:
@@ -73,10 +88,9 @@ def record_grading_failure(submission_id: int, reason: str) -> None:
 
 def when_job_settles(job: ClaimedJob, status: str) -> None:
     """``run_worker``'s ``on_settled`` hook: a grading job that failed for good rejects its
-    submission with the job's error; any settled grading job changes leaderboards."""
+    submission with the job's error (a recorded grade stamps the boards itself)."""
     if job.kind != GRADE_KIND:
         return
-    note_grades_changed()
     if status == JobStatus.FAILED:
         record_grading_failure(int(job.payload["submission_id"]), queue.get_job(job.id).error
                                or "unknown error")
@@ -115,4 +129,11 @@ def grade_pending_now() -> int:
         else:
             queue.complete(job.id, result)
             when_job_settles(job, JobStatus.DONE)
+        forget_grades_version()
     return count
+
+
+def forget_grades_version() -> None:
+    """Read the stamp again on the next ask (after a grade recorded in this process)."""
+    global _stamp_read
+    _stamp_read = None

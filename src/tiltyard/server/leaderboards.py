@@ -23,10 +23,9 @@ from tiltyard.server.settings import get_arena_settings
 from tiltyard.store import Submission, open_session
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
-# Boards are cached between grades and final choices (see grading.note_grades_changed). Grades
-# recorded by a `tiltyard worker` run elsewhere do not touch the stamp, so a cached board also
-# expires.
-BOARD_MAX_AGE_S = 2.0
+# Boards are cached between grades and final choices: every process on the store, whoever
+# graded (its own workers, another server's, a `tiltyard worker` elsewhere), sees the store's
+# grades stamp change (see grading.grades_version).
 
 
 @dataclass
@@ -148,7 +147,7 @@ def _cached(key: tuple, bundle) -> Board | None:
         return None
     age = time.monotonic() - cached.made_at
     source = _source(bundle)
-    if age >= BOARD_MAX_AGE_S or cached.source[:3] != source[:3]:
+    if cached.source[:3] != source[:3]:
         return None
     if cached.source == source or age < get_arena_settings().leaderboard_refresh_seconds:
         return cached.board

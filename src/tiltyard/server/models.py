@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tiltyard.store.models import Base, utcnow
@@ -160,3 +160,24 @@ class ArenaBundle(Base):
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     checks: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RateEvent(Base):
+    """One counted event (a sign-in attempt, a submission) of a rate limit's key, at a Unix
+    time; kept for one window (see security.RateLimiter)."""
+
+    __tablename__ = "arena_rate_events"
+    __table_args__ = (Index("ix_arena_rate_events_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[float] = mapped_column(Float)
+
+
+class ArenaSecret(Base):
+    """A secret every server process on the store shares (the session cookies' key)."""
+
+    __tablename__ = "arena_secrets"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

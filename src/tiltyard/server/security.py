@@ -1,16 +1,22 @@
-"""Passwords (argon2), API tokens (random, stored as sha256), CSRF tokens and rate limits."""
+"""Passwords (argon2), API tokens (random, stored as sha256), CSRF tokens, rate limits and the
+secrets every server process shares (both kept in the store)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import threading
 import time
-from collections import deque
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from tiltyard.server.models import ArenaSecret, RateEvent
+from tiltyard.store import session_scope
+from tiltyard.store.counters import take_turn
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "tya_"  # recognisable in logs and secret scanners
@@ -60,23 +66,43 @@ def new_join_code() -> str:
 
 
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per key (a sliding window, in memory:
-    limits are per server process, which is how ``tiltyard serve`` runs)."""
+    """At most ``limit`` events per ``window`` seconds per key: a sliding window kept in the
+    store (``arena_rate_events``), so that every server process on the database, on any
+    machine, counts the same events. Events of one key are counted in turn (see
+    ``store.counters.take_turn``)."""
 
-    def __init__(self, limit: int, window: float = 60.0):
+    def __init__(self, name: str, limit: int, window: float = 60.0):
+        self.name = name
         self.limit = limit
         self.window = window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def retry_after(self, key: str) -> float:
         """0 if an event for ``key`` is allowed now (and counts it), else seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return events[0] + self.window - now
-            events.append(now)
+        key = f"{self.name}:{key}"[:200]
+        with session_scope() as session:
+            take_turn(session, f"rate:{key}")
+            now = time.time()  # read in turn: the events before it are all in
+            session.execute(delete(RateEvent).where(RateEvent.key == key,
+                                                    RateEvent.at <= now - self.window))
+            oldest = session.scalars(select(RateEvent.at).where(RateEvent.key == key)
+                                     .order_by(RateEvent.at).limit(self.limit)).all()
+            if len(oldest) >= self.limit:
+                return oldest[0] + self.window - now
+            session.add(RateEvent(key=key, at=now))
             return 0.0
+
+
+def shared_secret(name: str, first: Callable[[], str]) -> str:
+    """The secret kept in the store under ``name`` (so every server process on the database
+    signs and checks cookies alike); the first process to ask stores ``first()``."""
+    with session_scope() as session:
+        found = session.get(ArenaSecret, name)
+        if found is not None:
+            return found.value
+    try:
+        with session_scope() as session:
+            session.add(ArenaSecret(name=name, value=first()))
+    except IntegrityError:  # another process stored it first: theirs is the one
+        pass
+    with session_scope() as session:
+        return session.get(ArenaSecret, name).value

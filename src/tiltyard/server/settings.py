@@ -52,16 +52,22 @@ class ArenaSettings(BaseSettings):
         get_settings.cache_clear()
 
     def session_secret(self) -> str:
-        """The configured key, or one made on first start and kept (0600) in the home folder,
-        so that sessions survive a restart."""
+        """The configured key, or the one kept in the store (drawn by the first server process
+        that starts), so that sessions survive a restart and hold on every server process on
+        the database, on any machine."""
         if self.secret_key:
             return self.secret_key
+        from tiltyard.server.security import shared_secret  # the store's tables sit above
+
+        return shared_secret("session", self._first_session_secret)
+
+    @staticmethod
+    def _first_session_secret() -> str:
+        """A home that kept its key in a file (before the store held it) keeps its sessions."""
         path: Path = get_settings().home / "server-secret-key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        return path.read_text(encoding="utf-8").strip()
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip()
+        return secrets.token_urlsafe(48)
 
 
 @lru_cache(maxsize=1)

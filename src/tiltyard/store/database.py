@@ -48,7 +48,10 @@ def engine_for(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # A connection per thread of a server's pool (40) with room to spare: a request
+        # never queues for a connection, which would show as seconds of tail latency.
+        engine = create_engine(url, connect_args={"timeout": 30}, pool_size=20,
+                               max_overflow=40)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)

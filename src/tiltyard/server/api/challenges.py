@@ -84,7 +84,7 @@ async def submit_practice(challenge_id: str, request: Request, user: CurrentUser
     /challenges/{id}: predictions, code, designs...); a worker grades it off the request path
     (poll the submission)."""
     catalog.bundle(challenge_id)
-    check_submission_rate(request, user)
+    await check_submission_rate(request, user, session)
     limit = request.app.state.arena.practice_submissions_per_day
     async with saved_upload(file) as (path, name):
         entry = await entries.submit_off_loop(session, user, challenge_id, path, name,

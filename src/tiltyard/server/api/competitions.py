@@ -66,7 +66,7 @@ async def read_leaderboard(competition_id: int, request: Request):
 async def submit_to_competition(competition_id: int, request: Request, user: CurrentUser,
                                 session: SessionDep, file: UploadFile = File(...)):
     competition, _ = competition_for(session, user, competition_id)
-    check_submission_rate(request, user)
+    await check_submission_rate(request, user, session)
     async with saved_upload(file) as (path, name):
         entry = await entries.submit_off_loop(session, user, competition.challenge_id, path, name,
                                               competition=competition)

@@ -33,7 +33,7 @@ def challenge_page(request: Request, challenge_id: str, user: OptionalUser, sess
 @router.post("/challenges/{challenge_id}/submit", dependencies=[FormCsrf])
 async def submit_from_page(request: Request, challenge_id: str, user: CurrentUser,
                            session: SessionDep, file: UploadFile | None = File(None)):
-    check_submission_rate(request, user)
+    await check_submission_rate(request, user, session)
     limit = request.app.state.arena.practice_submissions_per_day
     async with saved_upload(file) as (path, name):
         entry = await entries.submit_off_loop(session, user, challenge_id, path, name,

@@ -23,14 +23,17 @@ async def competition_page(request: Request, competition_id: int):
     def work(session, user):
         competition, classroom = competition_for(session, user, competition_id)
         state = class_logic.state_of(competition)
+        my_team = class_logic.team_of(session, competition, user)
         return render(request, "competition.html", {
-            "allowance": entries.daily_allowance(session, user, competition.challenge_id,
-                                                 competition) if state == "open" else None,
+            "allowance": entries.daily_allowance(
+                session, user, competition.challenge_id, competition,
+                team_id=my_team.id if my_team else None) if state == "open" else None,
             "competition": competition, "classroom": classroom,
             "state": state, "instructor": teaches(user, classroom),
             "board": competition_board(session, competition),
-            "teams": class_logic.teams_of(session, competition),
-            "my_team": class_logic.team_of(session, competition, user),
+            "teams": class_logic.teams_of(session, competition)
+            if competition.max_team_size > 1 else [],
+            "my_team": my_team,
             "mine": entries.entries_of(session, user, competition_id=competition.id),
             "formats": formats_public(competition.challenge_id)})
 
@@ -41,7 +44,7 @@ async def competition_page(request: Request, competition_id: int):
 async def submit_from_page(request: Request, competition_id: int, user: CurrentUser,
                            session: SessionDep, file: UploadFile | None = File(None)):
     competition, _ = competition_for(session, user, competition_id)
-    check_submission_rate(request, user)
+    await check_submission_rate(request, user, session)
     async with saved_upload(file) as (path, name):
         entry = await entries.submit_off_loop(session, user, competition.challenge_id, path, name,
                                               competition=competition)

@@ -64,6 +64,25 @@ templates.env.globals["final_changes_allowed"] = FINAL_CHANGES_PER_CHALLENGE
 templates.env.filters["spec"] = lambda spec: Markup(json.dumps(spec).replace("</", "<\\/"))
 
 
+FRAGMENTS_PER_BOARD = 512  # viewers whose copy of a cached board's table is kept
+
+
+def board_table(board, user) -> Markup:
+    """The board's table as HTML, drawn once per viewer (their own row is marked) for as long
+    as the board is cached: a cached board is never changed, only replaced."""
+    who = user.username if user else None
+    fragments = board.__dict__.setdefault("_tables", {})
+    table = fragments.get(who)
+    if table is None:
+        table = Markup(templates.get_template("_board.html").render(board=board, user=user))
+        if len(fragments) < FRAGMENTS_PER_BOARD:
+            fragments[who] = table
+    return table
+
+
+templates.env.globals["board_table"] = board_table
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
