@@ -36,7 +36,7 @@ from tiltyard.errors import BundleError
 from tiltyard.kinds.table.automl import search_record
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
-from tiltyard.kinds.table.noise import public_noise
+from tiltyard.kinds.table.noise import noise_rung, public_noise
 from tiltyard.kinds.table.section import TableSection
 from tiltyard.kinds.table.starter import AS_FIRST_PUBLISHED, LINEAR_RUNG, write_starters
 from tiltyard.metrics import get_metric
@@ -253,8 +253,7 @@ def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: 
     grader = Grader(Bundle(staging, manifest))
     features = train.drop(columns=[task.target])
     baselines, fitted, failed = [], {}, []
-    rungs = ladder(task, metric, train, columns, automl=not spec.superseded)
-    for rung in rungs:
+    for rung in ladder(task, metric, train, columns, automl=not spec.superseded):
         progress(f"fitting baseline: {rung.name}")
         try:
             model = rung.make().fit(features, train[task.target])
@@ -274,11 +273,7 @@ def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: 
             name=rung.name, description=rung.description, predictions=f"sealed/{relative}",
             public_score=grade.public_scores[metric.name],
             private_score=grade.private_scores[metric.name], details=search_record(model)))
-    # The public noise and the cleaning rungs come from the best fixed rung: a searched rung
-    # (automl) would search again on the clean data, and its search is not the lesson.
-    fixed = {r.name for r in rungs if not r.may_fail}
-    best = sorted([b for b in baselines[1:] if b.name in fixed] or baselines,
-                  key=lambda b: metric.sort_key(b.public_score))[0]
+    best = noise_rung(baselines, metric)
     section = TableSection(public_noise=round(public_noise(grader, fitted[best.name], spec.seed), 6),
                            duplicates_across_splits=spec.duplicates_across_splits,
                            corrupted=messy is not None)

@@ -11,7 +11,7 @@ from tiltyard.challenges.bundle import Bundle
 from tiltyard.core import Check, NamedCheck
 from tiltyard.kinds.table import grader_for
 from tiltyard.kinds.table.checks import frames
-from tiltyard.kinds.table.noise import public_noise
+from tiltyard.kinds.table.noise import noise_rung, public_noise
 from tiltyard.kinds.table.screening import leaks, order_tie, shared_rows, single_column_scores
 from tiltyard.kinds.table.section import TableSection
 from tiltyard.metrics import get_metric
@@ -103,8 +103,7 @@ def public_noise_stated(bundle: Bundle) -> list[Check]:
         return [Check("table.public_noise_stated", "public-score noise stated", False,
                       "[table] public_noise is missing: rebuild the bundle")]
     metric = get_metric(bundle.manifest.metric.primary)
-    rungs = bundle.manifest.baselines[1:] or bundle.manifest.baselines
-    best = sorted(rungs, key=lambda b: metric.sort_key(b.public_score))[0]
+    best = noise_rung(bundle.manifest.baselines, metric)
     again = round(public_noise(grader_for(bundle), bundle.sealed_file(best.predictions.removeprefix("sealed/")),
                                bundle.manifest.split.seed), 6)
     same = abs(again - stated) <= NOISE_TOLERANCE

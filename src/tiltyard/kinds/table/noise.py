@@ -30,3 +30,11 @@ def public_noise(grader, predictions_file: Path, seed: int, rounds: int = ROUNDS
         except (TiltyardError, ValueError):  # a resample without one of the classes: no score to take
             continue
     return float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+
+
+def noise_rung(baselines: list, metric) -> object:
+    """The rung the noise (and a messy challenge's naive and clean-oracle rungs) come from: the
+    best fixed rung past the constant. A searched rung (automl: its entry keeps the search's
+    record) is left out, since it would search again on the clean data."""
+    fixed = [b for b in baselines[1:] if b.details is None]
+    return sorted(fixed or baselines, key=lambda b: metric.sort_key(b.public_score))[0]
