@@ -17,6 +17,7 @@ from tiltyard.challenges.registry import get_bundle
 from tiltyard.cli import app
 from tiltyard.grid import analysis
 from tiltyard.grid.plan import plan
+from tiltyard.grid.records import stored_plan
 from tiltyard.grid.report import AMLB_COLUMNS, amlb_results, build_report
 from tiltyard.grid.run import predictions_dir, run_plan
 from tiltyard.runner.sandbox import bubblewrap_problem
@@ -55,6 +56,9 @@ def test_stopped_half_way_and_run_again_nothing_is_done_twice(home, write_spec):
         assert not set(kept[task.id_column]) & hidden_test
     ladder = frame.set_index("rung")
     assert ladder.loc["constant", "normalised"] == 0 and ladder.loc["boosted-trees", "normalised"] == 1
+    # The run recorded its spec and cells: the store alone gives the same cells (the arena's grid page).
+    columns = ["key", "entry", "score", "normalised"]
+    pd.testing.assert_frame_equal(analysis.cells_frame(stored_plan("small"))[columns], frame[columns])
 
 
 def test_a_failing_component_is_a_classed_cell_at_the_constant_rung(home, write_spec, tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tiltyard.config import get_settings
 from tiltyard.grid.plan import CELL_JOB, Cell, Plan, check_fits_nodes
+from tiltyard.grid.records import record_plan
 from tiltyard.runner import queue
 from tiltyard.runner.jobs import JobStatus
 from tiltyard.runner.worker import run_worker
@@ -46,6 +47,7 @@ def run_plan(plan: Plan, *, executor: str = "local", address: str | None = None,
              max_cells: int | None = None, on_cell: Callable[[Cell, str], None] | None = None) -> RunSummary:
     """Run every cell not done yet (failed jobs get fresh attempts); ``max_cells`` stops early."""
     by_key = {cell.key: cell for cell in plan.cells}
+    record_plan(plan)
     before = cell_states(plan)
     summary = RunSummary(cells=len(plan.cells), already_done=sum(s == JobStatus.DONE for s in before.values()))
     queue.requeue_failed([key for key, state in before.items() if state == JobStatus.FAILED])

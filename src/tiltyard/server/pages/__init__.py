@@ -3,8 +3,8 @@ a form that posts and redirects."""
 
 from fastapi import APIRouter
 
-from tiltyard.server.pages import accounts, admin, challenges, classes, competitions, submissions
+from tiltyard.server.pages import accounts, admin, challenges, classes, competitions, grids, submissions
 
 router = APIRouter(include_in_schema=False)
-for module in (accounts, challenges, submissions, classes, competitions, admin):
+for module in (accounts, challenges, submissions, classes, competitions, grids, admin):
     router.include_router(module.router)
