@@ -39,7 +39,10 @@ def store_file(path: Path, sha256: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{sha256}{path.suffix.lower() or '.csv'}"
     if not stored.exists():
-        partial = stored.with_suffix(stored.suffix + ".partial")
+        # A partial file of its own per writer: two uploads of the same bytes at once each copy
+        # theirs and rename it over the other (same content), never one moving the other's half.
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f"{sha256}.", suffix=".partial", delete=False) as handle:
+            partial = Path(handle.name)
         shutil.copyfile(path, partial)
         partial.replace(stored)
     return stored

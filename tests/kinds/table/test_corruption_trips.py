@@ -51,7 +51,7 @@ def messy(tmp_path_factory):
                      test_mask=lambda f, seed=None: np.arange(len(f)) >= len(f) - TEST_ROWS)
     with pytest.MonkeyPatch.context() as patch:  # the constant rung is ladder enough here
         full_ladder = builder.ladder
-        patch.setattr(builder, "ladder", lambda *args: full_ladder(*args)[:1])
+        patch.setattr(builder, "ladder", lambda *args, **kwargs: full_ladder(*args, **kwargs)[:1])
         bundle = spec.build(root / "catalog")
     corrupted = apply_recipe(parse_recipe(STEPS, COLUMNS, BINARY), clean_splits(rows=ROWS, test_rows=TEST_ROWS), 3)
     staging = root / "staging"

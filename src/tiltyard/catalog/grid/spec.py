@@ -13,11 +13,21 @@ import pandas as pd
 from tiltyard.catalog.grid import rdocs
 from tiltyard.catalog.sources import rdataset
 from tiltyard.challenges.manifest import MetricSpec, Provenance, Task
-from tiltyard.kinds.table.builder import TableSpec, independent_seeds, random_test_mask, with_shuffled_ids
+from tiltyard.kinds.table.builder import (
+    PUBLIC_FRACTION,
+    TableSpec,
+    independent_seeds,
+    random_test_mask,
+    with_shuffled_ids,
+)
 
 ID_COLUMN = "row_id"
 TEST_FRACTION = 0.25
 TAGS = ("grid",)
+# R data sets record few, coarse columns, so distinct records can share every recorded value;
+# a random split puts some of those repeats on both sides, and the checker counts them.
+SHARED_ROWS = ("distinct records of the R data set can share every recorded value (few, coarse "
+               "columns), and the random split puts some of those repeats on both sides")
 METRICS = {"binary": MetricSpec(primary="roc_auc", secondary=["log_loss"]),
            "multiclass": MetricSpec(primary="log_loss", secondary=["roc_auc"]),
            "regression": MetricSpec(primary="rmse", secondary=["mae", "r2"])}
@@ -52,6 +62,9 @@ class GridDataset:
     described: dict[str, str] = field(default_factory=dict)
     """Descriptions for columns the R documentation does not list."""
     difficulty: str = "intermediate"
+    public_fraction: float = PUBLIC_FRACTION
+    """Of the test rows, the public share: more than the usual on the smallest tables, so that
+    each half has enough rows to score."""
 
     @property
     def id(self) -> str:
@@ -161,5 +174,6 @@ def table_spec(data: GridDataset) -> TableSpec:
                           + f"; ids and test rows drawn from two independent streams of seed {data.seed}.",
         seed=data.seed, load=partial(load, data),
         test_mask=lambda frame, seed=data.streams[1]: test_mask(frame, seed, stratify=stratify),
+        public_fraction=data.public_fraction, duplicates_across_splits=SHARED_ROWS,
         lessons=("target-leakage",) if data.dropped else (), tags=TAGS,
         story=partial(story, data), dictionary=partial(dictionary, data))
