@@ -43,7 +43,10 @@ def test_a_submission_that_hides_its_attempts_still_sees_nothing_of_the_home(sub
     result = submit(MODEL + f"""
 import os, sys
 def build_model():
-    system = ("/proc", "/sys", "/usr", "/dev", sys.prefix, sys.base_prefix)
+    # The system, and the library folders on the path (shown read-only: an editable install's
+    # source tree among them), are not the home; reading all of them would outlast the budget.
+    libraries = tuple(p for p in sys.path if p.startswith("/") and p != "/" and p != os.getcwd())
+    system = ("/proc", "/sys", "/usr", "/dev", sys.prefix, sys.base_prefix) + libraries
     for folder, _, files in os.walk("/"):
         if folder.startswith(system):
             continue

@@ -107,7 +107,8 @@ def public_noise_stated(bundle: Bundle) -> list[Check]:
     again = round(public_noise(grader_for(bundle), bundle.sealed_file(best.predictions.removeprefix("sealed/")),
                                bundle.manifest.split.seed), 6)
     same = abs(again - stated) <= NOISE_TOLERANCE
-    return [Check("table.public_noise_stated", "public-score noise stated", stated > 0 and same,
+    # Zero is a true figure when the rung is perfect on every resample of the public rows.
+    return [Check("table.public_noise_stated", "public-score noise stated", stated >= 0 and same,
                   f"±{stated:.4f} ({best.name}, bootstrap over the public rows)" if same
                   else f"stated {stated:.6f}, bootstrap gives {again:.6f}")]
 
