@@ -3,6 +3,7 @@ touches, whether the brief discloses it, one sentence for the brief, and how it 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -81,11 +82,13 @@ class Operator(BaseModel):
     def check(self, schema: Schema) -> None:
         """Refuse what the parameters allow but this table does not (raise RecipeError)."""
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError
+        """One sentence for the brief: what this step did to the data."""
 
+    @abstractmethod
     def apply(self, edit: Edit) -> None:
-        raise NotImplementedError
+        """Make this step's changes through ``edit`` (which logs every cell it changes)."""
 
     # -- helpers for subclasses ----------------------------------------------------------
 
