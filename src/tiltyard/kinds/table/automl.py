@@ -190,16 +190,18 @@ class AutoMLModel(BaseEstimator):
         return self.automl_.predict_proba(self._frame(pd.DataFrame(X)))
 
 
-def search_record(model) -> dict | None:
-    """The record of a fitted AutoMLModel, also inside a TransformedTargetRegressor or a
+def searched_model(model) -> AutoMLModel | None:
+    """The fitted AutoMLModel inside a model, also inside a TransformedTargetRegressor or a
     Pipeline (a messy challenge's number columns that hold text are parsed first)."""
-    while model is not None:
-        record = getattr(model, "record_", None)
-        if record is not None:
-            return record
+    while model is not None and not isinstance(model, AutoMLModel):
         steps = getattr(model, "steps", None)
         model = steps[-1][1] if steps else getattr(model, "regressor_", None)
-    return None
+    return model
+
+
+def search_record(model) -> dict | None:
+    """The record of the search inside a fitted model (None for a model that did not search)."""
+    return getattr(searched_model(model), "record_", None)
 
 
 def _plain(value):

@@ -7,6 +7,7 @@ challenge an author builds, has the same shape and passes the same checker.
 
 from __future__ import annotations
 
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ from tiltyard.challenges.manifest import (
     Task,
 )
 from tiltyard.errors import BundleError
-from tiltyard.kinds.table.automl import search_record
+from tiltyard.kinds.table import searches
+from tiltyard.kinds.table.automl import search_record, searched_model
 from tiltyard.kinds.table.baselines import ladder, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
 from tiltyard.kinds.table.noise import noise_rung, public_noise
@@ -256,7 +258,7 @@ def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: 
     for rung in ladder(task, metric, train, columns, automl=not spec.superseded):
         progress(f"fitting baseline: {rung.name}")
         try:
-            model = rung.make().fit(features, train[task.target])
+            model = _fit_rung(spec.id, rung, features, train[task.target], columns, progress)
         except Exception as exc:  # noqa: BLE001 - a searched rung's failure is recorded, not fatal
             if not rung.may_fail:
                 raise
@@ -290,6 +292,26 @@ def _fit_and_write(spec: TableSpec, catalog_dir: Path, staging: Path, manifest: 
     write_starters(staging / "starter", manifest, train,
                    AS_FIRST_PUBLISHED if spec.superseded else LINEAR_RUNG)
     return write_bundle(staging, manifest, catalog_dir / spec.id)
+
+
+def _fit_rung(challenge_id: str, rung, features: pd.DataFrame, target: pd.Series, columns: list[Column],
+              progress: Callable[[str], None]):
+    """A fixed rung is fitted; a searched one (automl) refits what a stored search of exactly
+    these inputs chose, and searches only when none was stored."""
+    if rung.replay is None:
+        return rung.make().fit(features, target)
+    key = searches.search_key(features, target, rung.description, columns)
+    record = searches.stored(challenge_id, key)
+    if record is not None:
+        progress(f"fitting baseline: {rung.name} (the stored search's choice, {record['estimator']})")
+        model = rung.replay(record).fit(features, target)
+        # The manifest keeps the search's record, not the one-trial replay's.
+        searched_model(model).record_ = dict(record)
+        return model
+    started = time.perf_counter()
+    model = rung.make().fit(features, target)
+    searches.searched(challenge_id, key, search_record(model), time.perf_counter() - started)
+    return model
 
 
 def _constant_prediction(train: pd.DataFrame, task: Task, metric, n: int) -> pd.DataFrame:
