@@ -149,9 +149,10 @@ def report_command(
                             [[r["value"], r["reference"], r["contexts"],
                               _interval(r["difference"], r["low"], r["high"]), f"{r['improved']:.0%}"]
                              for r in tables["summary"]]))
-    console.print(table("Cost", ["entry", "cells", "median CPU s", "× boosted-trees rung"],
-                        [[r["entry"], r["cells"], _number(r["cpu_s_median"], 2), _number(r["ratio_to_boosted"], 2)]
-                         for r in report["costs"]]))
+    console.print(table("Cost (CPU s per cell; the ratio is to the boosted-trees rung's fit on the same split "
+                        "and worker)", ["entry", "cells", "median CPU s", "× boosted-trees rung", "same worker"],
+                        [[r["entry"], r["cells"], _number(r["cpu_s_median"], 2), _number(r["ratio_to_boosted"], 2),
+                          "—" if r["same_worker"] is None else f"{r['same_worker']:.0%}"] for r in report["costs"]]))
     for path in (html, csv):
         if path is not None:
             console.print(f"Wrote {path}")

@@ -39,7 +39,8 @@ def cells_frame(plan: Plan) -> pd.DataFrame:
                      "split": cell.split.index, "repeat": cell.split.repeat, "fold": cell.split.fold,
                      "seed": cell.seed, "status": job.status if job is not None else "new", "outcome": outcome,
                      "score": result.get("score"), "cpu_s": result.get("cpu_s"), "wall_s": result.get("wall_s"),
-                     "host": result.get("host"), "predictions": result.get("predictions"),
+                     "host": result.get("host"), "worker": result.get("worker") or result.get("host"),
+                     "predictions": result.get("predictions"),
                      "message": result.get("message") or (job.error if job is not None else None),
                      "finished_at": job.finished_at if job is not None else None})
     frame = pd.DataFrame(rows)
@@ -135,10 +136,14 @@ def board(frame: pd.DataFrame, *, column: str = "normalised", elo: bool = True) 
     every entry and both rungs."""
     settled = entries(frame)
     per_task = settled.groupby(["entry", "challenge"], sort=False)[column].mean().unstack("challenge")
-    per_task = per_task.dropna(axis=1, how="any")  # challenges every entry has a score on
+    # An entry with no score at all (on the complete-cells board: one that never finished) is
+    # left out and named, rather than emptying the board; then the challenges every entry has.
+    absent = [name for name in per_task.index if per_task.loc[name].isna().all()]
+    per_task = per_task.drop(index=absent).dropna(axis=1, how="any")
     names, challenges = list(per_task.index), list(per_task.columns)
     pool = (f"{len(names)} entries (grid combinations and the constant and boosted-trees rungs) on "
-            f"{len(challenges)} challenge(s): {', '.join(challenges)}")
+            f"{len(challenges)} challenge(s): {', '.join(challenges)}"
+            + (f"; left out, with no score: {', '.join(absent)}" if absent else ""))
     if not names or not challenges:
         return Board(pool, pd.DataFrame(), "none")
     iqm_rows, method = {}, ""
@@ -226,16 +231,24 @@ def effects(frame: pd.DataFrame, axes: list[str], axis: str, reference: str | No
 
 
 def costs(frame: pd.DataFrame) -> pd.DataFrame:
-    """CPU seconds per cell, and its ratio to the boosted-trees rung's on the same split (and
-    worker: the rung runs beside the cells of its split)."""
+    """CPU seconds per cell (the sandbox's start included), and its ratio to the CPU seconds of
+    the boosted-trees rung's fit on the same split and the same worker, so that cells run on a
+    slow node and on a fast one compare alike; where no rung of that split finished on the
+    cell's worker, the rung on another worker stands in, and ``same_worker`` says how often not."""
     settled = entries(frame)
-    boosted = settled[settled["rung"] == BOOSTED_RUNG].set_index(["challenge", "split"])["cpu_s"]
-    index = pd.MultiIndex.from_frame(settled[["challenge", "split"]])
-    ratio = settled["cpu_s"].to_numpy(float) / boosted.reindex(index).to_numpy(float)
-    with_ratio = settled.assign(ratio=ratio)
-    return with_ratio.groupby("entry", sort=False).agg(cells=("key", "size"), cpu_s_median=("cpu_s", "median"),
-                                                       cpu_s_total=("cpu_s", "sum"),
-                                                       ratio_to_boosted=("ratio", "median")).reset_index()
+    rungs = settled[(settled["rung"] == BOOSTED_RUNG) & settled["complete"]]
+    on_worker = rungs.groupby(["challenge", "split", "worker"])["cpu_s"].median()
+    on_split = rungs.groupby(["challenge", "split"])["cpu_s"].median()
+    where = pd.MultiIndex.from_frame(settled[["challenge", "split", "worker"]])
+    same = on_worker.reindex(where).to_numpy(float)
+    other = on_split.reindex(pd.MultiIndex.from_frame(settled[["challenge", "split"]])).to_numpy(float)
+    yardstick = np.where(np.isfinite(same), same, other)
+    with_ratio = settled.assign(ratio=settled["cpu_s"].to_numpy(float) / yardstick,
+                                same_worker=np.where(np.isfinite(yardstick), np.isfinite(same), np.nan))
+    return with_ratio.groupby("entry", sort=False).agg(
+        cells=("key", "size"), cpu_s_median=("cpu_s", "median"),
+        cpu_s_total=("cpu_s", lambda cpu: cpu.sum(min_count=1)), ratio_to_boosted=("ratio", "median"),
+        same_worker=("same_worker", "mean")).reset_index()
 
 
 def axes_with_choices(frame: pd.DataFrame, plan: Plan) -> list[str]:
