@@ -68,7 +68,7 @@ def test_a_component_effect_is_paired_over_every_context_with_its_interactions()
     summary = effect["summary"].iloc[0]
     assert (summary["value"], summary["reference"], summary["contexts"]) == ("clip", "none", 12)
     assert summary["difference"] == pytest.approx(0.05)
-    assert summary["improved"] == pytest.approx(0.5)
+    assert summary["improved"] == pytest.approx(0.5) and summary["worse"] == 0  # ties on the tree
     by_model = effect["interactions"].query("by == 'model'").set_index("level")["difference"]
     assert by_model["lin"] == pytest.approx(0.1) and by_model["tree"] == pytest.approx(0.0)
 
@@ -115,4 +115,23 @@ def test_the_complete_cells_board_names_an_entry_that_never_finished_and_ranks_t
     complete = analysis.board(frame, column="normalised_complete", elo=False)
     assert "left out, with no score: std · tree" in complete.pool
     assert set(complete.table["entry"]) == {"std · lin", "ladder: constant", "ladder: boosted-trees"}
-    assert "std · tree" in set(analysis.board(frame).table["entry"])  # at the constant rung on the other board
+    # On the all-cells board it stands, at the constant rung.
+    assert "std · tree" in set(analysis.board(frame, elo=False).table["entry"])
+
+
+def test_a_challenge_where_the_boosted_rung_does_not_beat_the_constant_has_no_scale_and_is_named():
+    scores = {(challenge, "std", model, 0): score for challenge in ("a-v1", "b-v1", "c-v1")
+              for model, score in (("lin", 0.8), ("tree", 0.6))}
+    frame = cells(scores, maximize={"c-v1": False})
+    # On c-v1 (a loss) the boosted rung scores 0.95, worse than the constant's 0.9: the scale
+    # would put the linear model's 0.8 at -2 (a better loss, read as far worse).
+    frame.loc[frame["challenge"] == "c-v1", "boosted"] = 0.95
+    frame.loc[(frame["challenge"] == "c-v1") & (frame["rung"] == "boosted-trees"), "score"] = 0.95
+    frame = analysis.normalise(frame)
+    assert frame.loc[frame["challenge"] == "c-v1", "normalised"].isna().all()
+    assert analysis.unscaled(frame) == ["c-v1"]
+    board = analysis.board(frame, elo=False)
+    assert "on 2 challenge(s): a-v1, b-v1" in board.pool
+    assert "not beating the constant there (no scale): c-v1" in board.pool
+    effect = analysis.effects(frame, AXES, "model")["summary"].iloc[0]
+    assert effect["contexts"] == 2 and effect["difference"] == pytest.approx(-0.5)

@@ -39,12 +39,12 @@ def _enqueue(the_plan):
         queue.enqueue(CELL_JOB, cell.payload, key=cell.key, max_attempts=1)
 
 
-def _settle(the_plan, labels=None):
+def _settle(the_plan, labels=None, results=RESULTS):
     for cell in the_plan.cells:
         if labels is not None and cell.label not in labels:
             continue
         claimed = queue.claim("test-worker", lease_seconds=60, keys=[cell.key])
-        result = RESULTS[cell.label]
+        result = results[cell.label]
         if result is None:
             queue.fail(claimed.id, "test-worker", "the worker died", retry=False)
             continue
@@ -100,7 +100,7 @@ def test_a_grid_page_shows_the_board_per_challenge_means_effects_and_failed_cell
     # A failed cell counts at the constant rung; its complete-cells mean has nothing to average.
     assert per_challenge["forest"] == [CHALLENGE, "forest", "1", "1", "0.600", "—", "—", "0.000"]
     effects = {row[1]: row for row in _rows(html, "effects")}
-    assert effects["tree"] == ["model", "tree", "logistic", "1", "-0.250", "—", "0%"]
+    assert effects["tree"] == ["model", "tree", "logistic", "1", "-0.250", "—", "0%", "100%"]
     assert effects["forest"][4] == "-0.750"
     failed = {row[1]: row for row in _rows(html, "failed")}
     assert failed["forest"][4] == "timeout" and "ran out of its 30 s" in failed["forest"][5]
@@ -174,3 +174,15 @@ def test_the_report_is_built_once_per_settled_cell_and_a_new_cell_shows_up(clien
     after = client.get("/grids/waiting", headers=learner.headers).text
     assert len(builds) == 2 and "3 done · 0 failed · 0 pending" in after
     assert {row[0]: row[1] for row in _rows(after, "board")}["logistic"] == "0.750"
+
+
+def test_a_challenge_where_the_boosted_rung_loses_to_the_constant_is_named_and_has_no_scale(client, arena_home):
+    inverted = plan(_spec("inverted", {"logistic": MODELS["logistic"]}, memory_mb=640))
+    _enqueue(inverted)
+    _settle(inverted, results={**RESULTS, "ladder: boosted-trees": 0.55})
+    learner = sign_up(client, "lea")
+    html = client.get("/grids/inverted", headers=learner.headers).text
+    note = re.search(r'<p id="unscaled">(.*?)</p>', html, re.S).group(1)
+    assert "the boosted-trees rung did not beat the constant rung" in note and CHALLENGE in note
+    # The raw mean stands; the normalised score (which would read 0.75 as 3.0) is not given.
+    assert {row[1]: row for row in _rows(html, "per-challenge")}["logistic"][4:] == ["0.750", "—", "0.750", "—"]

@@ -68,11 +68,17 @@ def _on_ladder_scale(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """Given each cell's ``constant`` and ``boosted`` rung scores on its split: the score with
-    failures at the constant rung (``filled``), and both on the ladder's 0-1 scale."""
+    failures at the constant rung (``filled``), and both on the ladder's 0-1 scale.
+
+    Where the boosted-trees rung does not beat the constant on a split (an overfitted log loss
+    on a small multiclass table does this) the scale has no unit, and would turn upside down:
+    such a split is ``unscaled`` and has no normalised score."""
     frame["complete"] = frame["outcome"] == "ok"
     frame["filled"] = frame["score"].where(frame["complete"], frame["constant"]).astype(float)
-    span = (frame["boosted"] - frame["constant"]).replace(0, np.nan)
-    frame["normalised"] = (frame["filled"] - frame["constant"]) / span
+    span = frame["boosted"] - frame["constant"]
+    gain = pd.Series(np.where(frame["maximize"].astype(bool), span, -span), index=frame.index)
+    frame["unscaled"] = gain <= 0
+    frame["normalised"] = (frame["filled"] - frame["constant"]) / span.where(gain > 0)
     frame["normalised_complete"] = frame["normalised"].where(frame["complete"])
     return frame
 
@@ -143,7 +149,8 @@ def board(frame: pd.DataFrame, *, column: str = "normalised", elo: bool = True) 
     names, challenges = list(per_task.index), list(per_task.columns)
     pool = (f"{len(names)} entries (grid combinations and the constant and boosted-trees rungs) on "
             f"{len(challenges)} challenge(s): {', '.join(challenges)}"
-            + (f"; left out, with no score: {', '.join(absent)}" if absent else ""))
+            + (f"; left out, with no score: {', '.join(absent)}" if absent else "")
+            + _unscaled_note([c for c in unscaled(frame) if c not in challenges]))
     if not names or not challenges:
         return Board(pool, pd.DataFrame(), "none")
     iqm_rows, method = {}, ""
@@ -166,6 +173,19 @@ def board(frame: pd.DataFrame, *, column: str = "normalised", elo: bool = True) 
     if elo and len(challenges) >= 2:
         table = table.join(_elo(per_task))
     return Board(pool, table.sort_values("iqm", ascending=False).reset_index(), method)
+
+
+def unscaled(frame: pd.DataFrame) -> list[str]:
+    """Challenges with a split where the boosted-trees rung did not beat the constant one."""
+    settled = entries(frame)
+    return list(dict.fromkeys(settled.loc[settled["unscaled"], "challenge"]))
+
+
+def _unscaled_note(challenges: list[str]) -> str:
+    if not challenges:
+        return ""
+    return (f"; left out, the boosted-trees rung not beating the constant there (no scale): "
+            f"{', '.join(challenges)}")
 
 
 def _win_rate_and_rank(per_task: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -196,7 +216,8 @@ def _elo(per_task: pd.DataFrame) -> pd.DataFrame:
 def effects(frame: pd.DataFrame, axes: list[str], axis: str, reference: str | None = None) -> dict[str, pd.DataFrame]:
     """Each value x of ``axis`` against the reference x0 (by default the axis's first entry),
     paired over every context (the other axes, challenge, split, seed): the mean difference in
-    ladder-normalised score with its interval, the share of contexts improved, and the
+    ladder-normalised score with its interval, the shares of contexts improved and made worse
+    (the rest are ties: a scaler before a tree changes nothing), and the
     interaction tables (x × each other axis, x × challenge)."""
     grid = entries(frame, with_rungs=False)
     grid = grid[grid[axis].notna()]
@@ -220,7 +241,7 @@ def effects(frame: pd.DataFrame, axes: list[str], axis: str, reference: str | No
         interval = _interval(diff.to_numpy())
         summary.append({"axis": axis, "value": value, "reference": reference, "contexts": len(diff),
                         "difference": interval["estimate"], "low": interval["low"], "high": interval["high"],
-                        "improved": float((diff > 0).mean())})
+                        "improved": float((diff > 0).mean()), "worse": float((diff < 0).mean())})
         named = diff.rename("difference").reset_index()
         for other in [*others, "challenge"]:
             for level, group in named.groupby(other, sort=False):

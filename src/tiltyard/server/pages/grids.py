@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from tiltyard.config import get_settings
 from tiltyard.grid.plan import Plan
 from tiltyard.grid.records import GridNotFound, GridState, grid_state, recorded_names, status_counts, stored_plan
-from tiltyard.grid.report import build_report
+from tiltyard.grid.report import build_report, unscaled_note
 from tiltyard.server.deps import CurrentUser
 from tiltyard.server.errors import NotFound
 from tiltyard.server.pages.rendering import render
@@ -59,4 +59,4 @@ def grid_page(request: Request, name: str, user: CurrentUser):
         frame = report["frame"]
         failed = frame[frame["outcome"].notna() & (frame["outcome"] != "ok")].to_dict(orient="records")
     return render(request, "grid.html", {"name": name, "spec": plan.spec, "counts": state.counts,
-                                         "report": report, "failed": failed})
+                                         "report": report, "failed": failed, "unscaled_note": unscaled_note})
