@@ -143,7 +143,7 @@ def test_the_cost_table_gives_each_entrys_cpu_seconds_against_the_boosted_rung_o
     assert costs["tree"] == ["1", "3.00", "3.0", "1.50×", "100%"]
     assert costs["ladder: boosted-trees"][3] == "1.00×"
     # A timed-out cell cost CPU too; a job that never ran has no CPU time to show.
-    assert costs["forest"][3] == "15.00×" and costs["knn"][1:4] == ["—", "—", "—"]
+    assert costs["forest"][3] == "15.00×" and costs["knn"][1:5] == ["—", "—", "—", "—"]
 
 
 def test_the_complete_cells_board_beside_the_first_leaves_failed_cells_out(client, grids):

@@ -264,8 +264,9 @@ def costs(frame: pd.DataFrame) -> pd.DataFrame:
     same = on_worker.reindex(where).to_numpy(float)
     other = on_split.reindex(pd.MultiIndex.from_frame(settled[["challenge", "split"]])).to_numpy(float)
     yardstick = np.where(np.isfinite(same), same, other)
-    with_ratio = settled.assign(ratio=settled["cpu_s"].to_numpy(float) / yardstick,
-                                same_worker=np.where(np.isfinite(yardstick), np.isfinite(same), np.nan))
+    cpu = settled["cpu_s"].to_numpy(float)
+    compared = np.isfinite(yardstick) & np.isfinite(cpu)  # a job that never ran has no CPU to compare
+    with_ratio = settled.assign(ratio=cpu / yardstick, same_worker=np.where(compared, np.isfinite(same), np.nan))
     return with_ratio.groupby("entry", sort=False).agg(
         cells=("key", "size"), cpu_s_median=("cpu_s", "median"),
         cpu_s_total=("cpu_s", lambda cpu: cpu.sum(min_count=1)), ratio_to_boosted=("ratio", "median"),
