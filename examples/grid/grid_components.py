@@ -1,16 +1,22 @@
-"""Components for examples/grid/builtins.toml: models that fit classification and regression
+"""Components for the grids of examples/grid/: models that fit classification and regression
 targets alike (a grid's challenges mix both), and a clipping scaler of our own."""
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 
 
 def _is_regression(y) -> bool:
+    """A numeric target of many values (a count or a whole-number grade is a regression too)."""
     values = np.asarray(y)
-    return values.dtype.kind == "f" and len(np.unique(values)) > 20
+    return values.dtype.kind in "fiu" and len(np.unique(values)) > 20
 
 
 class ByTask(BaseEstimator):
@@ -49,6 +55,18 @@ class Forest(ByTask):
         kind = RandomForestRegressor if regression else RandomForestClassifier
         return kind(n_estimators=self.n_estimators, min_samples_leaf=self.min_samples_leaf, max_samples=0.5,
                     random_state=self.random_state, n_jobs=self.n_jobs)
+
+
+class Boosted(ByTask):
+    """Histogram gradient boosting on the grid's encoded matrix (the ladder's boosted-trees rung
+    uses native categories instead)."""
+
+    def __init__(self, learning_rate=0.1, max_iter=100, random_state=0):
+        self.learning_rate, self.max_iter, self.random_state = learning_rate, max_iter, random_state
+
+    def _make(self, regression):
+        kind = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+        return kind(learning_rate=self.learning_rate, max_iter=self.max_iter, random_state=self.random_state)
 
 
 class ClippedScaler(TransformerMixin, BaseEstimator):

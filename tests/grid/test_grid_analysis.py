@@ -23,12 +23,12 @@ def cells(scores: dict[tuple[str, str, str, int], float], *, failed=(), maximize
                      "entry": f"{scaler} · {model}", "rung": None, "scaler": scaler, "model": model, "split": split,
                      "seed": 0,
                      "outcome": "exception" if (challenge, scaler, model, split) in failed else "ok",
-                     "score": score, "cpu_s": 2.0})
+                     "score": score, "cpu_s": 2.0, "worker": "node-a"})
     for challenge, split in {(c, s) for c, _, _, s in scores}:
         for rung, score, cpu in (("constant", 0.5, 1.0), ("boosted-trees", 0.9, 4.0)):
             rows.append({"key": f"{challenge}{rung}{split}", "challenge": challenge, "entry": f"ladder: {rung}",
                          "rung": rung, "scaler": None, "model": None, "split": split, "seed": 0, "outcome": "ok",
-                         "score": score, "cpu_s": cpu})
+                         "score": score, "cpu_s": cpu, "worker": "node-a"})
     frame = pd.DataFrame(rows)
     frame["maximize"] = frame["challenge"].map(lambda c: maximize.get(c, True))
     loss = ~frame["maximize"]
@@ -68,7 +68,7 @@ def test_a_component_effect_is_paired_over_every_context_with_its_interactions()
     summary = effect["summary"].iloc[0]
     assert (summary["value"], summary["reference"], summary["contexts"]) == ("clip", "none", 12)
     assert summary["difference"] == pytest.approx(0.05)
-    assert summary["improved"] == pytest.approx(0.5)
+    assert summary["improved"] == pytest.approx(0.5) and summary["worse"] == 0  # ties on the tree
     by_model = effect["interactions"].query("by == 'model'").set_index("level")["difference"]
     assert by_model["lin"] == pytest.approx(0.1) and by_model["tree"] == pytest.approx(0.0)
 
@@ -92,3 +92,46 @@ def test_the_board_names_its_pool_and_ranks_a_dominant_entry_first():
 def test_cost_is_compared_with_the_boosted_rung_on_the_same_split():
     costs = analysis.costs(cells({("a-v1", "std", "lin", 0): 0.7})).set_index("entry")
     assert costs.loc["std · lin", "ratio_to_boosted"] == pytest.approx(0.5)
+
+
+def test_cost_is_compared_with_the_boosted_rung_on_the_same_worker_where_it_ran_there():
+    frame = cells({("a-v1", "std", "lin", 0): 0.7, ("a-v1", "std", "tree", 0): 0.8})
+    # A second worker, twice as slow, ran the rung again and the tree's cell; the linear cell
+    # ran on a third worker where no rung did: the rung on another worker stands in.
+    slow_rung = frame[frame["rung"] == "boosted-trees"].assign(worker="node-b", cpu_s=8.0, key="slow rung")
+    frame = pd.concat([frame, slow_rung], ignore_index=True)
+    frame.loc[frame["entry"] == "std · tree", ["worker", "cpu_s"]] = ["node-b", 4.0]
+    frame.loc[frame["entry"] == "std · lin", "worker"] = "node-c"
+    costs = analysis.costs(frame).set_index("entry")
+    assert costs.loc["std · tree", "ratio_to_boosted"] == pytest.approx(0.5)  # 4 s against 8 s on node-b
+    assert costs.loc["std · tree", "same_worker"] == 1.0
+    assert costs.loc["std · lin", "ratio_to_boosted"] == pytest.approx(2.0 / 6.0)  # the median of 4 and 8
+    assert costs.loc["std · lin", "same_worker"] == 0.0
+
+
+def test_the_complete_cells_board_names_an_entry_that_never_finished_and_ranks_the_rest():
+    scores = {(challenge, "std", model, 0): 0.7 for challenge in ("a-v1", "b-v1") for model in ("lin", "tree")}
+    frame = cells(scores, failed={("a-v1", "std", "tree", 0), ("b-v1", "std", "tree", 0)})
+    complete = analysis.board(frame, column="normalised_complete", elo=False)
+    assert "left out, with no score: std · tree" in complete.pool
+    assert set(complete.table["entry"]) == {"std · lin", "ladder: constant", "ladder: boosted-trees"}
+    # On the all-cells board it stands, at the constant rung.
+    assert "std · tree" in set(analysis.board(frame, elo=False).table["entry"])
+
+
+def test_a_challenge_where_the_boosted_rung_does_not_beat_the_constant_has_no_scale_and_is_named():
+    scores = {(challenge, "std", model, 0): score for challenge in ("a-v1", "b-v1", "c-v1")
+              for model, score in (("lin", 0.8), ("tree", 0.6))}
+    frame = cells(scores, maximize={"c-v1": False})
+    # On c-v1 (a loss) the boosted rung scores 0.95, worse than the constant's 0.9: the scale
+    # would put the linear model's 0.8 at -2 (a better loss, read as far worse).
+    frame.loc[frame["challenge"] == "c-v1", "boosted"] = 0.95
+    frame.loc[(frame["challenge"] == "c-v1") & (frame["rung"] == "boosted-trees"), "score"] = 0.95
+    frame = analysis.normalise(frame)
+    assert frame.loc[frame["challenge"] == "c-v1", "normalised"].isna().all()
+    assert analysis.unscaled(frame) == ["c-v1"]
+    board = analysis.board(frame, elo=False)
+    assert "on 2 challenge(s): a-v1, b-v1" in board.pool
+    assert "not beating the constant there (no scale): c-v1" in board.pool
+    effect = analysis.effects(frame, AXES, "model")["summary"].iloc[0]
+    assert effect["contexts"] == 2 and effect["difference"] == pytest.approx(-0.5)

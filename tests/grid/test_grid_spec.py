@@ -45,6 +45,17 @@ def test_editing_one_component_changes_only_its_cells(home, write_spec):
     assert {label for label in before if before[label] != again[label]} == {"scaler · logistic"}
 
 
+def test_editing_a_base_class_beside_a_component_changes_the_cells_of_its_subclasses(home, write_spec):
+    with_base = COMPONENTS + "\n\nclass Base(DecisionTreeClassifier):\n    pass\n\n\nclass Child(Base):\n    pass\n"
+    spec = SPEC.replace("grid_parts:make_tree", "grid_parts:Child")
+    before = {c.label: c.key for c in plan(write_spec(spec, components=with_base)).cells}
+    edited = with_base.replace("class Base(DecisionTreeClassifier):\n    pass",
+                               "class Base(DecisionTreeClassifier):\n    def fit(self, X, y):\n"
+                               "        return super().fit(X, y)")
+    after = {c.label: c.key for c in plan(write_spec(spec, components=edited)).cells}
+    assert {label for label in before if before[label] != after[label]} == {"scaler · tree"}
+
+
 def test_a_component_without_the_slot_collapses_that_axis(home, write_spec):
     spec = SPEC + '''
 [axes.depth]
@@ -75,6 +86,17 @@ depth = "model.depth"
      "empty after its exclusions"),
     (("[axes.preprocessor]", '[[exclude]]\nmodel = "forest"\n[axes.preprocessor]'), "unknown entry 'forest'"),
     (("[budget]", "[budget]\nmemory_gb = 1"), "memory_gb"),
+    (("wall_seconds = 60", "wall_seconds = 1"), "budget.wall_seconds cannot fit one cell"),
+    (("[axes.preprocessor]", '[[exclude]]\nmodle = "tree"\n[axes.preprocessor]'), "Did you mean 'model'"),
+    (("[axes.model]", '[slots]\ndepht = "model.depth"\n[axes.depth]\nthree = { factory = "builtins:int" }\n'
+                     '[axes.model]'), "Did you mean 'depth'"),
+    (("[axes.model]", '[slots]\ndepth = "modle.depth"\n[axes.depth]\nthree = { factory = "builtins:int" }\n'
+                     '[axes.model]'), "Did you mean 'model'"),
+    (("[axes.model]", '[slots]\ndepth = "model.dept"\n[axes.depth]\nthree = { factory = "builtins:int" }\n'
+                     '[axes.model]'), "Did you mean 'depth'"),
+    (('tree = { factory = "grid_parts:make_tree" }',
+      'tree = { factory = "grid_parts:make_tree", params = { leaves = 3 } }'), "calling grid_parts:make_tree failed"),
+    (('ids = ["titanic-v1"]', 'ids = ["titanic-v1"]\nkind = "agent"'), "cannot run 'agent' challenges"),
 ])
 def test_bad_specs_are_refused_before_any_cell_runs(home, write_spec, change, words):
     old, new = change
@@ -96,3 +118,27 @@ def test_challenges_are_chosen_by_tag(home, write_spec):
 def test_a_tag_no_challenge_has_selects_nothing(home, write_spec):
     with pytest.raises(GridError, match="--tag grid"):
         plan(write_spec(SPEC.replace('ids = ["titanic-v1"]', 'ids = ["titanic-v1"]\ntags = ["no-such-tag"]')))
+
+
+@pytest.mark.parametrize(("broken", "words"), [
+    ("def make_scaler(:\n", "SyntaxError"),
+    ("import no_such_package_here\n", "No module named 'no_such_package_here' (line 2)"),
+])
+def test_a_component_module_that_does_not_import_is_refused_with_its_line(home, write_spec, broken, words):
+    with pytest.raises(GridError) as refused:
+        plan(write_spec(components="\n" + broken + COMPONENTS))
+    message = str(refused.value)
+    assert "The module 'grid_parts' beside the spec does not import" in message and words in message
+
+
+def test_a_bad_spec_given_to_grid_run_runs_no_cell(home, write_spec, tmp_path):
+    from typer.testing import CliRunner
+
+    from tiltyard.cli import app
+    from tiltyard.grid.records import recorded_names
+    from tiltyard.runner import queue
+
+    write_spec(SPEC.replace("grid_parts:make_tree", "grid_parts:make_tre"))
+    result = CliRunner().invoke(app, ["grid", "run", str(tmp_path / "grid.toml")])
+    assert result.exit_code != 0 and "Did you mean 'make_tree'" in result.output
+    assert sum(queue.status_counts().values()) == 0 and recorded_names() == []

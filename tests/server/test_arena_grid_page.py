@@ -14,6 +14,7 @@ from arena_helpers import CHALLENGE, login, sign_up
 
 from tiltyard.grid.plan import CELL_JOB, plan
 from tiltyard.grid.records import record_plan
+from tiltyard.grid.report import build_report
 from tiltyard.grid.spec import spec_from_dict
 from tiltyard.runner import queue
 
@@ -22,6 +23,8 @@ MODELS = {"logistic": "sklearn.linear_model:LogisticRegression", "tree": "sklear
 # entry -> the cell's result: a score, a sandbox outcome, or None for a job that could not run at all.
 RESULTS = {"ladder: constant": 0.6, "ladder: boosted-trees": 0.8, "logistic": 0.75, "tree": 0.7,
            "forest": "timeout", "knn": None}
+# CPU seconds of each settled cell: the boosted-trees rung's 2.0 is the cost table's yardstick.
+CPU = {"ladder: constant": 0.5, "ladder: boosted-trees": 2.0, "logistic": 1.0, "tree": 3.0, "forest": 30.0}
 
 
 def _spec(name: str, models: dict[str, str], memory_mb: int = 512):
@@ -36,17 +39,25 @@ def _enqueue(the_plan):
         queue.enqueue(CELL_JOB, cell.payload, key=cell.key, max_attempts=1)
 
 
-def _settle(the_plan):
+def _settle(the_plan, labels=None, results=RESULTS):
     for cell in the_plan.cells:
+        if labels is not None and cell.label not in labels:
+            continue
         claimed = queue.claim("test-worker", lease_seconds=60, keys=[cell.key])
-        result = RESULTS[cell.label]
+        result = results[cell.label]
         if result is None:
             queue.fail(claimed.id, "test-worker", "the worker died", retry=False)
             continue
         ok = not isinstance(result, str)
         queue.complete(claimed.id, {"outcome": "ok" if ok else result, "score": result if ok else None,
-                                    "message": None if ok else "the cell ran out of its 30 s", "cpu_s": 1.0,
-                                    "wall_s": 1.0, "host": "here", "predictions": None})
+                                    "message": None if ok else "the cell ran out of its 30 s",
+                                    "cpu_s": CPU[cell.label], "wall_s": 1.0, "host": "here", "worker": "here",
+                                    "predictions": None})
+
+
+def _waiting():
+    # Another budget: other cells (the same budget would share the rungs' and logistic's cells).
+    return plan(_spec("waiting", {"logistic": MODELS["logistic"]}, memory_mb=768))
 
 
 @pytest.fixture
@@ -54,8 +65,7 @@ def grids(arena_home):
     finished = plan(_spec("models", MODELS))
     _enqueue(finished)
     _settle(finished)
-    # Another budget: other cells (the same budget would share the rungs' and logistic's cells).
-    _enqueue(plan(_spec("waiting", {"logistic": MODELS["logistic"]}, memory_mb=768)))
+    _enqueue(_waiting())
 
 
 def _rows(html: str, table_id: str) -> list[list[str]]:
@@ -90,7 +100,7 @@ def test_a_grid_page_shows_the_board_per_challenge_means_effects_and_failed_cell
     # A failed cell counts at the constant rung; its complete-cells mean has nothing to average.
     assert per_challenge["forest"] == [CHALLENGE, "forest", "1", "1", "0.600", "—", "—", "0.000"]
     effects = {row[1]: row for row in _rows(html, "effects")}
-    assert effects["tree"] == ["model", "tree", "logistic", "1", "-0.250", "—", "0%"]
+    assert effects["tree"] == ["model", "tree", "logistic", "1", "-0.250", "—", "0%", "100%"]
     assert effects["forest"][4] == "-0.750"
     failed = {row[1]: row for row in _rows(html, "failed")}
     assert failed["forest"][4] == "timeout" and "ran out of its 30 s" in failed["forest"][5]
@@ -122,3 +132,57 @@ def test_the_grid_pages_need_a_signed_in_user(client, grids):
     for path in ("/grids", "/grids/models"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code in (303, 401) and "5 done" not in response.text
+
+
+def test_the_cost_table_gives_each_entrys_cpu_seconds_against_the_boosted_rung_on_its_worker(client, grids):
+    learner = sign_up(client, "lea")
+    html = client.get("/grids/models", headers=learner.headers).text
+    costs = {row[0]: row[1:] for row in _rows(html, "costs")}
+    # cells, median CPU s, total CPU s, × the boosted-trees rung (2.0 s), rung on the same worker
+    assert costs["logistic"] == ["1", "1.00", "1.0", "0.50×", "100%"]
+    assert costs["tree"] == ["1", "3.00", "3.0", "1.50×", "100%"]
+    assert costs["ladder: boosted-trees"][3] == "1.00×"
+    # A timed-out cell cost CPU too; a job that never ran has no CPU time to show.
+    assert costs["forest"][3] == "15.00×" and costs["knn"][1:5] == ["—", "—", "—", "—"]
+
+
+def test_the_complete_cells_board_beside_the_first_leaves_failed_cells_out(client, grids):
+    learner = sign_up(client, "lea")
+    html = client.get("/grids/models", headers=learner.headers).text
+    all_cells = {row[0]: row[1] for row in _rows(html, "board")}
+    complete = {row[0]: row[1] for row in _rows(html, "board-complete")}
+    assert all_cells["forest"] == "0.000" and all_cells["knn"] == "0.000"  # at the constant rung
+    assert set(complete) == {"ladder: boosted-trees", "logistic", "tree", "ladder: constant"}
+    assert complete["logistic"] == "0.750" and complete["tree"] == "0.500"
+    assert "left out, with no score: forest, knn" in html or "left out, with no score: knn, forest" in html
+
+
+def test_the_report_is_built_once_per_settled_cell_and_a_new_cell_shows_up(client, grids, monkeypatch):
+    from tiltyard.server.pages import grids as grid_pages
+
+    builds = []
+    monkeypatch.setattr(grid_pages, "build_report", lambda the_plan: builds.append(1) or build_report(the_plan))
+    learner = sign_up(client, "lea")
+    waiting = _waiting()
+    _settle(waiting, labels={"ladder: constant", "ladder: boosted-trees"})
+    first = client.get("/grids/waiting", headers=learner.headers).text
+    assert "2 done · 0 failed · 1 pending" in first
+    assert set(row[0] for row in _rows(first, "board")) == {"ladder: boosted-trees", "ladder: constant"}
+    again = client.get("/grids/waiting", headers=learner.headers).text
+    assert len(builds) == 1 and _rows(again, "board") == _rows(first, "board")
+    _settle(waiting, labels={"logistic"})
+    after = client.get("/grids/waiting", headers=learner.headers).text
+    assert len(builds) == 2 and "3 done · 0 failed · 0 pending" in after
+    assert {row[0]: row[1] for row in _rows(after, "board")}["logistic"] == "0.750"
+
+
+def test_a_challenge_where_the_boosted_rung_loses_to_the_constant_is_named_and_has_no_scale(client, arena_home):
+    inverted = plan(_spec("inverted", {"logistic": MODELS["logistic"]}, memory_mb=640))
+    _enqueue(inverted)
+    _settle(inverted, results={**RESULTS, "ladder: boosted-trees": 0.55})
+    learner = sign_up(client, "lea")
+    html = client.get("/grids/inverted", headers=learner.headers).text
+    note = re.search(r'<p id="unscaled">(.*?)</p>', html, re.S).group(1)
+    assert "the boosted-trees rung did not beat the constant rung" in note and CHALLENGE in note
+    # The raw mean stands; the normalised score (which would read 0.75 as 3.0) is not given.
+    assert {row[1]: row for row in _rows(html, "per-challenge")}["logistic"][4:] == ["0.750", "—", "0.750", "—"]

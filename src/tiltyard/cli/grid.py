@@ -126,7 +126,7 @@ def report_command(
 ) -> None:
     """The board (IQM, Elo, win rate, rank), component effects with intervals, per-challenge means, costs."""
     from tiltyard.cli import console
-    from tiltyard.grid.report import amlb_results, as_json, build_report, write_html
+    from tiltyard.grid.report import amlb_results, as_json, build_report, unscaled_note, write_html
 
     the_plan = _plan(spec)
     report = build_report(the_plan)
@@ -143,15 +143,19 @@ def report_command(
                         [[r["entry"], _interval(r["iqm"], r["iqm_low"], r["iqm_high"]),
                           _interval(r.get("elo"), r.get("elo_low"), r.get("elo_high"), digits=0),
                           _number(r["win_rate"]), _number(r["mean_rank"], 2)] for r in board["rows"]]))
+    if report["unscaled"]:
+        console.print(unscaled_note(report["unscaled"]))
     for axis, tables in report["effects"].items():
         console.print(table(f"Effect of {axis} (paired over every context; + = better than the reference)",
-                            ["value", "reference", "contexts", "difference [95%]", "improved"],
+                            ["value", "reference", "contexts", "difference [95%]", "improved", "worse"],
                             [[r["value"], r["reference"], r["contexts"],
-                              _interval(r["difference"], r["low"], r["high"]), f"{r['improved']:.0%}"]
+                              _interval(r["difference"], r["low"], r["high"]), f"{r['improved']:.0%}",
+                              f"{r['worse']:.0%}"]
                              for r in tables["summary"]]))
-    console.print(table("Cost", ["entry", "cells", "median CPU s", "× boosted-trees rung"],
-                        [[r["entry"], r["cells"], _number(r["cpu_s_median"], 2), _number(r["ratio_to_boosted"], 2)]
-                         for r in report["costs"]]))
+    console.print(table("Cost (CPU s per cell; the ratio is to the boosted-trees rung's fit on the same split "
+                        "and worker)", ["entry", "cells", "median CPU s", "× boosted-trees rung", "same worker"],
+                        [[r["entry"], r["cells"], _number(r["cpu_s_median"], 2), _number(r["ratio_to_boosted"], 2),
+                          "—" if r["same_worker"] is None else f"{r['same_worker']:.0%}"] for r in report["costs"]]))
     for path in (html, csv):
         if path is not None:
             console.print(f"Wrote {path}")

@@ -39,7 +39,8 @@ def cells_frame(plan: Plan) -> pd.DataFrame:
                      "split": cell.split.index, "repeat": cell.split.repeat, "fold": cell.split.fold,
                      "seed": cell.seed, "status": job.status if job is not None else "new", "outcome": outcome,
                      "score": result.get("score"), "cpu_s": result.get("cpu_s"), "wall_s": result.get("wall_s"),
-                     "host": result.get("host"), "predictions": result.get("predictions"),
+                     "host": result.get("host"), "worker": result.get("worker") or result.get("host"),
+                     "predictions": result.get("predictions"),
                      "message": result.get("message") or (job.error if job is not None else None),
                      "finished_at": job.finished_at if job is not None else None})
     frame = pd.DataFrame(rows)
@@ -67,11 +68,17 @@ def _on_ladder_scale(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """Given each cell's ``constant`` and ``boosted`` rung scores on its split: the score with
-    failures at the constant rung (``filled``), and both on the ladder's 0-1 scale."""
+    failures at the constant rung (``filled``), and both on the ladder's 0-1 scale.
+
+    Where the boosted-trees rung does not beat the constant on a split (an overfitted log loss
+    on a small multiclass table does this) the scale has no unit, and would turn upside down:
+    such a split is ``unscaled`` and has no normalised score."""
     frame["complete"] = frame["outcome"] == "ok"
     frame["filled"] = frame["score"].where(frame["complete"], frame["constant"]).astype(float)
-    span = (frame["boosted"] - frame["constant"]).replace(0, np.nan)
-    frame["normalised"] = (frame["filled"] - frame["constant"]) / span
+    span = frame["boosted"] - frame["constant"]
+    gain = pd.Series(np.where(frame["maximize"].astype(bool), span, -span), index=frame.index)
+    frame["unscaled"] = gain <= 0
+    frame["normalised"] = (frame["filled"] - frame["constant"]) / span.where(gain > 0)
     frame["normalised_complete"] = frame["normalised"].where(frame["complete"])
     return frame
 
@@ -135,10 +142,15 @@ def board(frame: pd.DataFrame, *, column: str = "normalised", elo: bool = True) 
     every entry and both rungs."""
     settled = entries(frame)
     per_task = settled.groupby(["entry", "challenge"], sort=False)[column].mean().unstack("challenge")
-    per_task = per_task.dropna(axis=1, how="any")  # challenges every entry has a score on
+    # An entry with no score at all (on the complete-cells board: one that never finished) is
+    # left out and named, rather than emptying the board; then the challenges every entry has.
+    absent = [name for name in per_task.index if per_task.loc[name].isna().all()]
+    per_task = per_task.drop(index=absent).dropna(axis=1, how="any")
     names, challenges = list(per_task.index), list(per_task.columns)
     pool = (f"{len(names)} entries (grid combinations and the constant and boosted-trees rungs) on "
-            f"{len(challenges)} challenge(s): {', '.join(challenges)}")
+            f"{len(challenges)} challenge(s): {', '.join(challenges)}"
+            + (f"; left out, with no score: {', '.join(absent)}" if absent else "")
+            + _unscaled_note([c for c in unscaled(frame) if c not in challenges]))
     if not names or not challenges:
         return Board(pool, pd.DataFrame(), "none")
     iqm_rows, method = {}, ""
@@ -161,6 +173,19 @@ def board(frame: pd.DataFrame, *, column: str = "normalised", elo: bool = True) 
     if elo and len(challenges) >= 2:
         table = table.join(_elo(per_task))
     return Board(pool, table.sort_values("iqm", ascending=False).reset_index(), method)
+
+
+def unscaled(frame: pd.DataFrame) -> list[str]:
+    """Challenges with a split where the boosted-trees rung did not beat the constant one."""
+    settled = entries(frame)
+    return list(dict.fromkeys(settled.loc[settled["unscaled"], "challenge"]))
+
+
+def _unscaled_note(challenges: list[str]) -> str:
+    if not challenges:
+        return ""
+    return (f"; left out, the boosted-trees rung not beating the constant there (no scale): "
+            f"{', '.join(challenges)}")
 
 
 def _win_rate_and_rank(per_task: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -191,7 +216,8 @@ def _elo(per_task: pd.DataFrame) -> pd.DataFrame:
 def effects(frame: pd.DataFrame, axes: list[str], axis: str, reference: str | None = None) -> dict[str, pd.DataFrame]:
     """Each value x of ``axis`` against the reference x0 (by default the axis's first entry),
     paired over every context (the other axes, challenge, split, seed): the mean difference in
-    ladder-normalised score with its interval, the share of contexts improved, and the
+    ladder-normalised score with its interval, the shares of contexts improved and made worse
+    (the rest are ties: a scaler before a tree changes nothing), and the
     interaction tables (x × each other axis, x × challenge)."""
     grid = entries(frame, with_rungs=False)
     grid = grid[grid[axis].notna()]
@@ -215,7 +241,7 @@ def effects(frame: pd.DataFrame, axes: list[str], axis: str, reference: str | No
         interval = _interval(diff.to_numpy())
         summary.append({"axis": axis, "value": value, "reference": reference, "contexts": len(diff),
                         "difference": interval["estimate"], "low": interval["low"], "high": interval["high"],
-                        "improved": float((diff > 0).mean())})
+                        "improved": float((diff > 0).mean()), "worse": float((diff < 0).mean())})
         named = diff.rename("difference").reset_index()
         for other in [*others, "challenge"]:
             for level, group in named.groupby(other, sort=False):
@@ -226,16 +252,25 @@ def effects(frame: pd.DataFrame, axes: list[str], axis: str, reference: str | No
 
 
 def costs(frame: pd.DataFrame) -> pd.DataFrame:
-    """CPU seconds per cell, and its ratio to the boosted-trees rung's on the same split (and
-    worker: the rung runs beside the cells of its split)."""
+    """CPU seconds per cell (the sandbox's start included), and its ratio to the CPU seconds of
+    the boosted-trees rung's fit on the same split and the same worker, so that cells run on a
+    slow node and on a fast one compare alike; where no rung of that split finished on the
+    cell's worker, the rung on another worker stands in, and ``same_worker`` says how often not."""
     settled = entries(frame)
-    boosted = settled[settled["rung"] == BOOSTED_RUNG].set_index(["challenge", "split"])["cpu_s"]
-    index = pd.MultiIndex.from_frame(settled[["challenge", "split"]])
-    ratio = settled["cpu_s"].to_numpy(float) / boosted.reindex(index).to_numpy(float)
-    with_ratio = settled.assign(ratio=ratio)
-    return with_ratio.groupby("entry", sort=False).agg(cells=("key", "size"), cpu_s_median=("cpu_s", "median"),
-                                                       cpu_s_total=("cpu_s", "sum"),
-                                                       ratio_to_boosted=("ratio", "median")).reset_index()
+    rungs = settled[(settled["rung"] == BOOSTED_RUNG) & settled["complete"]]
+    on_worker = rungs.groupby(["challenge", "split", "worker"])["cpu_s"].median()
+    on_split = rungs.groupby(["challenge", "split"])["cpu_s"].median()
+    where = pd.MultiIndex.from_frame(settled[["challenge", "split", "worker"]])
+    same = on_worker.reindex(where).to_numpy(float)
+    other = on_split.reindex(pd.MultiIndex.from_frame(settled[["challenge", "split"]])).to_numpy(float)
+    yardstick = np.where(np.isfinite(same), same, other)
+    cpu = settled["cpu_s"].to_numpy(float)
+    compared = np.isfinite(yardstick) & np.isfinite(cpu)  # a job that never ran has no CPU to compare
+    with_ratio = settled.assign(ratio=cpu / yardstick, same_worker=np.where(compared, np.isfinite(same), np.nan))
+    return with_ratio.groupby("entry", sort=False).agg(
+        cells=("key", "size"), cpu_s_median=("cpu_s", "median"),
+        cpu_s_total=("cpu_s", lambda cpu: cpu.sum(min_count=1)), ratio_to_boosted=("ratio", "median"),
+        same_worker=("same_worker", "mean")).reset_index()
 
 
 def axes_with_choices(frame: pd.DataFrame, plan: Plan) -> list[str]:

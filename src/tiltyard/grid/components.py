@@ -11,6 +11,7 @@ import importlib
 import inspect
 import linecache
 import sys
+import traceback
 import types
 from functools import cache
 from importlib.metadata import PackageNotFoundError, packages_distributions, version
@@ -47,7 +48,17 @@ def register_user_modules(sources: dict[str, str]) -> None:
         # inspect.getsource reads a component's own lines from here (its source hash).
         linecache.cache[module.__file__] = (len(source), None, source.splitlines(True), module.__file__)
         sys.modules[name] = module
-        exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - the grid owner's own code
+        try:
+            exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - the grid owner's own code
+        except Exception as error:  # noqa: BLE001 - any failure of the user's module is theirs to fix
+            del sys.modules[name]
+            # A SyntaxError names its line itself; a failure while running names the frame's line.
+            lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == module.__file__]
+            raise GridError(f"The module {name!r} beside the spec does not import",
+                            expected=f"{name}.py that Python can run",
+                            got=f"{type(error).__name__}: {error}" + (f" (line {lines[-1]})" if lines else ""),
+                            hint=f"run `python -c 'import {name}'` in the spec's folder and fix what it says"
+                            ) from error
 
 
 def resolve_factory(factory: str, *, where: str) -> Any:
@@ -72,6 +83,15 @@ def resolve_factory(factory: str, *, where: str) -> Any:
                         got=repr(factory),
                         hint=did_you_mean(attribute, public) or f"look in {module_name} for the name")
     return target
+
+
+def keyword_parameters(factory: Any) -> list[str]:
+    """The names ``factory`` can be called with as keywords (none if it has no signature)."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 def accepts(factory: Any, parameter: str) -> bool:
@@ -141,8 +161,9 @@ def _package_version(top_level: str) -> str:
 
 
 def source_hash(target: Any) -> str:
-    """sha256 of the callable's source and of the definitions of its own module that it names
-    (helpers edited beside a component change its hash; other components' edits do not)."""
+    """sha256 of the callable's source and of the definitions of its own module that it names or
+    inherits from (helpers and base classes edited beside a component change its hash; other
+    components' edits do not)."""
     digest = hashlib.sha256()
     for text in _sources(target, set()):
         digest.update(text.encode())
@@ -161,8 +182,10 @@ def _sources(target: Any, seen: set[str]) -> list[str]:
         text = getattr(module, "__grid_source__", None)
         return [text or f"{getattr(target, '__module__', '')}:{name}"]
     module = sys.modules.get(getattr(target, "__module__", "") or "")
-    for referenced in sorted(_names_used(target)):
-        value = getattr(module, referenced, None)
+    used = [getattr(module, referenced, None) for referenced in sorted(_names_used(target))]
+    # A class's own base classes count too: a subclass inherits what fit and predict do.
+    bases = list(target.__bases__) if inspect.isclass(target) else []
+    for value in [*bases, *used]:
         if (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__ == target.__module__:
             texts += _sources(value, seen)
     return texts

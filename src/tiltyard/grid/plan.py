@@ -250,10 +250,13 @@ def _check_components(spec: GridSpec, steps: list[str],
                 components.check_estimator_like(built, where=where, final=axis == steps[-1])
     for filler, (receiver, parameter) in fillers.items():
         if not any(receives.get((receiver, name, filler)) for name in spec.axes[receiver]):
+            taken = {name for c in spec.axes[receiver].values() if c.factory != components.PASSTHROUGH
+                     for name in components.keyword_parameters(components.resolve_factory(c.factory, where=receiver))}
             raise GridError(f"slots.{filler}: no component of axis {receiver!r} takes a parameter {parameter!r}",
                             expected=f"at least one factory of [axes.{receiver}] with a {parameter} parameter",
                             got=", ".join(c.factory for c in spec.axes[receiver].values()),
-                            hint="check the parameter's name in the factories' signatures")
+                            hint=did_you_mean(parameter, taken)
+                            or "check the parameter's name in the factories' signatures")
     return receives
 
 

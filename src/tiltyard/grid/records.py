@@ -5,7 +5,9 @@ The cells' results are the queue's jobs; a grid run again under the same name re
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, String, select
@@ -15,6 +17,7 @@ from tiltyard.errors import TiltyardError, did_you_mean
 from tiltyard.grid.plan import Cell, ChallengeInfo, Combination, Plan, Split
 from tiltyard.grid.spec import spec_from_dict
 from tiltyard.runner import queue
+from tiltyard.runner.jobs import JobStatus
 from tiltyard.store import session_scope
 from tiltyard.store.models import Base, utcnow
 
@@ -75,11 +78,27 @@ def stored_plan(name: str) -> Plan:
                 combinations, [ChallengeInfo(**c) for c in challenges], plan_cells)
 
 
-def status_counts(plan: Plan) -> dict[str, int]:
-    """{'done', 'failed', 'pending'}: pending counts queued, running and never-enqueued cells."""
+@dataclass(frozen=True)
+class GridState:
+    counts: dict[str, int]  # 'done', 'failed', 'pending' (queued, running or never enqueued)
+    # A digest of the spec, the cells and each settled cell's job: it changes when a cell is
+    # settled, retried or requeued, or the grid is recorded with other cells, and only then.
+    settled: str
+
+
+def grid_state(plan: Plan) -> GridState:
     jobs = queue.jobs_by_key(plan.keys)
     counts = {"done": 0, "failed": 0, "pending": 0}
+    digest = hashlib.sha256(json.dumps(plan.spec.model_dump(mode="json"), sort_keys=True).encode())
     for key in plan.keys:
-        status = jobs[key].status if key in jobs else "new"
-        counts[status if status in ("done", "failed") else "pending"] += 1
-    return counts
+        job = jobs.get(key)
+        settled = job is not None and job.status in (JobStatus.DONE, JobStatus.FAILED)
+        counts[job.status if settled else "pending"] += 1
+        digest.update(f"{key}:{job.status}:{job.attempts}:{job.finished_at}\n".encode() if settled
+                      else f"{key}:pending\n".encode())
+    return GridState(counts, digest.hexdigest())
+
+
+def status_counts(plan: Plan) -> dict[str, int]:
+    """{'done', 'failed', 'pending'}: pending counts queued, running and never-enqueued cells."""
+    return grid_state(plan).counts

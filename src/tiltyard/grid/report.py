@@ -41,6 +41,7 @@ def build_report(plan: Plan) -> dict[str, Any]:
         "effects": {axis: {name: _records(table) for name, table in tables.items()}
                     for axis, tables in effects.items()},
         "costs": _records(analysis.costs(frame)),
+        "unscaled": analysis.unscaled(frame),
         "frame": frame,
     }
 
@@ -155,7 +156,7 @@ def as_html(report: dict[str, Any]) -> str:
              f"<p>{report['cells']} cells ({report['protocol']}); status {report['status']}; "
              f"outcomes {report['outcomes']}.</p>",
              f"<h2>Board</h2><p>Pool: {html.escape(report['board']['pool'])}. Interval: {report['board']['interval']}. "
-             "Failed cells count at the constant rung.</p>",
+             "Failed cells count at the constant rung.</p>", _unscaled_html(report["unscaled"]),
              _chart(report["board"]["rows"], "All cells (failed at the constant rung)")
              if report["board"]["rows"] else "",
              _table(report["board"]["rows"], "Board: all cells"),
@@ -171,6 +172,17 @@ def as_html(report: dict[str, Any]) -> str:
              "margin-bottom:1em}td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Grid {html.escape(report['grid'])}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def unscaled_note(challenges: list[str]) -> str:
+    """Why some challenges have no normalised score (said wherever the report is read)."""
+    return (f"On {len(challenges)} challenge(s) the boosted-trees rung did not beat the constant rung on a "
+            f"split, so the ladder's scale has no unit there and they are left out of the normalised "
+            f"figures (IQM, effects), though not of the raw per-challenge means: {', '.join(challenges)}.")
+
+
+def _unscaled_html(challenges: list[str]) -> str:
+    return f"<p><strong>{html.escape(unscaled_note(challenges))}</strong></p>" if challenges else ""
 
 
 def write_html(report: dict[str, Any], path: Path) -> None:
