@@ -5,7 +5,7 @@ TILTYARD := $(VENV)/bin/tiltyard
 PYTHON ?= python3
 DEMO ?= demo-workspace
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean test-slow
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest
+
+test-slow: $(VENV)/.installed
+	$(PY) -m pytest -m slow
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/grading.py
