@@ -45,23 +45,6 @@ def class_for(session: Session, viewer: User, class_id: int, *, manage: bool = F
     raise _missing("class", class_id, "GET /api/v1/classes")
 
 
-def competition_for(session: Session, viewer: User, competition_id: int, *,
-                    manage: bool = False) -> tuple[Competition, Classroom]:
-    found = session.execute(_SEEN, {"competition_id": competition_id,
-                                     "viewer_id": viewer.id}).first()
-    return _competition_seen(viewer, competition_id, found, manage)
-
-
-def _competition_seen(viewer: User, competition_id: int, found, manage: bool
-                      ) -> tuple[Competition, Classroom]:
-    """``found`` is (competition, class, the viewer's membership id), or None."""
-    if found is not None:
-        competition, classroom, membership = found[:3]
-        if teaches(viewer, classroom) or (not manage and membership is not None):
-            return competition, classroom
-    raise _missing("competition", competition_id, "GET /api/v1/classes/{id}")
-
-
 @dataclass(frozen=True)
 class CompetitionChanges:
     """Where the store stands on what others change on a competition's page: the grades stamp
@@ -97,6 +80,23 @@ _SEEN_WITH_CHANGES = _seen_with(
     *_count_and_newest(Entry.submission_id, Entry.competition_id),
     *_count_and_newest(Team.id, Team.competition_id),
     *_count_and_newest(TeamMember.id, TeamMember.competition_id))
+
+
+def competition_for(session: Session, viewer: User, competition_id: int, *,
+                    manage: bool = False) -> tuple[Competition, Classroom]:
+    found = session.execute(_SEEN, {"competition_id": competition_id,
+                                     "viewer_id": viewer.id}).first()
+    return _competition_seen(viewer, competition_id, found, manage)
+
+
+def _competition_seen(viewer: User, competition_id: int, found, manage: bool
+                      ) -> tuple[Competition, Classroom]:
+    """``found`` is (competition, class, the viewer's membership id), or None."""
+    if found is not None:
+        competition, classroom, membership = found[:3]
+        if teaches(viewer, classroom) or (not manage and membership is not None):
+            return competition, classroom
+    raise _missing("competition", competition_id, "GET /api/v1/classes/{id}")
 
 
 def competition_with_changes(session: Session, viewer: User, competition_id: int

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from tiltyard.server.settings import get_arena_settings
 
-KEPT_PAGES = 4096  # the least recently served are dropped past this (a page is tens of kB)
+KEPT_PAGES = 1024  # the least recently served are dropped past this (a page is 10-50 kB)
 
 
 @dataclass
