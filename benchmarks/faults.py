@@ -284,7 +284,10 @@ def audit(fleet: Fleet, database_url: str, reports_dir: Path, acknowledged: list
             status == "running" and lease is not None and
             (lease if lease.tzinfo else datetime.fromisoformat(str(lease)).replace(tzinfo=UTC))
             < now for _, status, lease in jobs),
-        "grades recorded twice": stamp - len(with_report),
+        # The grades stamp counts each first grade, and each submission its job failed for
+        # good (record_grading_failure); nothing else moves it in this run.
+        "grades recorded twice": stamp - len(with_report) - sum(
+            row.error_code == "grading_failed" for row in rows),
         "report files missing or differing": sum(
             not (reports_dir / f"{row.id}.json").is_file() or json.loads(
                 (reports_dir / f"{row.id}.json").read_text())["status"] != row.status
