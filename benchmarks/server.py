@@ -41,6 +41,7 @@ import pandas as pd
 CHALLENGE = "bench-table-v1"
 TEST_ROWS = 10_000
 LEARNERS = 50
+CONNECTIONS = 64  # the load generator's connections to the server
 
 
 def make_challenge(catalog: Path, test_rows: int = TEST_ROWS) -> None:
@@ -135,7 +136,11 @@ async def paced_gets(url: str, rate: float, seconds: float, headers: dict | None
     total = int(rate * seconds)
     latencies: list[float] = []
     failures = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    # Requests wait for a connection here, not in httpcore's pool: with thousands queued there
+    # (a load generator that fell behind on a busy machine) the pool spins on its own queue.
+    # The wait still counts: latency runs from each request's scheduled start.
+    free = asyncio.Semaphore(CONNECTIONS)
     async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
         start_at = time.perf_counter()
 
@@ -143,11 +148,12 @@ async def paced_gets(url: str, rate: float, seconds: float, headers: dict | None
             nonlocal failures
             scheduled = start_at + i / rate
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            try:
-                response = await client.get(url)
-                failures += response.status_code != 200
-            except httpx.HTTPError:  # a timeout counts as a failure, at its full latency
-                failures += 1
+            async with free:
+                try:
+                    response = await client.get(url)
+                    failures += response.status_code != 200
+                except httpx.HTTPError:  # a timeout counts as a failure, at its full latency
+                    failures += 1
             latencies.append(time.perf_counter() - scheduled)
 
         await asyncio.gather(*(one(i) for i in range(total)))
@@ -188,12 +194,15 @@ async def submissions(base: str, tokens: list[str], files: list[bytes], total: i
             while todo:
                 n = todo.pop()
                 sent, sent_wall = time.perf_counter(), time.time()
-                response = await client.post(
-                    path,
-                    files={"file": ("p.csv", files[n % len(files)], "text/csv")},
-                    headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
+                try:
+                    response = await client.post(
+                        path,
+                        files={"file": ("p.csv", files[n % len(files)], "text/csv")},
+                        headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
+                except httpx.HTTPError:  # a connection the server closed: a failure, not the end
+                    response = None
                 upload_latencies.append(time.perf_counter() - sent)
-                if response.status_code != 202:
+                if response is None or response.status_code != 202:
                     failures += 1
                 else:
                     sent_at[response.json()["id"]] = sent_wall

@@ -20,7 +20,7 @@ def test_kills_lose_nothing_and_grade_nothing_twice(arena_home, titanic_bundle):
     from tiltyard.config import get_settings
 
     env = {**os.environ, "TILTYARD_GRADING_WORKERS": "0", "TILTYARD_MAX_SUBMISSION_MB": "0.05"}
-    answers, outcomes, problems, kills = faults.run(
+    answers, outcomes, problems, kills, _starts = faults.run(
         home=get_settings().home, env=env, challenge_id=CHALLENGE,
         valid=[predictions_csv(titanic_bundle, seed=n) for n in range(4)], submissions=30,
         kills=3, seconds=50, workers=2, learners=4, port=free_port())

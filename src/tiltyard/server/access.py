@@ -5,7 +5,9 @@ admins); the arena's built-ins by everyone."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -13,8 +15,10 @@ from tiltyard.challenges.bundle import Bundle
 from tiltyard.server import catalog
 from tiltyard.server.bundle_uploads import is_uploaded
 from tiltyard.server.errors import NotFound
-from tiltyard.server.models import ArenaBundle, Classroom, Competition, Entry, Membership, TeamMember, User
+from tiltyard.server.models import ArenaBundle, Classroom, Competition, Entry, Membership, Team, TeamMember, User
 from tiltyard.store import Submission, open_session
+from tiltyard.store.counters import Counter
+from tiltyard.submissions import GRADES_STAMP
 
 
 def _missing(kind: str, ident: int, listed_by: str) -> NotFound:
@@ -41,21 +45,70 @@ def class_for(session: Session, viewer: User, class_id: int, *, manage: bool = F
     raise _missing("class", class_id, "GET /api/v1/classes")
 
 
+@dataclass(frozen=True)
+class CompetitionChanges:
+    """Where the store stands on what others change on a competition's page: the grades stamp
+    (grades, final choices, regrades), and the count and newest id of its entries, its
+    teams and their members. Equal values mean an unchanged page, whichever process (on
+    whichever machine) wrote."""
+
+    grades: int
+    entries: tuple[int, int | None]
+    teams: tuple[int, int | None, int, int | None]
+
+
+def _count_and_newest(column, competition_column) -> tuple:
+    where = competition_column == bindparam("competition_id")
+    return (select(func.count(column)).where(where).scalar_subquery(),
+            select(func.max(column)).where(where).scalar_subquery())
+
+
+def _seen_with(*columns):
+    """The competition, its class and the viewer's membership id (None if not a member), and
+    ``columns``, in one query. Built once: the competition's pages ask on every request, and
+    building a statement costs more than running it."""
+    return (select(Competition, Classroom, Membership.id, *columns)
+            .join(Classroom, Classroom.id == Competition.class_id)
+            .outerjoin(Membership, (Membership.class_id == Classroom.id)
+                       & (Membership.user_id == bindparam("viewer_id")))
+            .where(Competition.id == bindparam("competition_id")))
+
+
+_SEEN = _seen_with()
+_SEEN_WITH_CHANGES = _seen_with(
+    select(Counter.value).where(Counter.name == GRADES_STAMP).scalar_subquery(),
+    *_count_and_newest(Entry.submission_id, Entry.competition_id),
+    *_count_and_newest(Team.id, Team.competition_id),
+    *_count_and_newest(TeamMember.id, TeamMember.competition_id))
+
+
 def competition_for(session: Session, viewer: User, competition_id: int, *,
                     manage: bool = False) -> tuple[Competition, Classroom]:
-    # One query for the competition, its class and whether the viewer belongs to it: the
-    # competition page asks on every request.
-    found = session.execute(
-        select(Competition, Classroom, Membership.id)
-        .join(Classroom, Classroom.id == Competition.class_id)
-        .outerjoin(Membership, (Membership.class_id == Classroom.id)
-                   & (Membership.user_id == viewer.id))
-        .where(Competition.id == competition_id)).first()
+    found = session.execute(_SEEN, {"competition_id": competition_id,
+                                     "viewer_id": viewer.id}).first()
+    return _competition_seen(viewer, competition_id, found, manage)
+
+
+def _competition_seen(viewer: User, competition_id: int, found, manage: bool
+                      ) -> tuple[Competition, Classroom]:
+    """``found`` is (competition, class, the viewer's membership id), or None."""
     if found is not None:
-        competition, classroom, membership = found
+        competition, classroom, membership = found[:3]
         if teaches(viewer, classroom) or (not manage and membership is not None):
             return competition, classroom
     raise _missing("competition", competition_id, "GET /api/v1/classes/{id}")
+
+
+def competition_with_changes(session: Session, viewer: User, competition_id: int
+                             ) -> tuple[Competition, Classroom, CompetitionChanges]:
+    """``competition_for`` and the competition's ``CompetitionChanges``, in one query."""
+    found = session.execute(_SEEN_WITH_CHANGES, {"competition_id": competition_id,
+                                                 "viewer_id": viewer.id}).first()
+    competition, classroom = _competition_seen(viewer, competition_id, found, manage=False)
+    grades, entries, last_entry, teams, last_team, members, last_member = found[3:]
+    return competition, classroom, CompetitionChanges(
+        grades=grades or 0, entries=(entries, last_entry),
+        teams=(teams, last_team, members, last_member))
 
 
 def submission_for(session: Session, viewer: User, submission_id: int, *,

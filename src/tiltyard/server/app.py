@@ -21,6 +21,7 @@ from tiltyard.server.api_docs import install_api_docs
 from tiltyard.server.errors import install_handlers
 from tiltyard.server.grading import recover_received
 from tiltyard.server.grading_processes import GradingProcesses
+from tiltyard.server.kept_pages import KeptPages
 from tiltyard.server.middleware import UploadLimitAndSecurityHeaders
 from tiltyard.server.pages import router as pages_router
 from tiltyard.server.security import RateLimiter
@@ -97,6 +98,7 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     app.state.login_limiter = RateLimiter("login", arena.login_attempts_per_minute)
     app.state.submit_limiter = RateLimiter("submit", arena.submissions_per_minute)
     app.state.setup_link = None
+    app.state.kept_pages = KeptPages()
 
     app.add_middleware(UploadLimitAndSecurityHeaders)  # inside the session middleware
     app.add_middleware(SessionMiddleware, secret_key=arena.session_secret(),

@@ -84,6 +84,7 @@ def record_grading_failure(submission_id: int, reason: str) -> None:
             row.error_message = (f"The grader could not run ({reason}). This is a bug in "
                                  "Tiltyard or a broken bundle; tell the admin, who can see "
                                  "the job with `tiltyard worker --status`.")
+            note_grades_changed(session)  # its maker's pages stop showing it waiting
 
 
 def when_job_settles(job: ClaimedJob, status: str) -> None:

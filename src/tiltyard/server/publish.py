@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -101,6 +102,15 @@ def class_public(session: Session, classroom: Classroom, viewer: User) -> ClassP
                        join_code=classroom.join_code if teaches(viewer, classroom) else None,
                        members=members,
                        competitions=[competition_public(c) for c in competitions_of(session, classroom)])
+
+
+def leaderboard_response(board: Board) -> Response:
+    """The board as the API's JSON, serialised once per board (a cached board is never changed,
+    only replaced, and holds nothing per viewer)."""
+    body = board.__dict__.get("_json")
+    if body is None:
+        body = board.__dict__["_json"] = leaderboard_public(board).model_dump_json().encode()
+    return Response(body, media_type="application/json")
 
 
 def leaderboard_public(board: Board) -> LeaderboardPublic:

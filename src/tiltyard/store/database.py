@@ -63,11 +63,18 @@ def get_engine() -> Engine:
     return engine_for(get_settings().resolved_database_url)
 
 
+@lru_cache(maxsize=8)
+def _session_maker(engine: Engine) -> sessionmaker:
+    # One per engine: each sessionmaker makes a Session class of its own, whose events
+    # SQLAlchemy sets up again, which cost a busy page more than its queries.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
 @contextmanager
 def open_session() -> Iterator[Session]:
     """A session on the store that the caller commits; what it leaves uncommitted is rolled
     back when it closes. Objects stay readable after a commit (expire_on_commit=False)."""
-    session = sessionmaker(get_engine(), expire_on_commit=False)()
+    session = _session_maker(get_engine())()
     try:
         yield session
     finally:

@@ -130,6 +130,13 @@ def test_malformed_csv(titanic, tmp_path):
     assert "CSV" in error.message
 
 
+def test_a_header_that_is_not_utf8_is_a_malformed_file(titanic, tmp_path):
+    path = tmp_path / "binary.csv"  # random bytes that Arrow reads as one column's header
+    path.write_bytes(bytes.fromhex("2de6c2065b859934ea8b992f4ca15c67") + b"\n1\n")
+    error = rejected(titanic.id, path, "malformed_file")
+    assert "UTF-8" in error.message and "0xe6" in error.got
+
+
 def test_too_large_file_is_refused_but_recorded(titanic, tmp_path, monkeypatch):
     from tiltyard.config import get_settings
 

@@ -84,8 +84,17 @@ def read_table(path: Path, *, max_bytes: int, string_columns: list[str]) -> pa.T
             header = handle.readline().decode("utf-8", errors="replace").strip().split(",")
         types = {name.strip().strip('"'): pa.string() for name in header
                  if name.strip().strip('"') in string_columns}
-        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+        table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
             column_types=types, strings_can_be_null=False))
+        table.column_names  # noqa: B018 - Arrow checks the values' UTF-8, not the header's
+        return table
+    except UnicodeDecodeError as exc:
+        raise SubmissionError("The submission's header line is not UTF-8 text",
+                              expected="a CSV file in UTF-8 whose first line names the columns",
+                              got=f"byte {exc.object[exc.start]:#04x} at position {exc.start} "
+                                  "of a column name",
+                              hint="Write it with pandas' DataFrame.to_csv(path, index=False)",
+                              code="malformed_file") from exc
     except (pa.ArrowInvalid, OSError) as exc:
         detail = str(exc).splitlines()[0][:300]
         kind = "Parquet" if path.suffix.lower() == ".parquet" else "CSV"

@@ -14,7 +14,7 @@ from tiltyard.server.publish import (
     allowance_public,
     challenge_public,
     challenge_summary,
-    leaderboard_public,
+    leaderboard_response,
     submission_public,
 )
 from tiltyard.server.schemas import (
@@ -73,7 +73,7 @@ def read_practice_allowance(challenge_id: str, request: Request, user: CurrentUs
 @router.get("/{challenge_id}/leaderboard", response_model=LeaderboardPublic)
 async def read_practice_leaderboard(challenge_id: str, user: OptionalViewer):
     await check_challenge_visible(user, challenge_id)
-    return leaderboard_public(await practice_board_async(challenge_id))
+    return leaderboard_response(await practice_board_async(challenge_id))
 
 
 @router.post("/{challenge_id}/submissions", status_code=status.HTTP_202_ACCEPTED,

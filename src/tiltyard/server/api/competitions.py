@@ -12,7 +12,7 @@ from tiltyard.server.access import competition_for
 from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, SessionDep, as_signed_in_viewer
 from tiltyard.server.leaderboards import competition_board
-from tiltyard.server.publish import allowance_public, competition_public, leaderboard_public, submission_public
+from tiltyard.server.publish import allowance_public, competition_public, leaderboard_response, submission_public
 from tiltyard.server.schemas import (
     CompetitionEntered,
     CompetitionPublic,
@@ -56,7 +56,7 @@ def read_competition(competition_id: int, user: CurrentUser, session: SessionDep
 async def read_leaderboard(competition_id: int, request: Request):
     def work(session, user):
         competition, _ = competition_for(session, user, competition_id)
-        return leaderboard_public(competition_board(session, competition))
+        return leaderboard_response(competition_board(session, competition))
 
     return await as_signed_in_viewer(request, work)
 

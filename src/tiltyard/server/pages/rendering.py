@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, TemplateNotFound
 from markdown_it import MarkdownIt
@@ -97,3 +99,21 @@ def render(request: Request, name: str, context: dict | None = None, *, status_c
     context["csrf_token"] = csrf_token(request)
     return templates.TemplateResponse(request, name, context, status_code=status_code,
                                       headers=headers)
+
+
+# Stands for the session's CSRF token in a page drawn to be kept (kept_pages): the token is
+# the session's, not the page's, so it goes in as the page is served. Drawn per process, so
+# no text a user wrote can contain it.
+_CSRF_STAND_IN = f"csrf-{secrets.token_hex(16)}"
+
+
+def render_to_keep(request: Request, name: str, context: dict) -> str:
+    """The page as ``render`` draws it, without the session's CSRF token: for ``serve_kept``."""
+    context = {"user": getattr(request.state, "user", None), **context, "request": request,
+               "csrf_token": _CSRF_STAND_IN}
+    return templates.get_template(name).render(context)
+
+
+def serve_kept(request: Request, page: str) -> HTMLResponse:
+    """A page from ``render_to_keep``, with this session's CSRF token."""
+    return HTMLResponse(page.replace(_CSRF_STAND_IN, csrf_token(request)))

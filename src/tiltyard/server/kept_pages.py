@@ -1,0 +1,56 @@
+"""Pages drawn once per viewer and kept while what they show is unchanged.
+
+A kept page is found by its key, which names the viewer (a page is never served to anyone
+else), and is served only if ``shown`` — everything the page shows, as read from the store on
+this request — equals what it was drawn from. The store's grades stamp is apart (``lagging``):
+while grades pour in (dozens a second), a page may lag it by at most
+``leaderboard_refresh_seconds``, as boards do, instead of being drawn again on every request.
+Because ``shown`` is read from the store, not remembered by the writer, a page kept by one
+server process is dropped when another process (on any machine) changes what it shows.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from tiltyard.server.settings import get_arena_settings
+
+KEPT_PAGES = 1024  # the least recently served are dropped past this (a page is 10-50 kB)
+
+
+@dataclass
+class _Kept:
+    shown: tuple
+    lagging: object
+    body: str
+    drawn_at: float  # time.monotonic()
+
+
+class KeptPages:
+    """One per app: a fresh app (a test's, a restarted server's) starts with none."""
+
+    def __init__(self, size: int = KEPT_PAGES):
+        self._pages: OrderedDict[tuple, _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: tuple, shown: tuple, lagging: object) -> str | None:
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is None or kept.shown != shown:
+                return None
+            if kept.lagging != lagging and time.monotonic() - kept.drawn_at >= \
+                    get_arena_settings().leaderboard_refresh_seconds:
+                return None
+            self._pages.move_to_end(key)
+            return kept.body
+
+    def put(self, key: tuple, shown: tuple, lagging: object, body: str) -> None:
+        with self._lock:
+            self._pages[key] = _Kept(shown, lagging, body, time.monotonic())
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
