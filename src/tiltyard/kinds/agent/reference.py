@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import sys
@@ -236,7 +237,7 @@ def _rung_record(reference: Reference, spec: AgentChallengeSpec, per_seed: list[
 
 
 def _command() -> str:
-    return f"nice -n {os.nice(0)} python -m tiltyard.kinds.agent.reference " + " ".join(sys.argv[1:])
+    return f"nice -n {os.nice(0)} python -m tiltyard.kinds.agent.reference " + shlex.join(sys.argv[1:])
 
 
 def _write(target: Path, challenge_id: str, rung: dict, note: str, command: str) -> None:
