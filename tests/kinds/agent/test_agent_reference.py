@@ -42,12 +42,23 @@ def test_parts_merge_into_one_rung_over_all_their_seeds_with_the_median_seeds_we
     ladder = json.loads(reference.merge(CHALLENGE, [first, second]).read_text())
     (rung,) = ladder["rungs"]
     assert [row["seed"] for row in rung["per_seed"]] == [0, 1, 2, 3, 4]
-    # The parts kept the weights of seeds 2 (0.5) and 3 (0.6); the lower median of those is seed 2.
-    assert rung["stored_seed"] == 2
-    assert (artefacts / "reference" / CHALLENGE / "recurrent-ppo" / "model.zip").read_text() == "weights of seed 2"
+    # The median of the five is seed 3 (0.6), whose weights the second part kept.
+    assert rung["stored_seed"] == 3
+    assert (artefacts / "reference" / CHALLENGE / "recurrent-ppo" / "model.zip").read_text() == "weights of seed 3"
     assert rung["across_seeds"]["low"] <= np.mean([0.2, 0.9, 0.5, 0.6, 0.7]) <= rung["across_seeds"]["high"]
     assert "the median of 5" in rung["description"] and "SHORTER RUN: 60,000" in rung["description"]
     assert "train a" in rung["command"] and "train b" in rung["command"]
+
+
+def test_without_the_median_seeds_weights_the_nearest_kept_seed_is_stored_and_said_so(artefacts):
+    first = write_part(artefacts / "a", {0: 0.2, 1: 0.9, 2: 0.5})  # keeps seed 2 (0.5)
+    second = write_part(artefacts / "b", {3: 0.65, 4: 0.7})  # keeps seed 3 (0.65); the median is 0.65
+    second_ladder = json.loads((second / "ladder.json").read_text())
+    second_ladder["rungs"][0]["stored_seed"] = 4  # as if only seed 4's weights (0.7) were kept
+    (second / "ladder.json").write_text(json.dumps(second_ladder))
+    (rung,) = json.loads(reference.merge(CHALLENGE, [first, second]).read_text())["rungs"]
+    assert rung["stored_seed"] == 4
+    assert "training seed 4, the nearest to the median whose weights were kept of 5" in rung["description"]
 
 
 def test_a_seed_in_two_parts_is_refused_with_the_seed_named(artefacts):

@@ -58,10 +58,11 @@ class Reference:
     source: str = ""  # where the hyperparameters come from
     window: int = 0  # past observations the training environment shows, which the policy keeps itself
 
-    def describe(self, seeds: int, stored_seed: int, budget: int) -> str:
+    def describe(self, seeds: int, stored_seed: int, budget: int, median: bool = True) -> str:
         label = "" if self.steps == budget else f" (SHORTER RUN: {self.steps:,} of the {budget:,}-step budget)"
+        which = "the median" if median else "the nearest to the median whose weights were kept"
         return (f"{self.algorithm} ({self.policy}, SB3, {self.source}), {self.steps:,} steps{label}; training seed "
-                f"{stored_seed}, the median of {seeds}")
+                f"{stored_seed}, {which} of {seeds}")
 
 
 REFERENCES: dict[str, list[Reference]] = {
@@ -216,11 +217,12 @@ def _rung_record(reference: Reference, spec: AgentChallengeSpec, per_seed: list[
                  trained: Path, target: Path) -> dict:
     """The rung as measured so far; the median seed's weights are the stored rung."""
     privates = [row["private_mean"] for row in per_seed]
-    # The median seed among those whose weights are at hand (a seed measured in an earlier run
-    # kept only the weights of its own median).
+    # The median seed, or among the seeds whose weights are at hand (a run or a part measured
+    # earlier kept only the weights of its own median) the one nearest to it.
+    median = statistics.median_low(privates)
     candidates = [row for row in per_seed if (trained / str(row["seed"]) / "model.zip").is_file()]
-    median = statistics.median_low([row["private_mean"] for row in candidates])
-    stored = next(row["seed"] for row in candidates if row["private_mean"] == median)
+    nearest = min(candidates, key=lambda row: (abs(row["private_mean"] - median), row["seed"]))
+    stored = nearest["seed"]
     weights = target / reference.name / "model.zip"
     weights.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(trained / str(stored) / "model.zip", weights.with_suffix(".partial"))
@@ -230,7 +232,7 @@ def _rung_record(reference: Reference, spec: AgentChallengeSpec, per_seed: list[
     return {"name": reference.name, "algorithm": reference.algorithm, "policy": reference.policy,
             "window": reference.window,
             "description": Reference(**{**reference.__dict__, "steps": steps}).describe(
-                len(per_seed), stored, spec.section.step_budget),
+                len(per_seed), stored, spec.section.step_budget, median=nearest["private_mean"] == median),
             "steps": steps, "budget": spec.section.step_budget, "n_envs": reference.n_envs,
             "hyperparameters": reference.hyperparameters, "source": reference.source, "per_seed": per_seed,
             "stored_seed": stored, "across_seeds": across, "iqm_over_seeds": float(iqm(privates))}
