@@ -81,15 +81,21 @@ REFERENCES: dict[str, list[Reference]] = {
                                    "ent_coef": 0.01, "gamma": 0.9,
                                    "policy_kwargs": {"lstm_hidden_size": 64, "net_arch": [64]}}),
         Reference("memoryless-ppo", "PPO", "MlpPolicy", 200_000, n_envs=8,
-                  source="the same budget, no memory",
+                  source="no memory",
                   hyperparameters={"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 0.001,
                                    "ent_coef": 0.01, "gamma": 0.9})],
     "power-ramp-v1": [Reference(
         "windowed-ppo", "PPO", "MlpPolicy", 200_000, n_envs=8, window=2,
-        source="PPO on the last three readings (window=2, kept by the policy, as windowed-linear sees them); "
+        source="the last three readings (window=2, kept by the policy, as windowed-linear sees them); "
                "gamma 0, since a ramp does not change the demand that follows",
         hyperparameters={"n_steps": 256, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.0003,
-                         "ent_coef": 0.0, "gamma": 0.0})],
+                         "ent_coef": 0.0, "gamma": 0.0}),
+        Reference("recurrent-ppo", "RecurrentPPO", "MlpLstmPolicy", 200_000, n_envs=8,
+                  source="sb3-contrib; a 64-unit LSTM on the current reading alone (window=0): its memory is "
+                         "its own; gamma 0, as above",
+                  hyperparameters={"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 0.001,
+                                   "ent_coef": 0.0, "gamma": 0.0,
+                                   "policy_kwargs": {"lstm_hidden_size": 64, "net_arch": [64]}})],
 }
 
 
