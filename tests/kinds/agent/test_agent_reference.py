@@ -58,7 +58,7 @@ def test_without_the_median_seeds_weights_the_nearest_kept_seed_is_stored_and_sa
     (second / "ladder.json").write_text(json.dumps(second_ladder))
     (rung,) = json.loads(reference.merge(CHALLENGE, [first, second]).read_text())["rungs"]
     assert rung["stored_seed"] == 4
-    assert "training seed 4, the nearest to the median whose weights were kept of 5" in rung["description"]
+    assert "training seed 4, of 5 (the median seed's weights were not kept" in rung["description"]
 
 
 def test_a_seed_in_two_parts_is_refused_with_the_seed_named(artefacts):

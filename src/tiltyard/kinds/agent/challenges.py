@@ -164,7 +164,8 @@ This is POPGym's RepeatPrevious (Morad et al., 2023) with k = {MEMORY_K} (POPGym
 dealt as the first): the observation alone says next to nothing about the answer. A memoryless
 policy, however well trained, scores chance; a policy with memory (a recurrent network, or one
 that keeps the last cards) can score 1. The ladder shows both:
-a PPO agent without memory and a recurrent PPO agent trained on the same budget. Your policy's
+a PPO agent without memory, trained on the whole budget, and a recurrent PPO agent, trained on
+less than a third of it (each over five training seeds). Your policy's
 `reset()` is called at every new deck: that is where a recurrent policy clears its state."""
 
 MEMORY_REPEAT_PREVIOUS = AgentBuilder(AgentChallengeSpec(

@@ -60,9 +60,10 @@ class Reference:
 
     def describe(self, seeds: int, stored_seed: int, budget: int, median: bool = True) -> str:
         label = "" if self.steps == budget else f" (SHORTER RUN: {self.steps:,} of the {budget:,}-step budget)"
-        which = "the median" if median else "the nearest to the median whose weights were kept"
-        return (f"{self.algorithm} ({self.policy}, SB3, {self.source}), {self.steps:,} steps{label}; training seed "
-                f"{stored_seed}, {which} of {seeds}")
+        which = (f"the median of {seeds}" if median else
+                 f"of {seeds} (the median seed's weights were not kept: the nearest kept seed to it)")
+        return f"{self.algorithm} ({self.policy}, SB3, {self.source}), {self.steps:,} steps{label}; training seed " \
+               f"{stored_seed}, {which}"
 
 
 REFERENCES: dict[str, list[Reference]] = {
