@@ -93,7 +93,7 @@ REFERENCES: dict[str, list[Reference]] = {
                          "ent_coef": 0.0, "gamma": 0.0}),
         Reference("recurrent-ppo", "RecurrentPPO", "MlpLstmPolicy", 200_000, n_envs=8,
                   source="sb3-contrib; a 64-unit LSTM on the current reading alone (window=0): its memory is "
-                         "its own; gamma 0, as above",
+                         "its own; gamma 0",
                   hyperparameters={"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 0.001,
                                    "ent_coef": 0.0, "gamma": 0.0,
                                    "policy_kwargs": {"lstm_hidden_size": 64, "net_arch": [64]}})],
