@@ -78,6 +78,12 @@ def random_rung() -> Rung:
                 {"policy.py": rung_file("random_policy.py")})
 
 
+def sb3_policy(algorithm: str, window: int = 0) -> str:
+    """The policy.py of a trained rung: an SB3 ``algorithm`` that sees the last ``window``
+    observations, kept by the policy itself."""
+    return rung_file("sb3_policy.py.in").replace("{algorithm}", algorithm).replace("{window}", str(window))
+
+
 def reference_ladder(challenge_id: str) -> dict | None:
     path = REFERENCE / challenge_id / "ladder.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
@@ -91,7 +97,7 @@ def reference_rungs(challenge_id: str) -> list[Rung]:
         weights = REFERENCE / challenge_id / entry["name"] / "model.zip"
         if not weights.is_file():
             continue
-        policy = rung_file("sb3_policy.py.in").replace("{algorithm}", entry["algorithm"])
+        policy = sb3_policy(entry["algorithm"], entry.get("window", 0))
         rungs.append(Rung(entry["name"], entry["description"], {"policy.py": policy, "model.zip": weights},
                           cheap=False))
     return rungs

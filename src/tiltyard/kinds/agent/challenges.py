@@ -17,16 +17,24 @@ def ladder_table(entries: list[BaselineEntry], ladder: dict | None) -> str:
     rows = ["| rung | public mean return | over training seeds (private seeds, 95% interval) | what it is |",
             "|---|---|---|---|"]
     for entry in sorted(entries, key=lambda e: e.public_score):
-        spread = ""
-        if entry.name in measured:
-            m = measured[entry.name]
-            interval = m["across_seeds"]
-            spread = (f"{interval['estimate']:.2f} [{interval['low']:.2f}, {interval['high']:.2f}] over "
-                      f"{len(m['per_seed'])} seeds")
+        spread = over_seeds(measured[entry.name]) if entry.name in measured else ""
         rows.append(f"| {entry.name} | {entry.public_score:.2f} | {spread} | {entry.description} |")
-    notes = [f"- {name}: measured on {ladder['date']} with `{m.get('command', ladder['command'])}` "
-             f"({m.get('note', ladder['note'])})." for name, m in measured.items()]
-    return "\n".join(rows) + ("\n\nTrained rungs:\n\n" + "\n".join(notes) if notes else "")
+    return "\n".join(rows) + trained_notes(ladder)
+
+
+def over_seeds(rung: dict) -> str:
+    """A trained rung's private mean over its training seeds, with the 95% interval."""
+    interval = rung["across_seeds"]
+    seeds = len(rung["per_seed"])
+    return f"{interval['estimate']:.2f} [{interval['low']:.2f}, {interval['high']:.2f}] over {seeds} seeds"
+
+
+def trained_notes(ladder: dict | None, spread: bool = False) -> str:
+    """How each trained rung was measured (and, with ``spread``, its figure over training seeds)."""
+    notes = [f"- {m['name']}: {'mean private return ' + over_seeds(m) + '; ' if spread else ''}measured on "
+             f"{ladder['date']} with `{m.get('command', ladder['command'])}` ({m.get('note', ladder['note'])})."
+             for m in (ladder or {}).get("rungs", [])]
+    return "\n\nTrained rungs:\n\n" + "\n".join(notes) if notes else ""
 
 
 def submission_text(spec: AgentChallengeSpec) -> str:
@@ -156,7 +164,8 @@ This is POPGym's RepeatPrevious (Morad et al., 2023) with k = {MEMORY_K} (POPGym
 dealt as the first): the observation alone says next to nothing about the answer. A memoryless
 policy, however well trained, scores chance; a policy with memory (a recurrent network, or one
 that keeps the last cards) can score 1. The ladder shows both:
-a PPO agent without memory and a recurrent PPO agent trained on the same budget. Your policy's
+a PPO agent without memory, trained on the whole budget, and a recurrent PPO agent, trained on
+less than a third of it (each over five training seeds). Your policy's
 `reset()` is called at every new deck: that is where a recurrent policy clears its state."""
 
 MEMORY_REPEAT_PREVIOUS = AgentBuilder(AgentChallengeSpec(

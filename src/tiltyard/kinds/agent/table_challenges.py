@@ -14,7 +14,7 @@ import numpy as np
 from tiltyard.challenges.manifest import BaselineEntry, Budget, Provenance
 from tiltyard.kinds.agent import bandit, series
 from tiltyard.kinds.agent.builder import AgentBuilder, AgentChallengeSpec, Rung
-from tiltyard.kinds.agent.challenges import submission_text
+from tiltyard.kinds.agent.challenges import submission_text, trained_notes
 from tiltyard.kinds.agent.grading import plans, spaces
 from tiltyard.kinds.agent.local import play_folder
 from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec, Phase
@@ -144,7 +144,7 @@ def _credit_brief(spec: AgentChallengeSpec, entries: list[BaselineEntry], ladder
 def _power_brief(spec: AgentChallengeSpec, entries: list[BaselineEntry], ladder: dict | None) -> str:
     table = ladder_rows(spec, entries, [list(range(100_000, 100_000 + spec.section.private_episodes))],
                         f"on {spec.section.private_episodes} sealed days drawn by build-time seeds "
-                        "(intervals over days)")
+                        "(intervals over days)") + trained_notes(ladder, spread=True)
     return f"# {spec.title}\n\n{POWER_STORY}\n\n{submission_text(spec)}\n## Baseline ladder\n\n{table}\n"
 
 

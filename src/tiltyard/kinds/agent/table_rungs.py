@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from tiltyard.kinds.agent import bandit, bandit_policies, series, series_policies
-from tiltyard.kinds.agent.builder import Rung, random_rung
+from tiltyard.kinds.agent.builder import Rung, random_rung, reference_rungs
 
 WEIGHTS = "weights.json"
 
@@ -86,4 +86,5 @@ def demand_rungs() -> list[Rung]:
                     series_policies, "    return Momentum()"),
         linear("windowed-linear", "a linear model of the next change from the last two changes in demand (and "
                "their signs), which the policy remembers itself, with the current reading (the reference)", 2),
+        *reference_rungs("power-ramp-v1"),
     ]
