@@ -77,6 +77,32 @@ def make_instructor(client: TestClient, admin: Account, account: Account) -> Non
     assert response.status_code == 200, response.text
 
 
+def class_with_competition(client: TestClient, challenge_id: str = CHALLENGE, *, days_open: float = 7,
+                           **competition):
+    """A teacher (made instructor by the admin), their class and one competition open now on
+    ``challenge_id``: (teacher, class, competition) as the API returns them."""
+    from datetime import UTC, datetime, timedelta
+
+    admin = login(client, "admin", "admin-password")
+    teacher = sign_up(client, "teacher")
+    make_instructor(client, admin, teacher)
+    klass = client.post("/api/v1/classes", json={"name": "ML"}, headers=teacher.headers).json()
+    now = datetime.now(UTC)
+    comp = client.post(f"/api/v1/classes/{klass['id']}/competitions", headers=teacher.headers,
+                       json={"challenge_id": challenge_id, "opens_at": (now - timedelta(hours=1)).isoformat(),
+                             "closes_at": (now + timedelta(days=days_open)).isoformat(), **competition})
+    assert comp.status_code == 201, comp.text
+    return teacher, klass, comp.json()
+
+
+def join_class(client: TestClient, klass: dict, name: str) -> Account:
+    learner = sign_up(client, name)
+    joined = client.post("/api/v1/classes/join", json={"join_code": klass["join_code"].lower()},
+                         headers=learner.headers)
+    assert joined.status_code == 200, joined.text
+    return learner
+
+
 def free_port() -> int:
     import socket
 

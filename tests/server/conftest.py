@@ -32,7 +32,12 @@ def titanic_bundle(arena_catalog):
 
 @pytest.fixture
 def arena_home(store_home, monkeypatch, titanic_bundle, arena_catalog):
-    catalog, seed_file = arena_catalog
+    yield from arena_environment(store_home, monkeypatch, *arena_catalog)
+
+
+def arena_environment(store_home, monkeypatch, catalog, seed_file):
+    """An arena over ``catalog`` whose instance seed is ``seed_file``'s (a generator: the
+    settings' caches are cleared after)."""
     (store_home / "server-instance-seed").parent.mkdir(parents=True, exist_ok=True)
     (store_home / "server-instance-seed").write_text(seed_file.read_text(encoding="utf-8"))
     monkeypatch.setenv("TILTYARD_ARENA_CATALOG_DIR", str(catalog))

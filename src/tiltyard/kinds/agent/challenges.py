@@ -50,8 +50,8 @@ plays your policy on them exactly as the grader does.
 
 The mean episodic return over the private seeds, with a 95% bootstrap interval, and every
 episode's return in the report; the public figure comes with each grade, the private one once you
-choose a final submission (`tiltyard final`). The normalised score puts the random rung at 0 and
-the reference rung at 1.
+choose a final submission (`tiltyard final`), or in a class competition once it closes. The
+normalised score puts the random rung at 0 and the reference rung at 1.
 
 ## Budget
 
