@@ -19,7 +19,7 @@ def tiny_spec(challenge_id: str = "tiny-cartpole-v1", wall_seconds: float = 40, 
     section = spec.section.model_copy(update={"public_seeds": [1, 2, 3], "private_episodes": 4,
                                               "max_episode_steps": 60, "step_seconds": 2.0,
                                               "setup_seconds": 20.0, "reference_rung": "lean",
-                                              **section_changes})
+                                              "verified": None, **section_changes})
     return dataclasses.replace(
         spec, id=challenge_id, section=section,
         budget=Budget(environment_steps=section.step_budget, wall_seconds=wall_seconds, cpu_seconds=40,

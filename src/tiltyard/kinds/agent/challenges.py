@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tiltyard.challenges.manifest import BaselineEntry, Budget, Provenance
 from tiltyard.kinds.agent.builder import AgentBuilder, AgentChallengeSpec, Rung, random_rung, reference_rungs, rung_file
-from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec
+from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec, VerifiedTrack
 from tiltyard.kinds.agent.starter import Recipe, starter_files
 
 
@@ -90,7 +90,8 @@ CARTPOLE_BALANCE = AgentBuilder(AgentChallengeSpec(
     section=AgentSection(
         environment=EnvironmentSpec(package="gymnasium", version=PINS["gymnasium"], id="CartPole-v1"),
         max_episode_steps=500, step_budget=100_000, public_seeds=list(range(1, 11)), private_episodes=50,
-        step_seconds=1.0, setup_seconds=60.0, reference_rung="ppo"),
+        step_seconds=1.0, setup_seconds=60.0, reference_rung="ppo",
+        verified=VerifiedTrack(wall_seconds=1200, threads=1)),
     provenance=Provenance(source="Gymnasium CartPole-v1 (Barto, Sutton and Anderson, 1983)", licence="MIT",
                           url="https://gymnasium.farama.org/environments/classic_control/cart_pole/"),
     seed=20261101, budget=Budget(environment_steps=100_000, wall_seconds=900, cpu_seconds=900, memory_mb=2048),
