@@ -156,3 +156,14 @@ def test_the_cheap_built_ins_opt_in():
     assert CARTPOLE_BALANCE.spec.section.verified.seeds == [0, 1, 2]
     assert CREDIT_BANDIT.spec.section.verified.threads == 1
     assert MEMORY_REPEAT_PREVIOUS.spec.section.verified is None
+
+
+def test_the_checker_says_which_rung_the_track_compares_with(verified, tmp_path):
+    from tiltyard.check import check_challenge
+
+    def track_check(bundle):
+        return check_challenge(bundle.root, only="agent.verified_track").checks[-1]
+
+    assert track_check(verified).passed and "compared with lean" in track_check(verified).detail
+    wrong = track_check(build_tiny(tmp_path, "tiny-verified-v1", verified=VerifiedTrack(wall_seconds=60, rung="ppo")))
+    assert not wrong.passed and "'ppo' is not among the baselines" in wrong.detail
