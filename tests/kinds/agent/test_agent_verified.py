@@ -86,6 +86,8 @@ def test_a_script_that_overruns_is_stopped_at_the_cap_counting_every_copy(verifi
     (train_script("pass").replace("Path('submission').mkdir()", "Path('elsewhere').mkdir()")
      .replace("submission/policy.py", "elsewhere/policy.py"), "no_output", ["wrote no submission/policy.py"]),
     (train_script("envs[0].step(7)"), "invalid_output", ["outside its action space Discrete(2)"]),
+    (train_script("challenge.make_env().step(0)"), "exception", ["refused train.py's call at step 0",
+                                                                "Call reset() before the first step()"]),
 ])
 def test_a_broken_train_script_is_classed(verified, workspace, train, code, words):
     run = train_and_evaluate(verified, workspace(train), seed=0)

@@ -111,8 +111,9 @@ class TrainingHarness:
             if "reset" in message:
                 index, seed = self._call(message["reset"])
                 env = self._env(index)
-                observation, info = env.reset(seed=None if seed is None and index in self._reset_once
-                                              else derived_seed(self.seed, index, seed))
+                first = seed is not None or index not in self._reset_once
+                observation, info = self._refused_as_learner(
+                    env.reset, seed=derived_seed(self.seed, index, seed) if first else None)
                 self._reset_once.add(index)
                 channel.send(("reset", observation, info), timeout=30)
             elif "step" in message:
@@ -122,12 +123,22 @@ class TrainingHarness:
                     channel.send(("budget_spent", f"the grader's budget of {self.section.step_budget:,} "
                                   "environment steps is spent"), timeout=30)
                     continue
+                env, value = self._env(index), self._action(action)
+                result = self._refused_as_learner(env.step, value)
                 self.steps += 1
-                result = self._env(index).step(self._action(action))
                 channel.send(("step", *result), timeout=30)
             else:
                 raise StopRun(Verdict(Outcome.INVALID_OUTPUT, f"train.py's side made an unknown call "
                                       f"{sorted(message)[:3]}"))
+
+    def _refused_as_learner(self, call, *args, **kwargs):
+        """An environment that refuses a call (a step before any reset) is the script's mistake."""
+        try:
+            return call(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - whatever the environment raises, the call was wrong
+            raise StopRun(Verdict(Outcome.EXCEPTION, f"The environment refused train.py's call at step "
+                                  f"{self.steps:,} ({type(error).__name__}: {error}). Call reset() before the "
+                                  "first step() and after every episode that ends")) from None
 
     def _spaces(self):
         env = self._env(-1)
