@@ -167,5 +167,6 @@ def test_the_checker_says_which_rung_the_track_compares_with(verified, tmp_path)
         return check_challenge(bundle.root, only="agent.verified_track").checks[-1]
 
     assert track_check(verified).passed and "compared with lean" in track_check(verified).detail
+    assert "tiltyard agent verify tiny-verified-v1 WORKSPACE" in verified.brief
     wrong = track_check(build_tiny(tmp_path, "tiny-verified-v1", verified=VerifiedTrack(wall_seconds=60, rung="ppo")))
     assert not wrong.passed and "'ppo' is not among the baselines" in wrong.detail

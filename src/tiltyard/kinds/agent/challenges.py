@@ -57,6 +57,23 @@ normalised score puts the random rung at 0 and the reference rung at 1.
 
 {s.step_budget:,} environment steps of training, counted on your side by `budget.py` (every step
 of every vector copy); a `report.json` that says you used more is flagged.
+{verified_text(spec)}"""
+
+
+def verified_text(spec: AgentChallengeSpec) -> str:
+    track = spec.section.verified
+    if track is None:
+        return ""
+    return f"""
+## The verified budget track
+
+`tiltyard agent verify {spec.id} WORKSPACE` has the grader train your `train.py` itself, in the
+sandbox, on training seeds {", ".join(map(str, track.seeds))} (`TILTYARD_TRAINING_SEED`), with
+{track.threads} thread(s) and {track.wall_seconds:g} s of wall time each; the grader steps the
+environments and counts every step: past {spec.section.step_budget:,} steps a step raises
+`budget.BudgetSpent`. Each trained `submission/` is played on the sealed seeds: the IQM over the
+seeds, with its interval, and the probability of improvement over the
+{track.rung or spec.section.reference_rung} rung.
 """
 
 
