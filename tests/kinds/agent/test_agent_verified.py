@@ -33,7 +33,7 @@ def train_script(body: str, *, catch: bool = True) -> str:
             "seed = int(os.environ['TILTYARD_TRAINING_SEED'])\n"
             "envs = [challenge.make_env(seed=seed * 10 + i) for i in range(3)]\n"
             f"{guarded}"
-            "Path('submission').mkdir()\nshutil.copyfile('policy.py', 'submission/policy.py')\n")
+            "Path('submission').mkdir(exist_ok=True)\nshutil.copyfile('policy.py', 'submission/policy.py')\n")
 
 
 STEP_FOREVER = """
@@ -83,7 +83,7 @@ def test_a_script_that_overruns_is_stopped_at_the_cap_counting_every_copy(verifi
     (train_script(STEP_FOREVER, catch=False), "exception", ["reached the cap of 500", "catch budget.BudgetSpent"]),
     (train_script("raise ValueError('the replay buffer is empty')"), "exception",
      ["ValueError", "the replay buffer is empty"]),
-    (train_script("pass").replace("Path('submission').mkdir()", "Path('elsewhere').mkdir()")
+    (train_script("pass").replace("Path('submission')", "Path('elsewhere')")
      .replace("submission/policy.py", "elsewhere/policy.py"), "no_output", ["wrote no submission/policy.py"]),
     (train_script("envs[0].step(7)"), "invalid_output", ["outside its action space Discrete(2)"]),
     (train_script("challenge.make_env().step(0)"), "exception", ["refused train.py's call at step 0",
@@ -125,11 +125,13 @@ def test_verify_runs_one_queue_job_per_seed_and_reports_the_iqm_beside_the_rung(
     monkeypatch.setenv("TILTYARD_CATALOG_DIR", str(verified.root.parent))
     get_settings.cache_clear()
     folder = workspace(train_script(STEP_FOREVER))
+    (folder / "submission").mkdir()  # what the learner's own run wrote: shown beside the grader's figures
+    (folder / "submission" / "report.json").write_text(json.dumps({"steps_used": 450, "mean_return": 44.0}))
     result = CliRunner().invoke(app, ["agent", "verify", "tiny-verified-v1", str(folder), "--concurrency", "2",
                                       "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    assert summary["statement"] == "verified: trained by the grader, 3 seeds, 500 steps each"
+    assert summary["statement"] == "verified: trained by the grader, 3 seeds, 500 steps each (cap 500)"
     assert summary["seeds"] == [0, 1, 2] and summary["steps_used"] == {"0": CAP, "1": CAP, "2": CAP}
     assert summary["failed_seeds"] == [] and summary["threads"] == 1
     lean = verified.manifest.baseline("lean").private_score
@@ -137,8 +139,9 @@ def test_verify_runs_one_queue_job_per_seed_and_reports_the_iqm_beside_the_rung(
     assert summary["improvement"]["rung"] == "lean" and summary["improvement"]["estimate"] == pytest.approx(0.5)
     assert queue.status_counts()["done"] == 3
     lines = statement_lines(summary)
-    assert lines[0].startswith("verified: trained by the grader, 3 seeds, 500 steps each: IQM")
+    assert lines[0].startswith("verified: trained by the grader, 3 seeds, 500 steps each (cap 500): IQM")
     assert "probability of improvement over lean: 0.50" in lines[1]
+    assert "self-reported (your own run, public seeds): mean return 44.00 with 450 steps" in lines[2]
 
 
 def test_a_folder_without_train_py_or_a_challenge_without_the_track_is_refused(verified, tiny, policy_folder,

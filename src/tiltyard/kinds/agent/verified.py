@@ -249,6 +249,11 @@ def rung_runs(bundle: Bundle, track: VerifiedTrack) -> tuple[str, list[float]] |
     return None if entry is None else (name, [float(entry.private_score)])
 
 
+def steps_each(runs: list[dict[str, Any]]) -> str:
+    used = sorted({run["steps_used"] for run in runs})
+    return f"{used[0]:,} steps" if len(used) == 1 else f"{used[0]:,} to {used[-1]:,} steps"
+
+
 def summarise(bundle: Bundle, runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The verified figures: IQM over the training seeds with its stratified-bootstrap interval,
     and the probability of improvement over the rung. A seed that failed scores as the random
@@ -263,7 +268,8 @@ def summarise(bundle: Bundle, runs: list[dict[str, Any]]) -> dict[str, Any]:
         "wall_seconds": track.wall_seconds, "threads": track.threads, "failed_seeds": failed,
         "scores": scores, "runs": sorted(runs, key=lambda r: r["seed"]),
         "iqm": stratified_bootstrap_ci(np.asarray(scores)).as_dict(),
-        "statement": f"verified: trained by the grader, {len(runs)} seeds, {section.step_budget:,} steps each"}
+        "statement": f"verified: trained by the grader, {len(runs)} seeds, {steps_each(runs)} each "
+                     f"(cap {section.step_budget:,})"}
     compared = rung_runs(bundle, track)
     if compared is not None:
         name, rung_scores = compared
