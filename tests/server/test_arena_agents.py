@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from agent_bundles import LEAN, build_tiny
-from arena_helpers import class_with_competition, grade_all, join_class, sign_up
-from conftest import arena_environment
+from arena_helpers import arena_environment, class_with_competition, grade_all, join_class, sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
