@@ -146,8 +146,10 @@ def test_verify_runs_one_queue_job_per_seed_and_reports_the_iqm_beside_the_rung(
 
 def test_a_folder_without_train_py_or_a_challenge_without_the_track_is_refused(verified, tiny, policy_folder,
                                                                                workspace, home):
+    from tiltyard.kinds.agent.handle import AgentChallenge
+
     with pytest.raises(SubmissionError) as caught:
-        verify(verified, policy_folder(LEAN))
+        AgentChallenge(verified).verify(policy_folder(LEAN))  # what tiltyard.load(ID).verify(...) is
     assert caught.value.code == "no_train_script" and "train.py" in caught.value.hint
     with pytest.raises(SubmissionError) as caught:
         verify(tiny, workspace(train_script("pass")))
