@@ -298,6 +298,7 @@ def verify(bundle: Bundle, path: Path, *, seeds: list[int] | None = None, execut
                    "seed": seed, "resources": {"num_cpus": track.threads}}
         queue.enqueue(JOB_KIND, payload)
         keys.append(queue.job_key(JOB_KIND, payload))
+    queue.requeue_failed(keys)  # a job the machine could not run is tried again; a finished one is reused
     run_worker(executor=executor, concurrency=concurrency, address=address, until_idle=True, keys=keys,
                lease_seconds=max(60.0, track.wall_seconds / 3))
     jobs = queue.jobs_by_key(keys)
