@@ -77,6 +77,58 @@ def make_instructor(client: TestClient, admin: Account, account: Account) -> Non
     assert response.status_code == 200, response.text
 
 
+def class_with_competition(client: TestClient, challenge_id: str = CHALLENGE, *, days_open: float = 7,
+                           **competition):
+    """A teacher (made instructor by the admin), their class and one competition open now on
+    ``challenge_id``: (teacher, class, competition) as the API returns them."""
+    from datetime import UTC, datetime, timedelta
+
+    admin = login(client, "admin", "admin-password")
+    teacher = sign_up(client, "teacher")
+    make_instructor(client, admin, teacher)
+    klass = client.post("/api/v1/classes", json={"name": "ML"}, headers=teacher.headers).json()
+    now = datetime.now(UTC)
+    comp = client.post(f"/api/v1/classes/{klass['id']}/competitions", headers=teacher.headers,
+                       json={"challenge_id": challenge_id, "opens_at": (now - timedelta(hours=1)).isoformat(),
+                             "closes_at": (now + timedelta(days=days_open)).isoformat(), **competition})
+    assert comp.status_code == 201, comp.text
+    return teacher, klass, comp.json()
+
+
+def join_class(client: TestClient, klass: dict, name: str) -> Account:
+    learner = sign_up(client, name)
+    joined = client.post("/api/v1/classes/join", json={"join_code": klass["join_code"].lower()},
+                         headers=learner.headers)
+    assert joined.status_code == 200, joined.text
+    return learner
+
+
+def arena_environment(store_home, monkeypatch, catalog, seed_file):
+    """An arena over ``catalog`` whose instance seed is ``seed_file``'s (a generator: the
+    settings' caches are cleared after)."""
+    (store_home / "server-instance-seed").parent.mkdir(parents=True, exist_ok=True)
+    (store_home / "server-instance-seed").write_text(seed_file.read_text(encoding="utf-8"))
+    monkeypatch.setenv("TILTYARD_ARENA_CATALOG_DIR", str(catalog))
+    # create_app points these at the arena's catalog and seed; set here so they are undone.
+    monkeypatch.setenv("TILTYARD_CATALOG_DIR", str(catalog))
+    monkeypatch.setenv("TILTYARD_INSTANCE_SEED_FILE", str(store_home / "server-instance-seed"))
+    monkeypatch.setenv("TILTYARD_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("TILTYARD_ADMIN_USERNAME", "admin")
+    monkeypatch.setenv("TILTYARD_ADMIN_PASSWORD", "admin-password")
+    monkeypatch.setenv("TILTYARD_LOGIN_ATTEMPTS_PER_MINUTE", "1000")
+    monkeypatch.setenv("TILTYARD_SUBMISSIONS_PER_MINUTE", "1000")
+    # Tests read a board right after grading; a server under load may let it lag 0.5 s.
+    monkeypatch.setenv("TILTYARD_LEADERBOARD_REFRESH_SECONDS", "0")
+    from tiltyard.config import get_settings
+    from tiltyard.server.settings import get_arena_settings
+
+    get_settings.cache_clear()
+    get_arena_settings.cache_clear()
+    yield store_home
+    get_settings.cache_clear()
+    get_arena_settings.cache_clear()
+
+
 def free_port() -> int:
     import socket
 

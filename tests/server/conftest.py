@@ -6,11 +6,8 @@ Store and API tests run on SQLite, and on PostgreSQL too when TILTYARD_TEST_POST
 from __future__ import annotations
 
 import pytest
-from arena_helpers import CHALLENGE, build_in_arena
+from arena_helpers import CHALLENGE, arena_environment, build_in_arena
 from fastapi.testclient import TestClient
-
-from tiltyard.config import get_settings
-from tiltyard.server.settings import get_arena_settings
 
 ARENA_SEED = "271828182845904523536028747135266249775"  # the tests' arena's instance seed
 
@@ -32,25 +29,7 @@ def titanic_bundle(arena_catalog):
 
 @pytest.fixture
 def arena_home(store_home, monkeypatch, titanic_bundle, arena_catalog):
-    catalog, seed_file = arena_catalog
-    (store_home / "server-instance-seed").parent.mkdir(parents=True, exist_ok=True)
-    (store_home / "server-instance-seed").write_text(seed_file.read_text(encoding="utf-8"))
-    monkeypatch.setenv("TILTYARD_ARENA_CATALOG_DIR", str(catalog))
-    # create_app points these at the arena's catalog and seed; set here so they are undone.
-    monkeypatch.setenv("TILTYARD_CATALOG_DIR", str(catalog))
-    monkeypatch.setenv("TILTYARD_INSTANCE_SEED_FILE", str(store_home / "server-instance-seed"))
-    monkeypatch.setenv("TILTYARD_SECRET_KEY", "test-secret")
-    monkeypatch.setenv("TILTYARD_ADMIN_USERNAME", "admin")
-    monkeypatch.setenv("TILTYARD_ADMIN_PASSWORD", "admin-password")
-    monkeypatch.setenv("TILTYARD_LOGIN_ATTEMPTS_PER_MINUTE", "1000")
-    monkeypatch.setenv("TILTYARD_SUBMISSIONS_PER_MINUTE", "1000")
-    # Tests read a board right after grading; a server under load may let it lag 0.5 s.
-    monkeypatch.setenv("TILTYARD_LEADERBOARD_REFRESH_SECONDS", "0")
-    get_settings.cache_clear()
-    get_arena_settings.cache_clear()
-    yield store_home
-    get_settings.cache_clear()
-    get_arena_settings.cache_clear()
+    yield from arena_environment(store_home, monkeypatch, *arena_catalog)
 
 
 @pytest.fixture

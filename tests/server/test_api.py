@@ -7,30 +7,25 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-from arena_helpers import CHALLENGE, grade_all, login, make_instructor, predictions_csv, sign_up
+from arena_helpers import (
+    CHALLENGE,
+    class_with_competition,
+    grade_all,
+    join_class,
+    login,
+    predictions_csv,
+    sign_up,
+)
 from sqlalchemy import update
 
 ERROR_FIELDS = {"code", "message", "expected", "got", "hint"}
 
 
 def _class_with_competition(client, *, days_open=7, **competition):
-    admin = login(client, "admin", "admin-password")
-    teacher = sign_up(client, "teacher")
-    make_instructor(client, admin, teacher)
-    klass = client.post("/api/v1/classes", json={"name": "ML"}, headers=teacher.headers).json()
-    now = datetime.now(UTC)
-    comp = client.post(f"/api/v1/classes/{klass['id']}/competitions", headers=teacher.headers,
-                       json={"challenge_id": CHALLENGE, "opens_at": (now - timedelta(hours=1)).isoformat(),
-                             "closes_at": (now + timedelta(days=days_open)).isoformat(), **competition})
-    assert comp.status_code == 201, comp.text
-    return teacher, klass, comp.json()
+    return class_with_competition(client, CHALLENGE, days_open=days_open, **competition)
 
 
-def _join(client, klass, name):
-    learner = sign_up(client, name)
-    assert client.post("/api/v1/classes/join", json={"join_code": klass["join_code"].lower()},
-                       headers=learner.headers).status_code == 200
-    return learner
+_join = join_class
 
 
 def _submit(client, account, path, content, name="predictions.csv"):

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from arena_helpers import CHALLENGE, login, make_instructor, predictions_csv, sign_up
+from arena_helpers import CHALLENGE, class_with_competition, join_class, predictions_csv, sign_up
 from fastapi.testclient import TestClient
 
 UPLOADS = 16
@@ -71,20 +70,9 @@ def test_concurrent_practice_uploads_accept_exactly_the_daily_limit(limited_clie
 def test_a_team_uploading_from_two_accounts_at_once_shares_one_limit(limited_client,
                                                                       titanic_bundle):
     client = limited_client
-    admin = login(client, "admin", "admin-password")
-    teacher = sign_up(client, "teacher")
-    make_instructor(client, admin, teacher)
-    klass = client.post("/api/v1/classes", json={"name": "ML"}, headers=teacher.headers).json()
-    now = datetime.now(UTC)
-    comp = client.post(f"/api/v1/classes/{klass['id']}/competitions", headers=teacher.headers,
-                       json={"challenge_id": CHALLENGE, "submissions_per_day": 3,
-                             "max_team_size": 2,
-                             "opens_at": (now - timedelta(hours=1)).isoformat(),
-                             "closes_at": (now + timedelta(days=1)).isoformat()}).json()
-    ann, bob = sign_up(client, "ann"), sign_up(client, "bob")
-    for learner in (ann, bob):
-        client.post("/api/v1/classes/join", json={"join_code": klass["join_code"]},
-                    headers=learner.headers)
+    _teacher, klass, comp = class_with_competition(client, CHALLENGE, days_open=1, submissions_per_day=3,
+                                                   max_team_size=2)
+    ann, bob = join_class(client, klass, "ann"), join_class(client, klass, "bob")
     team = client.post(f"/api/v1/competitions/{comp['id']}/teams", json={"name": "owls"},
                        headers=ann.headers).json()
     client.post(f"/api/v1/competitions/{comp['id']}/teams/{team['id']}/members",

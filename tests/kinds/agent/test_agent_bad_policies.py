@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from conftest import build_tiny  # noqa: I001 - the folder's conftest, on the path while testing
+from agent_bundles import build_tiny
 
 from tiltyard.core import EvaluationFailed
 from tiltyard.errors import SubmissionError

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tiltyard.challenges.manifest import BaselineEntry, Budget, Provenance
 from tiltyard.kinds.agent.builder import AgentBuilder, AgentChallengeSpec, Rung, random_rung, reference_rungs, rung_file
-from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec
+from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec, VerifiedTrack
 from tiltyard.kinds.agent.starter import Recipe, starter_files
 
 
@@ -58,13 +58,30 @@ plays your policy on them exactly as the grader does.
 
 The mean episodic return over the private seeds, with a 95% bootstrap interval, and every
 episode's return in the report; the public figure comes with each grade, the private one once you
-choose a final submission (`tiltyard final`). The normalised score puts the random rung at 0 and
-the reference rung at 1.
+choose a final submission (`tiltyard final`), or in a class competition once it closes. The
+normalised score puts the random rung at 0 and the reference rung at 1.
 
 ## Budget
 
 {s.step_budget:,} environment steps of training, counted on your side by `budget.py` (every step
 of every vector copy); a `report.json` that says you used more is flagged.
+{verified_text(spec)}"""
+
+
+def verified_text(spec: AgentChallengeSpec) -> str:
+    track = spec.section.verified
+    if track is None:
+        return ""
+    return f"""
+## The verified budget track
+
+`tiltyard agent verify {spec.id} WORKSPACE` has the grader train your `train.py` itself, in the
+sandbox, on training seeds {", ".join(map(str, track.seeds))} (`TILTYARD_TRAINING_SEED`), with
+{track.threads} thread(s) and {track.wall_seconds:g} s of wall time each; the grader steps the
+environments and counts every step: past {spec.section.step_budget:,} steps a step raises
+`budget.BudgetSpent`. Each trained `submission/` is played on the sealed seeds: the IQM over the
+seeds, with its interval, and the probability of improvement over the
+{track.rung or spec.section.reference_rung} rung.
 """
 
 
@@ -98,7 +115,8 @@ CARTPOLE_BALANCE = AgentBuilder(AgentChallengeSpec(
     section=AgentSection(
         environment=EnvironmentSpec(package="gymnasium", version=PINS["gymnasium"], id="CartPole-v1"),
         max_episode_steps=500, step_budget=100_000, public_seeds=list(range(1, 11)), private_episodes=50,
-        step_seconds=1.0, setup_seconds=60.0, reference_rung="ppo"),
+        step_seconds=1.0, setup_seconds=60.0, reference_rung="ppo",
+        verified=VerifiedTrack(wall_seconds=1200, threads=1)),
     provenance=Provenance(source="Gymnasium CartPole-v1 (Barto, Sutton and Anderson, 1983)", licence="MIT",
                           url="https://gymnasium.farama.org/environments/classic_control/cart_pole/"),
     seed=20261101, budget=Budget(environment_steps=100_000, wall_seconds=900, cpu_seconds=900, memory_mb=2048),

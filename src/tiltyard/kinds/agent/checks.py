@@ -142,11 +142,29 @@ def cheap_rungs_reproduce(bundle: Bundle) -> list[Check]:
     return checks
 
 
+def verified_track(bundle: Bundle) -> list[Check]:
+    """A challenge on the verified track names a rung it has (the probability of improvement is
+    against it) and starters that train: train.py, policy.py, budget.py."""
+    track = _section(bundle).verified
+    if track is None:
+        return []
+    rung = track.rung or _section(bundle).reference_rung
+    names = [entry.name for entry in bundle.manifest.baselines]
+    starters = {entry.path.removeprefix("starter/") for entry in bundle.manifest.files_with_role("starter")}
+    missing = sorted({"train.py", "policy.py", "budget.py"} - starters)
+    problems = ([] if rung in names else [f"the rung {rung!r} is not among the baselines {names}"]) + \
+        ([f"the starter lacks {', '.join(missing)}"] if missing else [])
+    return [Check("agent.verified_track", "verified track: rung and starters", not problems,
+                  "; ".join(problems) or f"{len(track.seeds)} training seeds, {track.wall_seconds:g} s wall and "
+                                         f"{track.threads} thread(s) each, compared with {rung}")]
+
+
 CHECKS = [NamedCheck("agent.environment_builds", environment_builds, fatal=True),
           NamedCheck("agent.environment_pinned", environment_pinned),
           NamedCheck("agent.seeds_sealed", seeds_sealed),
           NamedCheck("agent.seeds_determine_episodes", seeds_determine_episodes),
           NamedCheck("agent.rungs", rungs_ordered),
+          NamedCheck("agent.verified_track", verified_track),
           NamedCheck("agent.cheap_rungs_reproduce", cheap_rungs_reproduce, refit=True)]
 
 

@@ -121,6 +121,13 @@ class AgentChallenge:
                                   hint="Run train.py first: it writes the folder submission/")
         return tiltyard.submit(self.id, path)
 
+    def verify(self, path: str | Path, **options) -> dict[str, Any]:
+        """The verified budget track on a workspace folder (train.py beside policy.py), as
+        `tiltyard agent verify` runs it: train on each seed in the sandbox, play on the sealed seeds."""
+        from tiltyard.kinds.agent.verified import verify
+
+        return verify(self.bundle, Path(path), **options)
+
     def coach(self, path: str | Path, *, folder: Path | None = None):
         """The agent coach on a policy folder: its report.json, its public episodes, the policy
         probed in the public environment; returns a CoachReport whose findings open lessons."""

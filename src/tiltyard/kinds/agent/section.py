@@ -60,6 +60,19 @@ class Phase(Strict):
                                            "there, its public rows on the public seeds")
 
 
+class VerifiedTrack(Strict):
+    """The grader reruns the learner's train.py in the sandbox, once per training seed, under the
+    step cap (``step_budget``, counted by the grader), this wall cap and thread count; then plays
+    each trained policy on the sealed seeds."""
+
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1, description="training seeds")
+    wall_seconds: float = Field(gt=0, description="wall time one training run may take")
+    threads: int = Field(1, ge=1, description="threads a training run is given (and held to)")
+    memory_mb: int = Field(2048, gt=0)
+    rung: str | None = Field(None, description="the rung the probability of improvement is against (default: "
+                                               "the reference rung)")
+
+
 class AgentSection(Strict):
     environment: EnvironmentSpec
     max_episode_steps: int = Field(ge=1, description="the server's time limit on an episode")
@@ -74,6 +87,7 @@ class AgentSection(Strict):
     memory_task: bool = Field(False, description="a memoryless policy scores chance (chance_return)")
     chance_return: float = Field(0.0, description="on a memory task, what a memoryless policy scores at best, on "
                                                   "average")
+    verified: VerifiedTrack | None = Field(None, description="opted in to the verified budget track")
 
     @model_validator(mode="after")
     def _distinct_phases(self) -> AgentSection:

@@ -25,7 +25,8 @@ def kind_of_file(path: Path) -> str:
         return "py"
     if name.endswith(".zip"):
         return "zip"
-    if name.endswith((".tar.gz", ".tgz")):
+    # The store keeps a file's last suffix only: a stored .tar.gz is NAME.gz.
+    if name.endswith((".tar.gz", ".tgz", ".gz")):
         return "tar"
     raise SubmissionError(f"{path.name} is not a policy submission", expected="policy.py, a folder, or a "
                           ".zip/.tar.gz of the folder", got=path.name, code="wrong_file_type",

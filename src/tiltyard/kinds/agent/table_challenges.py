@@ -17,7 +17,7 @@ from tiltyard.kinds.agent.builder import AgentBuilder, AgentChallengeSpec, Rung
 from tiltyard.kinds.agent.challenges import submission_text, trained_notes
 from tiltyard.kinds.agent.grading import plans, spaces
 from tiltyard.kinds.agent.local import play_folder
-from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec, Phase
+from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec, Phase, VerifiedTrack
 from tiltyard.kinds.agent.starter import Recipe, starter_files
 from tiltyard.kinds.agent.table_rungs import credit_rungs, demand_rungs
 from tiltyard.stats import bootstrap_ci
@@ -152,6 +152,7 @@ CREDIT_SECTION = AgentSection(
     environment=EnvironmentSpec(factory="tiltyard.kinds.agent.bandit:credit_env", kwargs={"part": "history"}),
     max_episode_steps=bandit.PARTS["stream"], step_budget=50_000, public_seeds=list(range(1, 11)),
     private_episodes=10, step_seconds=1.0, setup_seconds=60.0, reference_rung="history-logistic",
+    verified=VerifiedTrack(wall_seconds=600, threads=1),
     phases=[Phase(name="online", title="Profit over the stream (online)", reveal_rewards=True, episodes=1,
                   kwargs={"part": "history", "episode_length": bandit.PARTS["history"]},
                   private_kwargs={"part": "stream", "episode_length": bandit.PARTS["stream"]}),
