@@ -147,7 +147,8 @@ def verified_track(bundle: Bundle) -> list[Check]:
     against it) and starters that train: train.py, policy.py, budget.py."""
     track = _section(bundle).verified
     if track is None:
-        return []
+        return [Check("agent.verified_track", "verified track", True,
+                      "not on the verified track: graded on the policy handed in, as trained by the learner")]
     rung = track.rung or _section(bundle).reference_rung
     names = [entry.name for entry in bundle.manifest.baselines]
     starters = {entry.path.removeprefix("starter/") for entry in bundle.manifest.files_with_role("starter")}
