@@ -4,6 +4,10 @@ another server process on the store made it."""
 
 from __future__ import annotations
 
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -131,7 +135,11 @@ def test_every_change_shows_at_once(client, contest, titanic_bundle):
                       "/members", headers=contest["lea"].headers).status_code == 200
     assert "owls: lea, mia" in _page(client, contest, "lea")
     third = _submit(other, contest["id"], contest["lea"], titanic_bundle, seed=3)
-    assert f'href="/submissions/{third}"' in _mine(_page(client, contest, "lea"))
+    page = _page(client, contest, "lea")
+    assert f'href="/submissions/{third}"' in _mine(page)
+    # A team shares one daily allowance: mia's submission counts on lea's page.
+    _submit(client, contest["id"], contest["mia"], titanic_bundle, seed=4)
+    assert _allowance(_page(client, contest, "lea")) == _allowance(page) - 1
 
 
 def test_forms_on_a_kept_page_carry_each_session_its_own_csrf_token(app, client, contest):
@@ -151,3 +159,53 @@ def test_forms_on_a_kept_page_carry_each_session_its_own_csrf_token(app, client,
                                    data={"name": "owls", "csrf_token": tokens["mia"].pop()})
     assert created.status_code in (200, 303)
     assert "owls: mia" in browsers["lea"].get(f"/competitions/{contest['id']}").text
+
+
+def test_a_page_requested_again_while_it_is_drawn_is_drawn_once(client, contest, monkeypatch,
+                                                                 titanic_bundle):
+    """A class's first look after a grade, or one learner's impatient reloads: the requests that
+    arrive while the page is being drawn wait for that drawing instead of each drawing it."""
+    from tiltyard.server.pages import competitions
+
+    drawn = []
+    draw = competitions._draw
+
+    def slow_draw(*args):
+        drawn.append(args[2].username)
+        time.sleep(0.3)
+        return draw(*args)
+
+    monkeypatch.setattr(competitions, "_draw", slow_draw)
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(lambda _: _page(client, contest, "lea"), range(8)))
+    assert drawn == ["lea"]
+    # The same page, each with its own session's CSRF token (these requests carry no cookie).
+    assert len({re.sub(r'name="csrf_token" value="[^"]+"', "", page) for page in pages}) == 1
+    assert f'href="/submissions/{contest["first"]}"' in _mine(pages[0])
+    # Another learner's upload (not a team-mate's) leaves lea's page as it was drawn.
+    _submit(client, contest["id"], contest["mia"], titanic_bundle, seed=2)
+    assert _page(client, contest, "lea") and drawn == ["lea"]
+    # Another viewer's page is theirs, drawn for them.
+    assert "received" in _mine(_page(client, contest, "mia")) and drawn == ["lea", "mia"]
+
+
+def test_a_viewer_who_waited_on_a_drawing_of_other_contents_draws_their_own():
+    from tiltyard.server.kept_pages import KeptPages
+
+    kept, started, drawn = KeptPages(), threading.Event(), []
+
+    def draw(body):
+        def run():
+            drawn.append(body)
+            started.set()
+            time.sleep(0.2)
+            return body
+        return run
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(kept.page, ("p", 1), ("before",), 0, draw("before"))
+        started.wait(5)
+        second = pool.submit(kept.page, ("p", 1), ("after",), 0, draw("after"))
+        assert (first.result(), second.result()) == ("before", "after")
+    assert drawn == ["before", "after"]
+    assert kept.page(("p", 1), ("after",), 0, draw("never")) == "after"

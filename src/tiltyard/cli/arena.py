@@ -57,7 +57,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     console.print(f"Tiltyard arena on [bold]http://{host}:{port}[/] (API docs at /docs); {graders}"
                   + (f"; {processes} server processes" if processes > 1 else ""))
     if processes == 1:
-        uvicorn.run(create_app(arena), host=host, port=port, workers=1, log_level="warning")
+        uvicorn.run(create_app(arena, serving=True), host=host, port=port, workers=1, log_level="warning")
         return
     _serve_in_processes(arena, host, port, processes)
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.server import catalog
 from tiltyard.server.bundle_uploads import is_uploaded
 from tiltyard.server.errors import NotFound
 from tiltyard.server.models import ArenaBundle, Classroom, Competition, Entry, Membership, Team, TeamMember, User
+from tiltyard.server.threads import in_thread
 from tiltyard.store import Submission, open_session
 from tiltyard.store.counters import Counter
 from tiltyard.submissions import GRADES_STAMP
@@ -48,8 +48,10 @@ def class_for(session: Session, viewer: User, class_id: int, *, manage: bool = F
 @dataclass(frozen=True)
 class CompetitionChanges:
     """Where the store stands on what others change on a competition's page: the grades stamp
-    (grades, final choices, regrades), and the count and newest id of its entries, its
-    teams and their members. Equal values mean an unchanged page, whichever process (on
+    (grades, final choices, regrades), the count and newest id of the viewer's entries and
+    their team's (the page lists the one and counts the other against the daily allowance;
+    others' entries reach it only through the board, as grades), and of its teams and their
+    members. Equal values mean an unchanged page, whichever process (on
     whichever machine) wrote."""
 
     grades: int
@@ -57,8 +59,7 @@ class CompetitionChanges:
     teams: tuple[int, int | None, int, int | None]
 
 
-def _count_and_newest(column, competition_column) -> tuple:
-    where = competition_column == bindparam("competition_id")
+def _count_and_newest(column, where) -> tuple:
     return (select(func.count(column)).where(where).scalar_subquery(),
             select(func.max(column)).where(where).scalar_subquery())
 
@@ -74,12 +75,21 @@ def _seen_with(*columns):
             .where(Competition.id == bindparam("competition_id")))
 
 
+_COMPETITION = bindparam("competition_id")
+_VIEWERS_TEAM = select(TeamMember.team_id).where(
+    TeamMember.competition_id == _COMPETITION,
+    TeamMember.user_id == bindparam("viewer_id")).scalar_subquery()
+
+
 _SEEN = _seen_with()
 _SEEN_WITH_CHANGES = _seen_with(
     select(Counter.value).where(Counter.name == GRADES_STAMP).scalar_subquery(),
-    *_count_and_newest(Entry.submission_id, Entry.competition_id),
-    *_count_and_newest(Team.id, Team.competition_id),
-    *_count_and_newest(TeamMember.id, TeamMember.competition_id))
+    # The viewer's entries and their team's, not the class's: a class's uploads before a
+    # deadline leave every other learner's kept page standing.
+    *_count_and_newest(Entry.submission_id, (Entry.competition_id == _COMPETITION) & (
+        (Entry.user_id == bindparam("viewer_id")) | (Entry.team_id == _VIEWERS_TEAM))),
+    *_count_and_newest(Team.id, Team.competition_id == _COMPETITION),
+    *_count_and_newest(TeamMember.id, TeamMember.competition_id == _COMPETITION))
 
 
 def competition_for(session: Session, viewer: User, competition_id: int, *,
@@ -203,8 +213,8 @@ async def check_challenge_visible(viewer: User | None, challenge_id: str) -> Non
         with open_session() as session:
             challenge_for(session, viewer, challenge_id)
 
-    await run_in_threadpool(check)
+    await in_thread(check)
 
 
 def _built_in(challenge_id: str) -> bool:
-    return challenge_id in catalog.challenge_ids() and not is_uploaded(challenge_id)
+    return catalog.is_built(challenge_id) and not is_uploaded(challenge_id)

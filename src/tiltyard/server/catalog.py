@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tiltyard.challenges.bundle import Bundle
 from tiltyard.challenges.manifest import MANIFEST_NAME
-from tiltyard.challenges.registry import get_bundle
+from tiltyard.challenges.registry import open_bundle
 from tiltyard.config import get_settings
 from tiltyard.errors import ChallengeNotFound, did_you_mean
 from tiltyard.plugins import kind_of
@@ -18,13 +18,25 @@ from tiltyard.server.errors import NotFound
 
 
 def bundle(challenge_id: str) -> Bundle:
-    """The bundle of a challenge already built in the catalog folder."""
-    ids = challenge_ids()
-    # Only bundles already built: building one inside a request would take minutes (`serve`
-    # builds the catalog first). This also keeps a path-like id from opening a folder by path.
-    if challenge_id not in ids:
-        raise not_found(challenge_id, ids)
-    return get_bundle(challenge_id)  # parsed once while its manifest is unchanged
+    """The bundle of a challenge already built in the catalog folder: never one built inside
+    a request (that would take minutes; `serve` builds the catalog first), never a folder
+    named by a path-like id. Asked on every request, so it costs one stat of the manifest
+    (parsed once while unchanged), not a listing of the catalog."""
+    found = open_bundle(get_settings().catalog_dir / challenge_id) if _plain(challenge_id) else None
+    if found is None:
+        raise not_found(challenge_id, challenge_ids())
+    return found
+
+
+def is_built(challenge_id: str) -> bool:
+    """Whether ``challenge_ids()`` holds ``challenge_id``, for one stat instead of a listing."""
+    return _plain(challenge_id) and (get_settings().catalog_dir / challenge_id / MANIFEST_NAME).is_file()
+
+
+def _plain(challenge_id: str) -> bool:
+    """A name a catalog listing can give: no path, no hidden folder."""
+    return bool(challenge_id) and not challenge_id.startswith(".") and "/" not in challenge_id \
+        and os.sep not in challenge_id
 
 
 def not_found(challenge_id: str, ids: list[str]) -> ChallengeNotFound:

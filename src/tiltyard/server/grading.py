@@ -106,10 +106,18 @@ def recover_received() -> int:
             Submission.status == "received").order_by(Submission.id)).all()
         failed = {job.payload["submission_id"]: job.error for job in session.scalars(
             select(Job).where(Job.kind == GRADE_KIND, Job.status == JobStatus.FAILED))}
+        # Read, not written: while a class's uploads are being graded, the sweep every few
+        # seconds finds them all waiting with their jobs queued, and enqueueing each again
+        # would take the store's write lock once per submission to learn it was there.
+        keys = {submission_id: queue.job_key(GRADE_KIND, grading_payload(submission_id))
+                for submission_id in waiting}
+        every = list(keys.values())
+        queued = {key for start in range(0, len(every), 500) for key in session.scalars(
+            select(Job.key).where(Job.key.in_(every[start:start + 500])))}
     for submission_id in waiting:
         if submission_id in failed:
             record_grading_failure(submission_id, failed[submission_id] or "unknown error")
-        else:
+        elif keys[submission_id] not in queued:
             enqueue_grading(submission_id)
     return len(waiting)
 

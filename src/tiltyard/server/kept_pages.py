@@ -7,6 +7,8 @@ while grades pour in (dozens a second), a page may lag it by at most
 ``leaderboard_refresh_seconds``, as boards do, instead of being drawn again on every request.
 Because ``shown`` is read from the store, not remembered by the writer, a page kept by one
 server process is dropped when another process (on any machine) changes what it shows.
+A page is drawn once however many of its viewer's requests arrive while it is being drawn
+(the reloads after a grade, a class's first look at a board): the others wait for that drawing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tiltyard.server.settings import get_arena_settings
@@ -35,9 +38,31 @@ class KeptPages:
     def __init__(self, size: int = KEPT_PAGES):
         self._pages: OrderedDict[tuple, _Kept] = OrderedDict()
         self._lock = threading.Lock()
+        self._drawing: dict[tuple, threading.Lock] = {}  # a lock per page being drawn
         self._size = size
 
-    def get(self, key: tuple, shown: tuple, lagging: object) -> str | None:
+    def page(self, key: tuple, shown: tuple, lagging: object, draw: Callable[[], str]) -> str:
+        """The kept page for ``key`` if it still shows ``shown``, else ``draw()``, kept."""
+        body = self._kept(key, shown, lagging)
+        if body is not None:
+            return body
+        with self._lock:
+            drawing = self._drawing.setdefault(key, threading.Lock())
+        with drawing:  # a request that came while another drew this page takes that drawing
+            body = self._kept(key, shown, lagging)
+            if body is None:
+                body = draw()
+                with self._lock:
+                    self._pages[key] = _Kept(shown, lagging, body, time.monotonic())
+                    self._pages.move_to_end(key)
+                    while len(self._pages) > self._size:
+                        self._pages.popitem(last=False)
+        with self._lock:
+            if not drawing.locked():
+                self._drawing.pop(key, None)
+        return body
+
+    def _kept(self, key: tuple, shown: tuple, lagging: object) -> str | None:
         with self._lock:
             kept = self._pages.get(key)
             if kept is None or kept.shown != shown:
@@ -47,10 +72,3 @@ class KeptPages:
                 return None
             self._pages.move_to_end(key)
             return kept.body
-
-    def put(self, key: tuple, shown: tuple, lagging: object, body: str) -> None:
-        with self._lock:
-            self._pages[key] = _Kept(shown, lagging, body, time.monotonic())
-            self._pages.move_to_end(key)
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from tiltyard.config import get_settings
 from tiltyard.plugins import primary_metric
@@ -20,6 +19,7 @@ from tiltyard.server import catalog
 from tiltyard.server.grading import grades_version
 from tiltyard.server.models import Competition, Entry, Team, User, aware
 from tiltyard.server.settings import get_arena_settings
+from tiltyard.server.threads import in_thread
 from tiltyard.store import Submission, open_session
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -119,7 +119,7 @@ async def practice_board_async(challenge_id: str) -> Board:
         with open_session() as session:
             return practice_board(session, challenge_id)
 
-    return await run_in_threadpool(compute)
+    return await in_thread(compute)
 
 
 def competition_board(session: Session, competition: Competition,

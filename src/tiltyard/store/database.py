@@ -48,10 +48,13 @@ def engine_for(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # A connection per thread of a server's pool (40) with room to spare: a request
-        # never queues for a connection, which would show as seconds of tail latency.
-        engine = create_engine(url, connect_args={"timeout": 30}, pool_size=20,
-                               max_overflow=40)
+        # A connection kept for each thread of a server's pool (40) and the sessions that
+        # async routes hold across an upload, with room to spare: a request never queues
+        # for a connection, and never opens one (past ``pool_size`` a connection is opened
+        # and closed per checkout, with its pragmas: measured under benchmarks/server.py,
+        # that churn was a fifth of a busy page's time).
+        engine = create_engine(url, connect_args={"timeout": 30}, pool_size=64,
+                               max_overflow=32)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)

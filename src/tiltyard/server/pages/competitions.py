@@ -36,11 +36,8 @@ async def competition_page(request: Request, competition_id: int):
         board = competition_board(session, competition, now)
         key = ("competition", competition.id, user.id)
         shown = _shown_on_page(user, competition, classroom, state, changes, board, now)
-        page = kept.get(key, shown, changes.grades)
-        if page is None:
-            page = _draw(request, session, user, competition, classroom, state, board)
-            kept.put(key, shown, changes.grades, page)
-        return page
+        return kept.page(key, shown, changes.grades, lambda: _draw(
+            request, session, user, competition, classroom, state, board))
 
     return serve_kept(request, await as_signed_in_viewer(request, work))
 
