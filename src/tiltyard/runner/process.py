@@ -77,6 +77,8 @@ class Companion(Protocol):
 
     child_fds: tuple[int, ...]
 
+    def before_exec(self) -> None: ...
+
     def start(self) -> None: ...
 
     def stop_reason(self) -> str | None: ...
@@ -103,8 +105,14 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
     result_read, result_write = os.pipe()
     started = time.monotonic()
     options = dict(popen_options or {})
-    if group is not None:
-        options["preexec_fn"] = group.join
+    if group is not None or companion is not None:
+        def before_exec() -> None:  # in the child: what it starts inherits both
+            if group is not None:
+                group.join()
+            if companion is not None:
+                companion.before_exec()
+
+        options["preexec_fn"] = before_exec
     try:
         process = subprocess.Popen(build_argv(result_write), env=dict(env), cwd=cwd,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
