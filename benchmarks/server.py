@@ -14,7 +14,8 @@ coordinated omission). Goals (issue 3): >= 50 graded submissions/s for 10,000-ro
 leaderboard p99 < 50 ms at 200 req/s on 2 cores. The competition page (a signed-in member's
 view: board, teams, their own submissions) and its leaderboard API are measured beside the
 practice board, idle and while grading (issue 14: p99 <= 50 ms at 200 req/s), each also as a
-ratio to the ceiling's p99 in the same run. ``--processes N`` serves with `tiltyard serve
+ratio to the ceiling's p99 in the same run. Each paced run's first second is reported apart
+(see ``paced_gets``). ``--processes N`` serves with `tiltyard serve
 --processes N` (N server processes over the one store).
 """
 
@@ -43,6 +44,7 @@ CHALLENGE = "bench-table-v1"
 TEST_ROWS = 10_000
 LEARNERS = 50
 CONNECTIONS = 64  # the load generator's connections to the server
+FIRST_SECONDS = 1.0  # each paced run's first second: reported apart (see paced_gets)
 
 
 def make_challenge(catalog: Path, test_rows: int = TEST_ROWS) -> None:
@@ -134,8 +136,15 @@ def summary(latencies: list[float], elapsed: float, failures: int) -> dict:
 
 
 async def paced_gets(url: str, rate: float, seconds: float, headers: dict | None = None) -> dict:
-    total = int(rate * seconds)
+    """``rate`` GETs a second for ``seconds``, after a first second at the same rate that is
+    not counted but reported (``first_p99_ms``): a route's first burst in a server process
+    pays one-time costs (FastAPI preparing the route, SQLAlchemy compiling its statements,
+    concurrently in every request of the burst), which a steady-state p99 should not hide
+    and should not be."""
+    warm = FIRST_SECONDS
+    total = int(rate * (warm + seconds))
     latencies: list[float] = []
+    first: list[float] = []
     failures = 0
     # Requests wait for a connection here, not in the client's pool: with thousands queued there
     # (a load generator that fell behind on a busy machine) the pool spins on its own queue.
@@ -155,11 +164,13 @@ async def paced_gets(url: str, rate: float, seconds: float, headers: dict | None
                         failures += response.status != 200
                 except (aiohttp.ClientError, TimeoutError):  # counted at its full latency
                     failures += 1
-            latencies.append(time.perf_counter() - scheduled)
+            (first if i < rate * warm else latencies).append(time.perf_counter() - scheduled)
 
         await asyncio.gather(*(one(i) for i in range(total)))
-        elapsed = time.perf_counter() - start_at
-    return summary(latencies, elapsed, failures)
+        elapsed = time.perf_counter() - start_at - warm
+    result = summary(latencies, elapsed, failures)
+    result["first_p99_ms"] = float(np.percentile(np.array(first) * 1000, 99))
+    return result
 
 
 def _client(headers: dict | None = None, timeout: float = 30) -> aiohttp.ClientSession:
@@ -375,7 +386,8 @@ def main() -> None:
         notes = (f"graded {r['graded']} (rejected {r['rejected']}) at {r['graded_per_s']:.1f}/s; "
                  f"upload->graded p50 {r['e2e_p50_ms']:.0f} ms, p99 {r['e2e_p99_ms']:.0f} ms"
                  if "graded" in r else f"offered {args.rate:.0f}/s for {args.seconds:.0f} s"
-                 + (f", {r['during']}" if "during" in r else ""))
+                 + (f", {r['during']}" if "during" in r else "")
+                 + f"; first second p99 {r['first_p99_ms']:.0f} ms (not counted)")
         print(f"{name:<60} {r['req_per_s']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
               f"{r['failures']:5d}  {notes}")
     ceiling = results["ceiling GET /ping"]

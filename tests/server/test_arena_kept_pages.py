@@ -176,6 +176,9 @@ def test_a_page_requested_again_while_it_is_drawn_is_drawn_once(client, contest,
         return draw(*args)
 
     monkeypatch.setattr(competitions, "_draw", slow_draw)
+    # The page says when the daily allowance resets, to the minute: a minute ticking over
+    # during the test is a change of the page, not the one this test is about.
+    monkeypatch.setattr(competitions, "in_words", lambda seconds: "4 h")
     with ThreadPoolExecutor(8) as pool:
         pages = list(pool.map(lambda _: _page(client, contest, "lea"), range(8)))
     assert drawn == ["lea"]
@@ -209,3 +212,30 @@ def test_a_viewer_who_waited_on_a_drawing_of_other_contents_draws_their_own():
         assert (first.result(), second.result()) == ("before", "after")
     assert drawn == ["before", "after"]
     assert kept.page(("p", 1), ("after",), 0, draw("never")) == "after"
+
+
+def test_a_page_that_only_lags_the_grades_is_served_as_kept_while_it_is_drawn_anew():
+    """After a grade, one request draws the page; the viewer's others meanwhile get the page as
+    it was (it lags the grades by at most the refresh interval and that one drawing)."""
+    from tiltyard.server.kept_pages import KeptPages
+    from tiltyard.server.settings import get_arena_settings
+
+    kept, drawing = KeptPages(), threading.Event()
+
+    def slow_draw():
+        drawing.set()
+        time.sleep(0.3)
+        return "after the grade"
+
+    assert kept.page(("p", 1), ("shown",), 1, lambda: "before") == "before"
+    time.sleep(get_arena_settings().leaderboard_refresh_seconds + 0.05)
+    with ThreadPoolExecutor(1) as pool:
+        redraw = pool.submit(kept.page, ("p", 1), ("shown",), 2, slow_draw)
+        drawing.wait(5)
+        started = time.monotonic()
+        assert kept.page(("p", 1), ("shown",), 2, lambda: "a second drawing") == "before"
+        assert time.monotonic() - started < 0.1  # not queued behind the drawing
+        assert redraw.result() == "after the grade"
+    assert kept.page(("p", 1), ("shown",), 2, lambda: "a second drawing") == "after the grade"
+    # What the page shows changed (not only the grades): never served from before.
+    assert kept.page(("p", 1), ("other",), 2, lambda: "drawn for it") == "drawn for it"

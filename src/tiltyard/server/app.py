@@ -78,10 +78,10 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     """The arena's app. ``started``: ``start_arena`` ran already (``tiltyard serve
     --processes N`` runs it once in the supervisor, not once per server process).
     ``serving``: the app is this process's whole life (not a test's), so once started its
-    request threads are started, its pages compiled (``compile_pages``), and what is loaded is frozen out of the garbage
-    collector's sight (``gc.freeze``): a full collection then walks only what requests made.
-    Unfrozen, one stopped every request for 150 ms (measured under benchmarks/server.py),
-    which was the whole p99 of a busy page."""
+    request threads are started, its routes prepared, its pages compiled, and what is loaded
+    is frozen out of the garbage collector's sight (``gc.freeze``): a full collection then
+    walks only what requests made. Unfrozen, one stopped every request for 150 ms (measured
+    under benchmarks/server.py), which was the whole p99 of a busy page."""
     arena = arena or get_arena_settings()
     arena.enter_arena()
 
@@ -94,6 +94,7 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
         sweeping = asyncio.create_task(_sweep_received())
         if serving:
             start_threads()
+            _prepare_routes(app)
             compile_pages()
             gc.collect()
             gc.freeze()
@@ -125,6 +126,17 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _prepare_routes(app: FastAPI) -> None:
+    """FastAPI prepares a router's routes (their dependencies and parameter models) on the
+    first request that walks that router, on the event loop: 65 ms measured for the pages,
+    a stall of every request in a freshly started server's first burst. A path no route
+    has walks them all."""
+    scope = {"type": "http", "method": "GET", "path": "/-prepare-routes", "root_path": "",
+             "query_string": b"", "headers": [], "app": app}
+    for route in app.router.routes:
+        route.matches(scope)
 
 
 def one_of_several_processes() -> FastAPI:

@@ -8,7 +8,9 @@ while grades pour in (dozens a second), a page may lag it by at most
 Because ``shown`` is read from the store, not remembered by the writer, a page kept by one
 server process is dropped when another process (on any machine) changes what it shows.
 A page is drawn once however many of its viewer's requests arrive while it is being drawn
-(the reloads after a grade, a class's first look at a board): the others wait for that drawing.
+(the reloads after a grade, a class's first look at a board): the others wait for that drawing,
+or, when the kept page lags only the grades, are served it meanwhile (so a page lags the grades
+by at most ``leaderboard_refresh_seconds`` and one drawing).
 """
 
 from __future__ import annotations
@@ -43,32 +45,41 @@ class KeptPages:
 
     def page(self, key: tuple, shown: tuple, lagging: object, draw: Callable[[], str]) -> str:
         """The kept page for ``key`` if it still shows ``shown``, else ``draw()``, kept."""
-        body = self._kept(key, shown, lagging)
-        if body is not None:
-            return body
+        kept = self._kept(key, shown)
+        if kept is not None and (kept.lagging == lagging or self._may_lag(kept)):
+            return kept.body
         with self._lock:
             drawing = self._drawing.setdefault(key, threading.Lock())
-        with drawing:  # a request that came while another drew this page takes that drawing
-            body = self._kept(key, shown, lagging)
-            if body is None:
+        if kept is not None and not drawing.acquire(blocking=False):
+            return kept.body  # only lagging, and being drawn anew: served as kept meanwhile
+        if kept is None:
+            drawing.acquire()  # a request that came while another drew this page takes that drawing
+        try:
+            again = self._kept(key, shown)
+            if again is not None and (again.lagging == lagging or again is not kept):
+                body = again.body
+            else:
                 body = draw()
                 with self._lock:
                     self._pages[key] = _Kept(shown, lagging, body, time.monotonic())
                     self._pages.move_to_end(key)
                     while len(self._pages) > self._size:
                         self._pages.popitem(last=False)
+        finally:
+            drawing.release()
         with self._lock:
             if not drawing.locked():
                 self._drawing.pop(key, None)
         return body
 
-    def _kept(self, key: tuple, shown: tuple, lagging: object) -> str | None:
+    def _kept(self, key: tuple, shown: tuple) -> _Kept | None:
         with self._lock:
             kept = self._pages.get(key)
             if kept is None or kept.shown != shown:
                 return None
-            if kept.lagging != lagging and time.monotonic() - kept.drawn_at >= \
-                    get_arena_settings().leaderboard_refresh_seconds:
-                return None
             self._pages.move_to_end(key)
-            return kept.body
+            return kept
+
+    @staticmethod
+    def _may_lag(kept: _Kept) -> bool:
+        return time.monotonic() - kept.drawn_at < get_arena_settings().leaderboard_refresh_seconds

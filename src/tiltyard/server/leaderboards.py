@@ -86,16 +86,25 @@ _compute_lock = threading.Lock()  # one computation at a time: a burst of misses
 
 
 def _through_cache(key: tuple, bundle, compute) -> Board:
-    """The cached board under ``key``, or ``compute()`` stored there (single flight)."""
-    board = _cached(key, bundle)
+    """The cached board under ``key``, or ``compute()`` stored there (single flight). While
+    one request computes a board that only lags the grades, the others are served the one
+    cached meanwhile, instead of queueing behind that computation."""
+    board, lagging = _cached(key, bundle)
+    if board is not None and not lagging:
+        return board
+    if board is not None and not _compute_lock.acquire(blocking=False):
+        return board
     if board is None:
-        with _compute_lock:
-            board = _cached(key, bundle)
-            if board is None:
-                source = _source(bundle)  # read before the rows, so a grade in between shows
-                board = compute()
-                with _boards_lock:
-                    _boards[key] = _CachedBoard(source, board, time.monotonic())
+        _compute_lock.acquire()
+    try:
+        board, lagging = _cached(key, bundle)
+        if board is None or lagging:
+            source = _source(bundle)  # read before the rows, so a grade in between shows
+            board = compute()
+            with _boards_lock:
+                _boards[key] = _CachedBoard(source, board, time.monotonic())
+    finally:
+        _compute_lock.release()
     return board
 
 
@@ -111,8 +120,8 @@ async def practice_board_async(challenge_id: str) -> Board:
     """``practice_board`` for async routes: a cached board costs no database session and no
     thread hop; a stale one is computed in the thread pool."""
     bundle = catalog.bundle(challenge_id)
-    board = _cached(("practice", bundle.manifest.id), bundle)
-    if board is not None:
+    board, lagging = _cached(("practice", bundle.manifest.id), bundle)
+    if board is not None and not lagging:
         return board
 
     def compute() -> Board:
@@ -140,18 +149,19 @@ def _source(bundle) -> tuple:
     return settings.resolved_database_url, str(settings.home), bundle.hash, grades_version()
 
 
-def _cached(key: tuple, bundle) -> Board | None:
+def _cached(key: tuple, bundle) -> tuple[Board | None, bool]:
+    """The board cached under ``key`` for this store and bundle (None if none), and whether
+    it lags the grades past ``leaderboard_refresh_seconds``."""
     with _boards_lock:
         cached = _boards.get(key)
     if cached is None:
-        return None
+        return None, False
     age = time.monotonic() - cached.made_at
     source = _source(bundle)
     if cached.source[:3] != source[:3]:
-        return None
-    if cached.source == source or age < get_arena_settings().leaderboard_refresh_seconds:
-        return cached.board
-    return None
+        return None, False
+    return cached.board, cached.source != source and \
+        age >= get_arena_settings().leaderboard_refresh_seconds
 
 
 def _practice_board(session: Session, bundle) -> Board:

@@ -35,22 +35,23 @@ async def competition_page(request: Request, competition_id: int):
         state = class_logic.state_of(competition, now)
         board = competition_board(session, competition, now)
         key = ("competition", competition.id, user.id)
-        shown = _shown_on_page(user, competition, classroom, state, changes, board, now)
-        return kept.page(key, shown, changes.grades, lambda: _draw(
+        shown = _shown_on_page(user, competition, classroom, state, changes, now)
+        # The board is the grades' (cached, lagging them as boards do), so it lags with them.
+        return kept.page(key, shown, (changes.grades, board), lambda: _draw(
             request, session, user, competition, classroom, state, board))
 
     return serve_kept(request, await as_signed_in_viewer(request, work))
 
 
-def _shown_on_page(user, competition, classroom, state, changes, board, now) -> tuple:
-    """Everything the page shows, as the store has it now (besides the grades stamp)."""
+def _shown_on_page(user, competition, classroom, state, changes, now) -> tuple:
+    """Everything the page shows, as the store has it now, besides the grades and the board."""
     day = entries.start_of_day(now)
     resets_in = in_words((day + timedelta(days=1) - now).total_seconds())
     return (user.id, user.username, user.role, competition.class_id, competition.challenge_id,
             competition.title, aware(competition.opens_at), aware(competition.closes_at),
             competition.submissions_per_day, competition.max_team_size, classroom.name,
             classroom.instructor_id, state, day, resets_in if state == "open" else None,
-            changes.entries, changes.teams, board)
+            changes.entries, changes.teams)
 
 
 def _draw(request, session, user, competition, classroom, state, board) -> str:
