@@ -154,6 +154,11 @@ def test_check_passes_a_good_bundle_and_fails_a_tampered_one(home, catalog, tmp_
         handle.write("99999,yes,public\n")
     result = run("check", copy, ok=False)
     assert result.exit_code == 1 and "hashes match" in result.output and "answers.csv" in result.output
+    # By id: the catalog's bundle, as a learner names it.
+    by_id = json.loads(run("check", "titanic-v1", "--json").stdout)
+    assert by_id["ok"] and by_id["path"] == str(source) and by_id["challenge_id"] == "titanic-v1"
+    unknown = run("check", "titanik-v1", ok=False)
+    assert unknown.exit_code != 0 and "titanic-v1" in unknown.output  # did you mean
 
 
 def test_the_console_script_runs():

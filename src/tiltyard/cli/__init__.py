@@ -369,16 +369,20 @@ def final(challenge_id: Annotated[str, typer.Argument(help="Challenge id.")],
 
 
 @app.command()
-def check(path: Annotated[Path, typer.Argument(help="A bundle folder (holding challenge.toml).")],
+def check(target: Annotated[str, typer.Argument(
+              help="A challenge id (a built-in is built on first use) or a bundle folder.")],
           refit: Annotated[bool, typer.Option(help="Also refit the baselines and compare scores.")] = False,
           only: Annotated[str | None, typer.Option(help="Run one check by its id, e.g. table.ids.")] = None,
           json_: JsonOption = False) -> None:
-    """Check a bundle folder against the contract (manifest, hashes, ids, answers, baselines).
+    """Check a challenge's bundle against the contract (manifest, hashes, ids, answers, baselines).
 
-    Example: `tiltyard check ~/.local/share/tiltyard/catalog/titanic-v1 --refit`
+    Example: `tiltyard check titanic-v1 --refit`, or `tiltyard check ./my-bundle`
     """
     from tiltyard.check import check_challenge
 
+    path = Path(target)
+    if not path.exists() and "/" not in target:  # an id: its bundle in the catalog
+        path = bundle_for(target).root
     with console.status("Checking…"):
         result = check_challenge(path, refit=refit, only=only)
     if json_:
