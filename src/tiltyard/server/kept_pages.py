@@ -50,10 +50,10 @@ class KeptPages:
             return kept.body
         with self._lock:
             drawing = self._drawing.setdefault(key, threading.Lock())
-        if kept is not None and not drawing.acquire(blocking=False):
-            return kept.body  # only lagging, and being drawn anew: served as kept meanwhile
         if kept is None:
             drawing.acquire()  # a request that came while another drew this page takes that drawing
+        elif not drawing.acquire(blocking=False):
+            return kept.body  # only lagging, and being drawn anew: served as kept meanwhile
         try:
             again = self._kept(key, shown)
             if again is not None and (again.lagging == lagging or again is not kept):

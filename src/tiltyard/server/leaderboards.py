@@ -92,10 +92,10 @@ def _through_cache(key: tuple, bundle, compute) -> Board:
     board, lagging = _cached(key, bundle)
     if board is not None and not lagging:
         return board
-    if board is not None and not _compute_lock.acquire(blocking=False):
-        return board
     if board is None:
         _compute_lock.acquire()
+    elif not _compute_lock.acquire(blocking=False):
+        return board  # only lagging, and being computed anew: served as cached meanwhile
     try:
         board, lagging = _cached(key, bundle)
         if board is None or lagging:
