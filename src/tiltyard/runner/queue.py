@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from tiltyard.errors import TiltyardError
 from tiltyard.runner.jobs import Job, JobStatus
@@ -44,19 +45,33 @@ def job_key(kind: str, payload: dict[str, Any]) -> str:
     return f"{kind}:{digest}"
 
 
-def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None, max_attempts: int = 3) -> int:
-    """Add a job, or return the id of the job already queued under the same key."""
+def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None, max_attempts: int = 3,
+            session: Session | None = None) -> int:
+    """Add a job, or return the id of the job already queued under the same key.
+
+    With ``session`` the job is added in that transaction (the caller commits), so that the
+    job exists exactly when what it works on does: for work on a row that same transaction
+    creates, whose key cannot exist yet."""
     key = key or job_key(kind, payload)
+    if session is not None:
+        job = _new_job(kind, payload, key, max_attempts)
+        session.add(job)
+        session.flush()
+        return job.id
     try:
         with session_scope() as session:
-            job = Job(key=key, kind=kind, payload=payload, status=JobStatus.QUEUED, attempts=0,
-                      max_attempts=max_attempts, created_at=utcnow())
+            job = _new_job(kind, payload, key, max_attempts)
             session.add(job)
             session.flush()
             return job.id
     except IntegrityError:
         with session_scope() as session:
             return session.scalar(select(Job.id).where(Job.key == key))
+
+
+def _new_job(kind: str, payload: dict[str, Any], key: str, max_attempts: int) -> Job:
+    return Job(key=key, kind=kind, payload=payload, status=JobStatus.QUEUED, attempts=0,
+               max_attempts=max_attempts, created_at=utcnow())
 
 
 def _claimable(now: datetime):
@@ -89,10 +104,15 @@ def claim(worker: str, *, lease_seconds: float, keys: Collection[str] | None = N
 def _fail_abandoned_jobs() -> None:
     """Jobs whose lease ran out on their last allowed attempt will not be tried again."""
     now = utcnow()
+    abandoned = and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now,
+                     Job.attempts >= Job.max_attempts)
     with session_scope() as session:
+        # Looked for first: a read does not wait for, nor hold, SQLite's one write lock, and
+        # every claim comes here (usually to find nothing).
+        if session.scalar(select(Job.id).where(abandoned).limit(1)) is None:
+            return
         session.execute(
-            update(Job).where(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now,
-                              Job.attempts >= Job.max_attempts).values(
+            update(Job).where(abandoned).values(
                 status=JobStatus.FAILED, finished_at=now, lease_expires_at=None,
                 error="its worker stopped responding on every attempt (killed, out of memory, or the "
                       "machine went down); look at the worker's log and run the job again with "

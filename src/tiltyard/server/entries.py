@@ -136,13 +136,11 @@ def submit(session: Session, user: User, challenge_id: str, upload: Path, filena
                       competition_id=competition.id if competition else None, team_id=team_id,
                       is_final=False, created_at=now)
         session.add(entry)
+        enqueue_grading(submission_id, session)  # the job goes in with the entry, or neither
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    # After the entry: a server killed before this line leaves a received submission, which
-    # the next start enqueues (grading.recover_received).
-    enqueue_grading(submission_id)
     return entry
 
 

@@ -67,9 +67,10 @@ def grading_payload(submission_id: int) -> dict:
     return {"submission_id": submission_id}
 
 
-def enqueue_grading(submission_id: int) -> int:
-    """Ask a worker to grade this submission; asking twice is one job (the queue's key)."""
-    return queue.enqueue(GRADE_KIND, grading_payload(submission_id))
+def enqueue_grading(submission_id: int, session: Session | None = None) -> int:
+    """Ask a worker to grade this submission; asking twice is one job (the queue's key). With
+    ``session``: in the transaction that stores the submission (see ``queue.enqueue``)."""
+    return queue.enqueue(GRADE_KIND, grading_payload(submission_id), session=session)
 
 
 def record_grading_failure(submission_id: int, reason: str) -> None:
@@ -98,8 +99,9 @@ def when_job_settles(job: ClaimedJob, status: str) -> None:
 
 
 def recover_received() -> int:
-    """At start: every submission still ``received`` has a grading job (a server killed between
-    storing and enqueueing left none), and one whose job failed for good is rejected.
+    """At start: every submission still ``received`` has a grading job (the arena stores the
+    two together, but one stored by ``submissions.receive_file`` comes without), and one whose
+    job failed for good is rejected.
     Returns how many were waiting."""
     with session_scope() as session:
         waiting = session.scalars(select(Submission.id).where(
