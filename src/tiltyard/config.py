@@ -2,7 +2,8 @@
 
 Every setting can be overridden by an environment variable prefixed ``TILTYARD_``
 (``TILTYARD_HOME``, ``TILTYARD_CATALOG_DIR``, ``TILTYARD_INSTANCE_SEED_FILE``,
-``TILTYARD_DATABASE_URL``, ``TILTYARD_MAX_SUBMISSION_MB``, ``TILTYARD_OWNER``).
+``TILTYARD_DATABASE_URL``, ``TILTYARD_DATABASE_CONNECTIONS``, ``TILTYARD_MAX_SUBMISSION_MB``,
+``TILTYARD_OWNER``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
     # sets it (to a 0600 file beside its secrets): built-ins are then built from that seed.
     instance_seed_file: Path | None = None
     database_url: str | None = None
+    # PostgreSQL: the connections one process keeps open (its pool; a request past them waits
+    # for one). `tiltyard serve` checks that its processes' pools fit the server's
+    # max_connections. SQLite keeps its own (see store.database).
+    database_connections: int = Field(default=20, ge=1)
     max_submission_mb: float = 200.0
     owner: str = "local"
     # Only where bubblewrap cannot run and only trusted code is graded: rlimits alone.

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from tiltyard.config import get_settings
+from tiltyard.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -57,9 +58,37 @@ def engine_for(url: str) -> Engine:
                                max_overflow=32)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # A fixed pool: the count `check_connections_fit` adds up is the count a process opens.
+        engine = create_engine(url, pool_pre_ping=True, max_overflow=0,
+                               pool_size=get_settings().database_connections)
     migrate(engine)
     return engine
+
+
+def check_connections_fit(server_processes: int, worker_processes: int, jobs_per_worker: int) -> None:
+    """On PostgreSQL, refuse to start servers and workers whose pools together could open more
+    connections than the database accepts (it would refuse some requests under load, not at
+    start). Each server process keeps ``database_connections``; a worker process and each of
+    its jobs use up to two (the queue's session beside the grade's)."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        accepted = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(connection.exec_driver_sql(
+            "SHOW superuser_reserved_connections").scalar_one())
+    connections = get_settings().database_connections
+    needed = server_processes * connections + worker_processes * (1 + jobs_per_worker) * 2
+    if needed > accepted - reserved:
+        raise ConfigError(
+            f"{server_processes} server process(es) and {worker_processes} grading worker(s) "
+            f"could open {needed} connections to PostgreSQL, which accepts {accepted - reserved}",
+            expected=f"at most {accepted - reserved} connections (max_connections {accepted} "
+                     f"less {reserved} reserved for superusers)",
+            got=f"{server_processes} x {connections} (TILTYARD_DATABASE_CONNECTIONS) for the "
+                f"servers + {worker_processes} x {1 + jobs_per_worker} x 2 for the workers",
+            hint="Lower --processes or TILTYARD_DATABASE_CONNECTIONS, or raise max_connections "
+                 "in postgresql.conf (then restart PostgreSQL)")
 
 
 def get_engine() -> Engine:
