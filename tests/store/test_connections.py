@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import uvicorn
-
 from conftest import POSTGRES_URL
+
 from tiltyard.config import get_settings
 from tiltyard.errors import ConfigError
 from tiltyard.store.database import check_connections_fit, engine_for, get_engine
