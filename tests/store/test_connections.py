@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import uvicorn
-from conftest import POSTGRES_URL
 
 from tiltyard.config import get_settings
 from tiltyard.errors import ConfigError
 from tiltyard.store.database import check_connections_fit, engine_for, get_engine
+
+POSTGRES_URL = os.environ.get("TILTYARD_TEST_POSTGRES_URL")  # as tests/conftest.py reads it
 
 
 def on_postgres(test):
