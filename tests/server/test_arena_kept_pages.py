@@ -1,4 +1,4 @@
-"""The competition page is kept per viewer between changes (server/kept_pages.py): what one
+"""The competition page is kept per viewer between changes (server/kept.py): what one
 viewer may see never reaches another through it, and every change shows at once, also when
 another server process on the store made it."""
 
@@ -193,9 +193,9 @@ def test_a_page_requested_again_while_it_is_drawn_is_drawn_once(client, contest,
 
 
 def test_a_viewer_who_waited_on_a_drawing_of_other_contents_draws_their_own():
-    from tiltyard.server.kept_pages import KeptPages
+    from tiltyard.server.kept import Kept
 
-    kept, started, drawn = KeptPages(), threading.Event(), []
+    kept, started, drawn = Kept(), threading.Event(), []
 
     def draw(body):
         def run():
@@ -206,36 +206,36 @@ def test_a_viewer_who_waited_on_a_drawing_of_other_contents_draws_their_own():
         return run
 
     with ThreadPoolExecutor(2) as pool:
-        first = pool.submit(kept.page, ("p", 1), ("before",), 0, draw("before"))
+        first = pool.submit(kept.get, ("p", 1), ("before",), 0, draw("before"))
         started.wait(5)
-        second = pool.submit(kept.page, ("p", 1), ("after",), 0, draw("after"))
+        second = pool.submit(kept.get, ("p", 1), ("after",), 0, draw("after"))
         assert (first.result(), second.result()) == ("before", "after")
     assert drawn == ["before", "after"]
-    assert kept.page(("p", 1), ("after",), 0, draw("never")) == "after"
+    assert kept.get(("p", 1), ("after",), 0, draw("never")) == "after"
 
 
 def test_a_page_that_only_lags_the_grades_is_served_as_kept_while_it_is_drawn_anew():
     """After a grade, one request draws the page; the viewer's others meanwhile get the page as
     it was (it lags the grades by at most the refresh interval and that one drawing)."""
-    from tiltyard.server.kept_pages import KeptPages
+    from tiltyard.server.kept import Kept
     from tiltyard.server.settings import get_arena_settings
 
-    kept, drawing = KeptPages(), threading.Event()
+    kept, drawing = Kept(), threading.Event()
 
     def slow_draw():
         drawing.set()
         time.sleep(0.3)
         return "after the grade"
 
-    assert kept.page(("p", 1), ("shown",), 1, lambda: "before") == "before"
+    assert kept.get(("p", 1), ("shown",), 1, lambda: "before") == "before"
     time.sleep(get_arena_settings().leaderboard_refresh_seconds + 0.05)
     with ThreadPoolExecutor(1) as pool:
-        redraw = pool.submit(kept.page, ("p", 1), ("shown",), 2, slow_draw)
+        redraw = pool.submit(kept.get, ("p", 1), ("shown",), 2, slow_draw)
         drawing.wait(5)
         started = time.monotonic()
-        assert kept.page(("p", 1), ("shown",), 2, lambda: "a second drawing") == "before"
+        assert kept.get(("p", 1), ("shown",), 2, lambda: "a second drawing") == "before"
         assert time.monotonic() - started < 0.1  # not queued behind the drawing
         assert redraw.result() == "after the grade"
-    assert kept.page(("p", 1), ("shown",), 2, lambda: "a second drawing") == "after the grade"
+    assert kept.get(("p", 1), ("shown",), 2, lambda: "a second drawing") == "after the grade"
     # What the page shows changed (not only the grades): never served from before.
-    assert kept.page(("p", 1), ("other",), 2, lambda: "drawn for it") == "drawn for it"
+    assert kept.get(("p", 1), ("other",), 2, lambda: "drawn for it") == "drawn for it"

@@ -22,7 +22,7 @@ from tiltyard.server.api_docs import install_api_docs
 from tiltyard.server.errors import install_handlers
 from tiltyard.server.grading import recover_received
 from tiltyard.server.grading_processes import GradingProcesses
-from tiltyard.server.kept_pages import KeptPages
+from tiltyard.server.kept import Kept
 from tiltyard.server.middleware import UploadLimitAndSecurityHeaders
 from tiltyard.server.pages import router as pages_router
 from tiltyard.server.pages.rendering import compile_pages
@@ -112,7 +112,7 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     app.state.login_limiter = RateLimiter("login", arena.login_attempts_per_minute)
     app.state.submit_limiter = RateLimiter("submit", arena.submissions_per_minute)
     app.state.setup_link = None
-    app.state.kept_pages = KeptPages()
+    app.state.kept_pages = Kept()  # one per app: a fresh app (a test's, a restarted server's) starts with none
 
     app.add_middleware(UploadLimitAndSecurityHeaders)  # inside the session middleware
     app.add_middleware(SessionMiddleware, secret_key=arena.session_secret(),

@@ -5,8 +5,6 @@ Baselines are always rows. Ties go to the earlier submission."""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,8 +15,8 @@ from tiltyard.config import get_settings
 from tiltyard.plugins import primary_metric
 from tiltyard.server import catalog
 from tiltyard.server.grading import grades_version
+from tiltyard.server.kept import Kept
 from tiltyard.server.models import Competition, Entry, Team, User, aware
-from tiltyard.server.settings import get_arena_settings
 from tiltyard.server.threads import in_thread
 from tiltyard.store import Submission, open_session
 
@@ -70,42 +68,22 @@ def _baselines(bundle, scoring: str) -> list[Row]:
             for b in bundle.manifest.baselines]
 
 
-@dataclass
-class _CachedBoard:
-    source: tuple  # (database, home, bundle hash, grades version)
-    board: Board
-    made_at: float  # time.monotonic()
-
-
 # Keyed by ("practice", challenge id) or ("competition", id, challenge id, scoring). A board
 # holds nothing per viewer (the page marks the viewer's own row), and the routes check that
 # the viewer may see the competition before asking for its board.
-_boards: dict[tuple, _CachedBoard] = {}
-_boards_lock = threading.Lock()
-_compute_lock = threading.Lock()  # one computation at a time: a burst of misses computes once
+_boards: Kept[Board] = Kept()
 
 
 def _through_cache(key: tuple, bundle, compute) -> Board:
-    """The cached board under ``key``, or ``compute()`` stored there (single flight). While
-    one request computes a board that only lags the grades, the others are served the one
-    cached meanwhile, instead of queueing behind that computation."""
-    board, lagging = _cached(key, bundle)
-    if board is not None and not lagging:
-        return board
-    if board is None:
-        _compute_lock.acquire()
-    elif not _compute_lock.acquire(blocking=False):
-        return board  # only lagging, and being computed anew: served as cached meanwhile
-    try:
-        board, lagging = _cached(key, bundle)
-        if board is None or lagging:
-            source = _source(bundle)  # read before the rows, so a grade in between shows
-            board = compute()
-            with _boards_lock:
-                _boards[key] = _CachedBoard(source, board, time.monotonic())
-    finally:
-        _compute_lock.release()
-    return board
+    """The board kept under ``key`` for this store and bundle, or ``compute()`` kept there
+    (see server/kept.py). The grades stamp is read before the rows, so a grade recorded in
+    between leaves the board lagging, to be computed again."""
+    return _boards.get(key, _shown(bundle), grades_version(), compute)
+
+
+def _shown(bundle) -> tuple:
+    settings = get_settings()
+    return settings.resolved_database_url, str(settings.home), bundle.hash
 
 
 def practice_board(session: Session, challenge_id: str) -> Board:
@@ -120,8 +98,8 @@ async def practice_board_async(challenge_id: str) -> Board:
     """``practice_board`` for async routes: a cached board costs no database session and no
     thread hop; a stale one is computed in the thread pool."""
     bundle = catalog.bundle(challenge_id)
-    board, lagging = _cached(("practice", bundle.manifest.id), bundle)
-    if board is not None and not lagging:
+    board = _boards.peek(("practice", bundle.manifest.id), _shown(bundle), grades_version())
+    if board is not None:
         return board
 
     def compute() -> Board:
@@ -142,26 +120,6 @@ def competition_board(session: Session, competition: Competition,
     key = ("competition", competition.id, competition.challenge_id, scoring)
     return _through_cache(key, bundle,
                           lambda: _competition_board(session, competition, scoring))
-
-
-def _source(bundle) -> tuple:
-    settings = get_settings()
-    return settings.resolved_database_url, str(settings.home), bundle.hash, grades_version()
-
-
-def _cached(key: tuple, bundle) -> tuple[Board | None, bool]:
-    """The board cached under ``key`` for this store and bundle (None if none), and whether
-    it lags the grades past ``leaderboard_refresh_seconds``."""
-    with _boards_lock:
-        cached = _boards.get(key)
-    if cached is None:
-        return None, False
-    age = time.monotonic() - cached.made_at
-    source = _source(bundle)
-    if cached.source[:3] != source[:3]:
-        return None, False
-    return cached.board, cached.source != source and \
-        age >= get_arena_settings().leaderboard_refresh_seconds
 
 
 def _practice_board(session: Session, bundle) -> Board:

@@ -13,7 +13,7 @@ from tiltyard.server.access import competition_for, competition_with_changes, te
 from tiltyard.server.api.limits import check_submission_rate
 from tiltyard.server.deps import CurrentUser, FormCsrf, SessionDep, as_signed_in_viewer
 from tiltyard.server.errors import in_words
-from tiltyard.server.kept_pages import KeptPages
+from tiltyard.server.kept import Kept
 from tiltyard.server.leaderboards import competition_board
 from tiltyard.server.models import aware
 from tiltyard.server.pages.rendering import render_to_keep, serve_kept
@@ -25,9 +25,9 @@ router = APIRouter()
 
 @router.get("/competitions/{competition_id}")
 async def competition_page(request: Request, competition_id: int):
-    """Kept per viewer while nothing it shows changed (kept_pages): the page every learner of
+    """Kept per viewer while nothing it shows changed (server/kept.py): the page every learner of
     a class reloads before a deadline costs two small queries, not eight and a drawing."""
-    kept: KeptPages = request.app.state.kept_pages
+    kept: Kept[str] = request.app.state.kept_pages
 
     def work(session, user):
         competition, classroom, changes = competition_with_changes(session, user, competition_id)
@@ -37,7 +37,7 @@ async def competition_page(request: Request, competition_id: int):
         key = ("competition", competition.id, user.id)
         shown = _shown_on_page(user, competition, classroom, state, changes, now)
         # The board is the grades' (cached, lagging them as boards do), so it lags with them.
-        return kept.page(key, shown, (changes.grades, board), lambda: _draw(
+        return kept.get(key, shown, (changes.grades, board), lambda: _draw(
             request, session, user, competition, classroom, state, board))
 
     return serve_kept(request, await as_signed_in_viewer(request, work))

@@ -110,7 +110,7 @@ def render(request: Request, name: str, context: dict | None = None, *, status_c
                                       headers=headers)
 
 
-# Stands for the session's CSRF token in a page drawn to be kept (kept_pages): the token is
+# Stands for the session's CSRF token in a page drawn to be kept (server/kept.py): the token is
 # the session's, not the page's, so it goes in as the page is served. Drawn per process, so
 # no text a user wrote can contain it.
 _CSRF_STAND_IN = f"csrf-{secrets.token_hex(16)}"
