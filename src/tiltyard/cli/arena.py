@@ -42,6 +42,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     from tiltyard.server.settings import get_arena_settings
     from tiltyard.store.database import check_connections_fit
 
+    check_connections_fit(processes, workers, concurrency)  # before anything starts
     os.environ.setdefault("TILTYARD_PUBLIC_URL", f"http://{host}:{port}")
     get_arena_settings.cache_clear()
     get_arena_settings().enter_arena()
@@ -53,7 +54,6 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
             build_catalog()
     arena = get_arena_settings().model_copy(update={"grading_workers": workers,
                                                      "grading_concurrency": concurrency})
-    check_connections_fit(processes, workers, concurrency)
     graders = (f"{workers} grading worker process{'es' if workers != 1 else ''}" if workers
                else "no grading workers: run `tiltyard worker` against the same database")
     console.print(f"Tiltyard arena on [bold]http://{host}:{port}[/] (API docs at /docs); {graders}"
