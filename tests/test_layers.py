@@ -34,13 +34,18 @@ def test_the_import_layers_hold():
     assert "0 broken" in done.stdout
 
 
-# Runs in a new interpreter that has imported the third-party libraries but no tiltyard module,
-# then forks once per module: each child imports its module alone, as a fresh interpreter would.
+# Runs in a new interpreter that has imported the heavy third-party libraries but no tiltyard
+# module, then forks once per module, a child per core at a time: each child imports its module
+# alone, as a fresh interpreter would.
 FORKING_IMPORTER = """
 import importlib, os, sys, traceback
 import numpy, pandas, pyarrow, sklearn, sqlalchemy, pydantic, fastapi, typer, rich, matplotlib
+import scipy.stats, torch, gymnasium, stable_baselines3, jinja2, alembic
 assert not [m for m in sys.modules if m.startswith("tiltyard")]
+running = set()
 for module in sys.argv[1:]:
+    if len(running) >= os.cpu_count():
+        running.discard(os.wait()[0])
     pid = os.fork()
     if pid == 0:
         try:
@@ -49,6 +54,8 @@ for module in sys.argv[1:]:
             print(module + ": " + traceback.format_exc().strip().splitlines()[-1], flush=True)
             os._exit(1)
         os._exit(0)
+    running.add(pid)
+for pid in running:
     os.waitpid(pid, 0)
 """
 
