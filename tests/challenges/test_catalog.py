@@ -27,11 +27,16 @@ def every_check_of_every_builtin():
     """One case per (built-in bundle, named check), as scikit-learn's parametrize_with_checks.
 
     Every bundle, the grid's small tables too, gets every check but the refit (a refit fits
-    the whole ladder again; it runs below for titanic and one grid table)."""
+    the whole ladder again; it runs below for titanic and one grid table). An agent bundle's
+    rungs regraded (each plays every seed in the sandbox, 6-19 s a bundle) run with the slow
+    tests; its cheap rungs are replayed in process in the timed suite."""
     for challenge_id in BUILTIN_IDS:
-        for named in checks_for(builder(challenge_id).kind):
+        kind = builder(challenge_id).kind
+        for named in checks_for(kind):
             if not named.refit:
-                yield pytest.param(challenge_id, named, id=f"{challenge_id}:{named.id}")
+                slow = kind == "agent" and named.id == "common.baselines"
+                yield pytest.param(challenge_id, named, id=f"{challenge_id}:{named.id}",
+                                   marks=[pytest.mark.slow] if slow else [])
 
 
 # Kept for the reports stored against it, and caught by the check written for its bug.

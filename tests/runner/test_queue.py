@@ -149,6 +149,7 @@ def test_code_jobs_run_in_the_sandbox_through_the_local_pool(queue_home, tmp_pat
     assert queue.status_counts()["done"] == 3
 
 
+@pytest.mark.slow  # a Ray cluster
 @needs_bubblewrap
 def test_code_jobs_run_on_a_local_ray_with_two_cpus(queue_home, tmp_path):
     pytest.importorskip("ray")
