@@ -5,6 +5,7 @@ reports) that shares that catalog."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,11 @@ os.environ.pop("TILTYARD_DATABASE_URL", None)
 os.environ["COLUMNS"] = "200"  # Rich tables unwrapped, so tests can read them
 
 from tiltyard.config import get_settings  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The session's catalog and home go with it (50 MB a run, left in /tmp before)."""
+    shutil.rmtree(_SESSION_ROOT, ignore_errors=True)
 
 POSTGRES_URL = os.environ.get("TILTYARD_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
