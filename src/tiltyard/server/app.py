@@ -112,7 +112,7 @@ def create_app(arena: ArenaSettings | None = None, *, grade_in_background: bool 
     app.state.login_limiter = RateLimiter("login", arena.login_attempts_per_minute)
     app.state.submit_limiter = RateLimiter("submit", arena.submissions_per_minute)
     app.state.setup_link = None
-    app.state.kept_pages = Kept()  # one per app: a fresh app (a test's, a restarted server's) starts with none
+    app.state.kept_pages = Kept()  # one per app: a fresh one (a test's, a restart's) keeps none
 
     app.add_middleware(UploadLimitAndSecurityHeaders)  # inside the session middleware
     app.add_middleware(SessionMiddleware, secret_key=arena.session_secret(),

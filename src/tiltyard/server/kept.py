@@ -41,9 +41,9 @@ class Kept(Generic[T]):
     """Drawings of one sort (pages, boards), each under its key."""
 
     def __init__(self, size: int = KEPT):
-        self._pages: OrderedDict[tuple, _Kept[T]] = OrderedDict()
+        self._drawings: OrderedDict[tuple, _Kept[T]] = OrderedDict()
         self._lock = threading.Lock()
-        self._drawing: dict[tuple, threading.Lock] = {}  # a lock per drawing being made
+        self._being_drawn: dict[tuple, threading.Lock] = {}  # a lock per drawing being made
         self._size = size
 
     def get(self, key: tuple, shown: tuple, lagging: object, draw: Callable[[], T]) -> T:
@@ -52,7 +52,7 @@ class Kept(Generic[T]):
         if kept is not None and self._serves(kept, lagging):
             return kept.body
         with self._lock:
-            drawing = self._drawing.setdefault(key, threading.Lock())
+            drawing = self._being_drawn.setdefault(key, threading.Lock())
         if kept is None:
             drawing.acquire()  # a request that came while another drew it takes that drawing
         elif not drawing.acquire(blocking=False):
@@ -64,15 +64,15 @@ class Kept(Generic[T]):
             else:
                 body = draw()
                 with self._lock:
-                    self._pages[key] = _Kept(shown, lagging, body, time.monotonic())
-                    self._pages.move_to_end(key)
-                    while len(self._pages) > self._size:
-                        self._pages.popitem(last=False)
+                    self._drawings[key] = _Kept(shown, lagging, body, time.monotonic())
+                    self._drawings.move_to_end(key)
+                    while len(self._drawings) > self._size:
+                        self._drawings.popitem(last=False)
         finally:
             drawing.release()
         with self._lock:
             if not drawing.locked():
-                self._drawing.pop(key, None)
+                self._being_drawn.pop(key, None)
         return body
 
     def peek(self, key: tuple, shown: tuple, lagging: object) -> T | None:
@@ -82,10 +82,10 @@ class Kept(Generic[T]):
 
     def _kept(self, key: tuple, shown: tuple) -> _Kept[T] | None:
         with self._lock:
-            kept = self._pages.get(key)
+            kept = self._drawings.get(key)
             if kept is None or kept.shown != shown:
                 return None
-            self._pages.move_to_end(key)
+            self._drawings.move_to_end(key)
             return kept
 
     @staticmethod
