@@ -25,6 +25,7 @@ def pytest_sessionfinish(session, exitstatus):
     """The session's catalog and home go with it (50 MB a run, left in /tmp before)."""
     shutil.rmtree(_SESSION_ROOT, ignore_errors=True)
 
+
 POSTGRES_URL = os.environ.get("TILTYARD_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
     not POSTGRES_URL, reason="set TILTYARD_TEST_POSTGRES_URL to run on PostgreSQL"))]

@@ -54,24 +54,21 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None, max_a
     creates, whose key cannot exist yet."""
     key = key or job_key(kind, payload)
     if session is not None:
-        job = _new_job(kind, payload, key, max_attempts)
-        session.add(job)
-        session.flush()
-        return job.id
+        return _add_job(session, kind, payload, key, max_attempts)
     try:
-        with session_scope() as session:
-            job = _new_job(kind, payload, key, max_attempts)
-            session.add(job)
-            session.flush()
-            return job.id
+        with session_scope() as own:
+            return _add_job(own, kind, payload, key, max_attempts)
     except IntegrityError:
         with session_scope() as session:
             return session.scalar(select(Job.id).where(Job.key == key))
 
 
-def _new_job(kind: str, payload: dict[str, Any], key: str, max_attempts: int) -> Job:
-    return Job(key=key, kind=kind, payload=payload, status=JobStatus.QUEUED, attempts=0,
-               max_attempts=max_attempts, created_at=utcnow())
+def _add_job(session: Session, kind: str, payload: dict[str, Any], key: str, max_attempts: int) -> int:
+    job = Job(key=key, kind=kind, payload=payload, status=JobStatus.QUEUED, attempts=0,
+              max_attempts=max_attempts, created_at=utcnow())
+    session.add(job)
+    session.flush()
+    return job.id
 
 
 def _claimable(now: datetime):
