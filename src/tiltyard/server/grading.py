@@ -48,17 +48,22 @@ def note_grades_changed(session: Session | None = None) -> None:
     forget_grades_version()  # this process reads the new value at once
 
 
-def grades_version() -> int:
+def grades_version(session: Session | None = None) -> int:
     """The store's grades stamp: changes whenever a grade or a final choice is recorded, by any
-    process on the database. Read at most every ``STAMP_TRUSTED_SECONDS``."""
+    process on the database. Read at most every ``STAMP_TRUSTED_SECONDS``, through the
+    caller's ``session`` when it has one: a request that took a second connection while
+    holding its first could wait forever once every request did the same (a fixed pool)."""
     global _stamp_read
     url = get_settings().resolved_database_url
     now = time.monotonic()
     cached = _stamp_read
     if cached is not None and cached[0] == url and now - cached[1] < STAMP_TRUSTED_SECONDS:
         return cached[2]
-    with open_session() as session:
+    if session is not None:
         value = read(session, GRADES_STAMP)
+    else:
+        with open_session() as own:
+            value = read(own, GRADES_STAMP)
     _stamp_read = (url, now, value)
     return value
 

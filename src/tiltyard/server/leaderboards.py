@@ -74,11 +74,11 @@ def _baselines(bundle, scoring: str) -> list[Row]:
 _boards: Kept[Board] = Kept()
 
 
-def _through_cache(key: tuple, bundle, compute) -> Board:
+def _through_cache(session: Session, key: tuple, bundle, compute) -> Board:
     """The board kept under ``key`` for this store and bundle, or ``compute()`` kept there
     (see server/kept.py). The grades stamp is read before the rows, so a grade recorded in
     between leaves the board lagging, to be computed again."""
-    return _boards.get(key, _shown(bundle), grades_version(), compute)
+    return _boards.get(key, _shown(bundle), grades_version(session), compute)
 
 
 def _shown(bundle) -> tuple:
@@ -90,7 +90,7 @@ def practice_board(session: Session, challenge_id: str) -> Board:
     """The practice board, cached between grades; while grades pour in it is recomputed at
     most every ``leaderboard_refresh_seconds``. Callers only read it."""
     bundle = catalog.bundle(challenge_id)
-    return _through_cache(("practice", bundle.manifest.id), bundle,
+    return _through_cache(session, ("practice", bundle.manifest.id), bundle,
                           lambda: _practice_board(session, bundle))
 
 
@@ -118,7 +118,7 @@ def competition_board(session: Session, competition: Competition,
     bundle = catalog.bundle(competition.challenge_id)
     scoring = "private" if competition.is_closed(now) else "public"
     key = ("competition", competition.id, competition.challenge_id, scoring)
-    return _through_cache(key, bundle,
+    return _through_cache(session, key, bundle,
                           lambda: _competition_board(session, competition, scoring))
 
 
