@@ -27,8 +27,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 POSTGRES_URL = os.environ.get("TILTYARD_TEST_POSTGRES_URL")
-DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
-    not POSTGRES_URL, reason="set TILTYARD_TEST_POSTGRES_URL to run on PostgreSQL"))]
+# The store and API tests run again on PostgreSQL with the slow tests (`make test-slow`): the
+# timed suite runs them on SQLite, the default store.
+DATABASES = ["sqlite", pytest.param("postgres", marks=[pytest.mark.slow, pytest.mark.skipif(
+    not POSTGRES_URL, reason="set TILTYARD_TEST_POSTGRES_URL to run on PostgreSQL")])]
 
 
 @pytest.fixture(scope="session")
