@@ -19,8 +19,9 @@ from tiltyard.check import check_challenge, checks_for, run_check
 BUILTIN_IDS = sorted(builtin_ids())
 TABLE_IDS = ["caravan-insurance-v1", "credit-risk-v1", "flight-delays-v1", "house-prices-v1",
              "house-prices-v2", "titanic-v1"]
-# house-prices-v1 as published: the reports stored against it name this hash.
-HOUSE_PRICES_V1_HASH = "8ad80eb186f11740cabf539f32dc39e2e836244b7fdd02d5b897c0295f2d5a3c"
+# house-prices-v1 as published: the reports stored against it name this hash. (Pinned again
+# once its log-target baselines stopped taking numpy's AVX-512 log1p: see kinds/table/baselines.)
+HOUSE_PRICES_V1_HASH = "c109638fdec284164c979a5a824184c8981bad37d14ec5123f4aa72c366aa79d"
 
 
 def every_check_of_every_builtin():

@@ -36,7 +36,7 @@ from tiltyard.challenges.manifest import (
 from tiltyard.errors import BundleError
 from tiltyard.kinds.table import searches
 from tiltyard.kinds.table.automl import search_record, searched_model
-from tiltyard.kinds.table.baselines import ladder, predict_for_metric
+from tiltyard.kinds.table.baselines import expm1, ladder, log1p, predict_for_metric
 from tiltyard.kinds.table.grader import ANSWERS, SPLIT_COLUMN, Grader
 from tiltyard.kinds.table.noise import noise_rung, public_noise
 from tiltyard.kinds.table.section import TableSection
@@ -317,7 +317,7 @@ def _fit_rung(challenge_id: str, rung, features: pd.DataFrame, target: pd.Series
 def _constant_prediction(train: pd.DataFrame, task: Task, metric, n: int) -> pd.DataFrame:
     target = train[task.target]
     if task.type == "regression":
-        value = float(np.expm1(np.log1p(target).mean())) if metric.name == "rmsle" else float(target.mean())
+        value = float(expm1(log1p(target).mean())) if metric.name == "rmsle" else float(target.mean())
         return pd.DataFrame({task.target: np.full(n, round(value, 2))})
     labels = target.astype(str)
     if metric.needs_proba and task.type == "binary":
