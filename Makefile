@@ -38,7 +38,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
 
 test-slow: $(VENV)/.installed
 	$(PY) -m pytest -m slow

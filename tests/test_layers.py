@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import tiltyard
 
 SOURCE = Path(tiltyard.__file__).parent
@@ -60,6 +62,7 @@ for pid in running:
 """
 
 
+@pytest.mark.slow  # a fresh interpreter per module: minutes on two cores
 def test_every_module_imports_alone_in_a_fresh_interpreter():
     names = modules()
     assert len(names) > 100

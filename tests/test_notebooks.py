@@ -20,7 +20,8 @@ def run_notebook(path, workspace):
     return notebook
 
 
-@pytest.mark.parametrize("challenge_id", ["titanic-v1", "house-prices-v1"])
+@pytest.mark.parametrize("challenge_id", [
+    "titanic-v1", pytest.param("house-prices-v1", marks=pytest.mark.slow)])
 def test_table_starter_notebook_writes_a_submission_that_grades(home, tmp_path, challenge_id):
     workspace = tmp_path / "ws"
     assert CliRunner().invoke(app, ["start", challenge_id, str(workspace)]).exit_code == 0
@@ -29,6 +30,7 @@ def test_table_starter_notebook_writes_a_submission_that_grades(home, tmp_path, 
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_lab_notebook_goes_from_first_batch_to_a_graded_design(home, tmp_path, monkeypatch):
     workspace = tmp_path / "lab"
     assert CliRunner().invoke(app, ["start", "insecticide-design-v1", str(workspace)]).exit_code == 0

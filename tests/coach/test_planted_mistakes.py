@@ -16,6 +16,8 @@ from tiltyard.coach.challenge import coach_challenge
 
 FLIGHT_ROWS = 20_000
 
+pytestmark = pytest.mark.slow  # 26 planted mistakes and 8 references, each coached whole
+
 
 def _coach(challenge, folder, **kwargs):
     kwargs.setdefault("history", [])

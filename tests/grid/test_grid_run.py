@@ -29,6 +29,7 @@ def planned(spec):
     return plan(spec, predictions_dir=str(predictions_dir()))
 
 
+@pytest.mark.slow
 def test_stopped_half_way_and_run_again_nothing_is_done_twice(home, write_spec):
     the_plan = planned(write_spec())
     first = run_plan(the_plan, max_cells=2)
