@@ -361,7 +361,6 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:
-
     home = Path(tempfile.mkdtemp(prefix="tiltyard-bench-"))
     catalog = home / "catalog"
     make_challenge(catalog)
@@ -400,8 +399,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         # A warm-up round, so worker pool processes have imported everything and read answers.
         asyncio.run(submissions(base, tokens, files, 8, 2, store))
         results[f"submit {TEST_ROWS:,}-row CSV ({len(files[0]) / 1e3:.0f} kB), upload->graded"] = \
-            row(submissions(base, tokens, files, args.submissions, args.concurrency,
-                                    store))
+            row(submissions(base, tokens, files, args.submissions, args.concurrency, store))
         results["ceiling GET /ping"] = row(paced_gets(
             f"http://127.0.0.1:{ceiling_port}/ping", args.rate, args.seconds))
         board = f"{base}/challenges/{CHALLENGE}/leaderboard"

@@ -39,9 +39,10 @@ FOREST_ROWS = 20_000  # rows each tree sees: keeps the forest rung fast on fligh
 
 # The log-target baselines' log1p and expm1 are the C library's, which numpy also calls except
 # on CPUs with AVX-512, where it takes Intel's SVML, whose last bits differ. Those bits matter:
-# moved by 1e-15, they change a forest's ties between splits and the ridge's predictions by up
-# to a tenth, and house-prices-v1 built to other bytes (another hash) on a machine without
-# AVX-512 than on the one that pinned its hash. Out of range, they answer as numpy does.
+# moved by 1e-15, they break a forest's ties between splits the other way (its predictions
+# moved by up to a tenth) and move the ridge's by 1e-4; house-prices-v1 built to another hash
+# on a machine without AVX-512 than on the one that pinned it. Out of range, they answer as
+# numpy does.
 def _log1p(value: float) -> float:
     return math.log1p(value) if value > -1 else (-math.inf if value == -1 else math.nan)
 
