@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -59,11 +60,8 @@ def grades_version(session: Session | None = None) -> int:
     cached = _stamp_read
     if cached is not None and cached[0] == url and now - cached[1] < STAMP_TRUSTED_SECONDS:
         return cached[2]
-    if session is not None:
-        value = read(session, GRADES_STAMP)
-    else:
-        with open_session() as own:
-            value = read(own, GRADES_STAMP)
+    with nullcontext(session) if session is not None else open_session() as reading:
+        value = read(reading, GRADES_STAMP)
     _stamp_read = (url, now, value)
     return value
 
