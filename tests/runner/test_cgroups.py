@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def groups_left() -> list[Path]:
     """This worker's groups still on disk, in any hierarchy."""
     left = []
     for mount in Path("/sys/fs/cgroup").iterdir():
-        left += [path for path in mount.rglob(f"{cgroups.GROUP_PREFIX}*") if path.is_dir()]
+        left += [path for path in mount.rglob(f"{cgroups.GROUP_PREFIX}{os.getpid()}-*") if path.is_dir()]
     return left
 
 
@@ -86,6 +87,20 @@ def build_model():
     assert result.limits_enforced_by is cgroups.available_mode()
     assert result.outcome is Outcome.EXCEPTION, result.message
     assert f"budget of {SMALL_BUDGET.processes}" in result.message
+    assert groups_left() == []
+
+
+def test_a_group_the_kernel_still_holds_at_the_end_of_its_run_is_removed_by_the_next_run():
+    # A child group makes the kernel refuse to remove its parent, as it does while the last killed
+    # members of a run are being torn down.
+    limits = cgroups.TreeLimits(memory_bytes=64 << 20, processes=8, cpu_cores=1, cpu_seconds=10)
+    with cgroups.tree_group(limits) as group:
+        held = group.folders["memory"] / "held"
+        held.mkdir()
+    assert group.folders["memory"].is_dir()
+    held.rmdir()
+    with cgroups.tree_group(limits):
+        pass
     assert groups_left() == []
 
 

@@ -14,7 +14,8 @@ time, in this order:
 Groups are made under the worker's own group in each hierarchy (never beside it, so the limits
 of whoever runs the worker still hold), and named ``tiltyard-run-<worker pid>-<token>``: a group
 whose worker pid is no longer alive was left by a crash, and is emptied and removed when the next
-group is made.
+group is made. So is a group of this worker's own that is no longer in use: one whose folder could
+not be removed at the end of its run, because the kernel was still tearing down its last members.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import functools
 import os
 import secrets
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +39,9 @@ KILL_WAIT_SECONDS = 5.0
 REMOVE_WAIT_SECONDS = 2.0
 V1_REQUIRED = ("memory", "pids", "cpuacct")
 V2_REQUIRED = ("memory", "pids")
+
+_in_use: set[str] = set()  # names of this process's groups whose run has not ended
+_in_use_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,11 @@ class TreeGroup:
         return self.members()
 
     def remove(self) -> None:
+        """Remove the group's folders; one the kernel still holds is left for the next group made
+        in this process to remove (see :func:`_remove_stale`)."""
         _remove_folders(list(dict.fromkeys(self.folders.values())))
+        with _in_use_lock:
+            _in_use.discard(next(iter(self.folders.values())).name)
 
 
 @contextlib.contextmanager
@@ -162,6 +171,8 @@ def _create(mode: LimitsMode, limits: TreeLimits) -> TreeGroup:
     for parent in dict.fromkeys(parents.values()):
         _remove_stale(parent)
     name = f"{GROUP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    with _in_use_lock:
+        _in_use.add(name)
     folders = {controller: parent / name for controller, parent in parents.items()}
     made: list[Path] = []
     try:
@@ -251,11 +262,15 @@ def _v2_parents() -> dict[str, Path]:
 
 
 def _remove_stale(parent: Path) -> None:
-    """Empty and remove groups a crashed worker left behind (its pid is no longer alive)."""
+    """Empty and remove groups a crashed worker left behind (its pid is no longer alive), and this
+    worker's own groups that are no longer in use."""
+    me = str(os.getpid())
     with contextlib.suppress(FileNotFoundError):
         for folder in parent.glob(f"{GROUP_PREFIX}*"):
             owner = folder.name.removeprefix(GROUP_PREFIX).split("-", 1)[0]
-            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            with _in_use_lock:
+                ours_and_done = owner == me and folder.name not in _in_use
+            if ours_and_done or (owner.isdigit() and not Path(f"/proc/{owner}").exists()):
                 TreeGroup(LimitsMode.CGROUP_V1, {"memory": folder}, TreeLimits(0, 0, 1, 0)).kill()
                 _remove_folders([folder])
 
