@@ -35,26 +35,37 @@ def kind_of_file(path: Path) -> str:
 
 def unpack(path: Path, into: Path, *, max_bytes: int) -> Path:
     """The folder holding ``policy.py`` (inside ``into``), made from ``path``."""
+    return _policy_folder(extract(path, into, max_bytes=max_bytes), Path(path).name)
+
+
+def extract(path: Path, into: Path, *, max_bytes: int) -> Path:
+    """``path`` as a folder inside ``into``, checked but not yet looked into."""
     path = Path(path)
     into.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         _check_folder_size(path, max_bytes)
-        target = into / "policy"
-        shutil.copytree(path, target, symlinks=True)
-        return _policy_folder(target, path.name)
+        shutil.copytree(path, into / "policy", symlinks=True)
+        return into / "policy"
     kind = kind_of_file(path)
-    if kind == "py":
-        target = into / "policy"
-        target.mkdir()
-        shutil.copyfile(path, target / POLICY_FILE)
-        return target
-    target = into / "unpacked"
+    target = into / ("policy" if kind == "py" else "unpacked")
     target.mkdir()
-    if kind == "zip":
+    if kind == "py":
+        shutil.copyfile(path, target / POLICY_FILE)
+    elif kind == "zip":
         _unzip(path, target, max_bytes)
     else:
         _untar(path, target, max_bytes)
-    return _policy_folder(target, path.name)
+    return target
+
+
+def top_folder(root: Path, holding: str) -> Path | None:
+    """``root`` itself, or its one top folder, when it holds the file ``holding``."""
+    if (root / holding).is_file():
+        return root
+    entries = [entry for entry in root.iterdir() if entry.name not in ("__MACOSX", ".DS_Store")]
+    if len(entries) == 1 and entries[0].is_dir() and (entries[0] / holding).is_file():
+        return entries[0]
+    return None
 
 
 def _too_large(name: str, size: int, max_bytes: int) -> SubmissionError:
@@ -147,11 +158,9 @@ def _check_folder_size(folder: Path, max_bytes: int) -> None:
 
 def _policy_folder(root: Path, name: str) -> Path:
     """``root`` itself, or its one top folder, when it holds policy.py."""
-    if (root / POLICY_FILE).is_file():
-        return root
-    entries = [entry for entry in root.iterdir() if entry.name not in ("__MACOSX", ".DS_Store")]
-    if len(entries) == 1 and entries[0].is_dir() and (entries[0] / POLICY_FILE).is_file():
-        return entries[0]
+    folder = top_folder(root, POLICY_FILE)
+    if folder is not None:
+        return folder
     found = sorted(str(p.relative_to(root)) for p in root.rglob("*.py"))[:6]
     raise SubmissionError(f"{name} holds no policy.py at its top", code="no_policy",
                           expected="policy.py defining make_policy(observation_space, action_space), at the top "

@@ -315,8 +315,6 @@ def verify(bundle: Bundle, path: Path, *, seeds: list[int] | None = None, execut
 def _check_holds_train(archive: Path) -> dict[str, Any] | None:
     """Refuse a folder without train.py; the self-report of the learner's own run, when there is one
     (submission/report.json, which train.py writes), to show beside the grader's figures."""
-    from tiltyard.kinds.agent.grading import read_self_report
-
     with tempfile.TemporaryDirectory() as scratch:
         folder = unpack(archive, Path(scratch), max_bytes=get_settings().max_submission_bytes) \
             if not archive.name.endswith(".py") else None
@@ -325,9 +323,16 @@ def _check_holds_train(archive: Path) -> dict[str, Any] | None:
                                   expected="the workspace folder: train.py, policy.py, budget.py",
                                   got=archive.name, code="no_train_script",
                                   hint="Hand in the folder `tiltyard start ID` made, with your train.py")
-        report, _unreadable = read_self_report(folder / "submission")
-        return None if report is None else report.model_dump(mode="json", include={"steps_used", "mean_return",
-                                                                                   "seeds", "algorithm"})
+        return self_report_of(folder)
+
+
+def self_report_of(folder: Path) -> dict[str, Any] | None:
+    """What the learner's own run said (submission/report.json, which train.py writes), if anything."""
+    from tiltyard.kinds.agent.grading import read_self_report
+
+    report, _unreadable = read_self_report(folder / "submission")
+    return None if report is None else report.model_dump(mode="json", include={"steps_used", "mean_return",
+                                                                               "seeds", "algorithm"})
 
 
 def statement_lines(summary: dict[str, Any]) -> list[str]:
