@@ -129,6 +129,16 @@ def arena_environment(store_home, monkeypatch, catalog, seed_file):
     get_arena_settings.cache_clear()
 
 
+def arena_client(store_home, monkeypatch, catalog, seed_file):
+    """A test client of an arena over ``catalog`` that grades in the test's thread (a generator,
+    for a fixture to ``yield from``)."""
+    from tiltyard.server import create_app
+
+    for _ in arena_environment(store_home, monkeypatch, catalog, seed_file):
+        with TestClient(create_app(grade_in_background=False)) as client:
+            yield client
+
+
 def free_port() -> int:
     import socket
 

@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from agent_bundles import LEAN, build_tiny
-from arena_helpers import arena_environment, class_with_competition, grade_all, join_class, sign_up
-from fastapi.testclient import TestClient
+from arena_helpers import arena_client, class_with_competition, grade_all, join_class, sign_up
 from sqlalchemy import update
 
 from tiltyard.challenges.instance import read_or_create
@@ -53,12 +52,8 @@ def lean(agent_catalog):
 
 @pytest.fixture
 def client(store_home, monkeypatch, agent_catalog):
-    from tiltyard.server import create_app
-
     bundle, seed_file = agent_catalog
-    for _ in arena_environment(store_home, monkeypatch, bundle.root.parent, seed_file):
-        with TestClient(create_app(grade_in_background=False)) as test_client:
-            yield test_client
+    yield from arena_client(store_home, monkeypatch, bundle.root.parent, seed_file)
 
 
 def zipped_policy(source: str, *, top: str = "policy", **files: str) -> bytes:

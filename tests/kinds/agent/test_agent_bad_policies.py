@@ -90,7 +90,10 @@ def test_archives_that_are_too_large_unsafe_or_without_a_policy_are_refused(tiny
         evaluate(tiny, big, max_bytes=10_000)
     assert caught.value.code == "too_large" and "unpacks to more than" in caught.value.message
     for name, files, code, shown in [("escape.zip", {"../policy.py": "x = 1\n"}, "unsafe_archive", "../policy.py"),
-                                     ("empty.zip", {"agent/train.py": "x = 1\n"}, "no_policy", "agent/train.py")]:
+                                     ("empty.zip", {"agent/learn.py": "x = 1\n"}, "no_policy", "agent/learn.py"),
+                                     # train.py at the top is a training folder, which tiny has no track for
+                                     ("workspace.zip", {"agent/train.py": "x = 1\n"}, "no_verified_track",
+                                      "train.py")]:
         with pytest.raises(SubmissionError) as caught:
             evaluate(tiny, zipped(tmp_path / name, files))
         assert caught.value.code == code and shown in caught.value.info().got

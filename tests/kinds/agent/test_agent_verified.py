@@ -5,44 +5,19 @@ seed, then plays the trained policies on the sealed seeds. Tiny budgets: seconds
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
-from agent_bundles import LEAN, build_tiny
+from agent_bundles import LEAN, STEP_FOREVER, build_tiny, train_script, write_workspace
 from typer.testing import CliRunner
 
 from tiltyard.config import get_settings
 from tiltyard.errors import SubmissionError
 from tiltyard.kinds.agent.section import VerifiedTrack
-from tiltyard.kinds.agent.starter import BUDGET_SOURCE
 from tiltyard.kinds.agent.verified import statement_lines, train_and_evaluate, verify
 from tiltyard.runner.sandbox import bubblewrap_problem
 
 pytestmark = pytest.mark.skipif(bubblewrap_problem() is not None, reason="bubblewrap cannot run here")
 CAP = 500
-
-
-def train_script(body: str, *, catch: bool = True) -> str:
-    """A train.py that steps three copies of the challenge's environment by hand (no learning)
-    and writes submission/ with the lean policy."""
-    loop = textwrap.indent(textwrap.dedent(body).strip() + "\n", "    ")
-    guarded = f"try:\n{loop}except BudgetSpent as spent:\n    print(spent)\n" if catch else \
-        textwrap.dedent(body)
-    return ("import os, shutil, time\nfrom pathlib import Path\nimport tiltyard\nfrom budget import BudgetSpent\n"
-            "challenge = tiltyard.load('tiny-verified-v1')\n"
-            "seed = int(os.environ['TILTYARD_TRAINING_SEED'])\n"
-            "envs = [challenge.make_env(seed=seed * 10 + i) for i in range(3)]\n"
-            f"{guarded}"
-            "Path('submission').mkdir(exist_ok=True)\nshutil.copyfile('policy.py', 'submission/policy.py')\n")
-
-
-STEP_FOREVER = """
-while True:
-    for env in envs:
-        _, _, done, cut, _ = env.step(env.action_space.sample())
-        if done or cut:
-            env.reset()
-"""
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +36,7 @@ def quick(tmp_path_factory):
 @pytest.fixture
 def workspace(tmp_path):
     def write(train: str) -> object:
-        folder = tmp_path / "workspace"
-        folder.mkdir(exist_ok=True)
-        (folder / "policy.py").write_text(LEAN)
-        (folder / "budget.py").write_text(BUDGET_SOURCE.read_text())
-        (folder / "train.py").write_text(train)
-        return folder
+        return write_workspace(tmp_path / "workspace", train)
 
     return write
 
@@ -154,6 +124,15 @@ def test_a_folder_without_train_py_or_a_challenge_without_the_track_is_refused(v
     with pytest.raises(SubmissionError) as caught:
         verify(tiny, workspace(train_script("pass")))
     assert caught.value.code == "no_verified_track"
+
+
+def test_the_workspace_of_a_challenge_with_the_track_says_it_may_be_handed_in_whole(verified, tiny, tmp_path):
+    from tiltyard.plugins import kind_of
+
+    said = kind_of(verified).workspace(verified, tmp_path / "verified")
+    assert f"hand in the workspace folder itself (tiltyard submit tiny-verified-v1 {tmp_path / 'verified'})" in said
+    assert "workspace folder itself" not in kind_of(tiny).workspace(tiny, tmp_path / "tiny")
+    assert "tiltyard submit tiny-verified-v1 WORKSPACE`, hand in the workspace folder itself" in verified.brief
 
 
 def test_the_cheap_built_ins_opt_in():

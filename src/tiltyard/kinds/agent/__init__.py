@@ -10,6 +10,7 @@ The policy runs in the sandbox; the environment is stepped outside it, on the se
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,15 @@ class AgentKind(ChallengeKind):
         return MEAN_RETURN
 
     def evaluate(self, bundle: Bundle, path: Path, *, max_bytes: int) -> Grade:
+        """A policy is played on the sealed seeds; a training folder (train.py at its top) is
+        trained by the verified budget track first (verified_upload.py)."""
         from tiltyard.kinds.agent.grading import evaluate_policy
+        from tiltyard.kinds.agent.verified_upload import grade_training, training_folder
 
+        with tempfile.TemporaryDirectory(prefix="tiltyard-upload-") as scratch:
+            folder = training_folder(path, Path(scratch), max_bytes=max_bytes)
+            if folder is not None:
+                return grade_training(bundle, folder)
         return evaluate_policy(bundle, path, max_bytes=max_bytes)
 
     def checks(self) -> list[NamedCheck]:
@@ -57,8 +65,12 @@ class AgentKind(ChallengeKind):
 
     def workspace(self, bundle: Bundle, folder: Path) -> str:
         super().workspace(bundle, folder)
-        return (f"cd {folder} && python train.py && tiltyard submit {bundle.manifest.id} submission "
+        step = (f"cd {folder} && python train.py && tiltyard submit {bundle.manifest.id} submission "
                 "(train.py trains within the budget and writes the folder submission/)")
+        if self.section(bundle.manifest).verified is None:
+            return step
+        return (f"{step}; or hand in the workspace folder itself (tiltyard submit {bundle.manifest.id} {folder}): "
+                "the grader trains train.py on its own training seeds, the verified budget track")
 
     def handle(self, bundle: Bundle):
         from tiltyard.kinds.agent.handle import AgentChallenge

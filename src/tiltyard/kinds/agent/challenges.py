@@ -82,6 +82,10 @@ environments and counts every step: past {spec.section.step_budget:,} steps a st
 `budget.BudgetSpent`. Each trained `submission/` is played on the sealed seeds: the IQM over the
 seeds, with its interval, and the probability of improvement over the
 {track.rung or spec.section.reference_rung} rung.
+
+In the arena, or with `tiltyard submit {spec.id} WORKSPACE`, hand in the workspace folder itself
+(a .zip/.tar.gz of it, `train.py` at its top) to be graded this way: the score is the mean over
+the training seeds of each trained policy's mean return (a failed seed counts as the random rung).
 """
 
 

@@ -28,6 +28,13 @@ def summary(section: ReportSection) -> str | None:
         steps = "" if data.get("steps_used") is None else f", {data['steps_used']:,} steps of {data['step_budget']:,}"
         gap = "" if data.get("gap") is None else f"; gap to the server's figure {data['gap']:+.2f}"
         return f"Your training reported {said}{steps}{gap}" + (" (large)" if data.get("gap_is_large") else "")
+    if section.name == "verified":
+        failed = f"; failed: seeds {', '.join(map(str, data['failed_seeds']))}" if data["failed_seeds"] else ""
+        public = [run["public"] for run in data["runs"] if run.get("public") is not None]
+        mean = f"; public mean return per seed {', '.join(f'{value:.2f}' for value in public)}" if public else ""
+        return f"{data['statement']}{mean}{failed}"
+    if section.name == "verified_private":
+        return "; ".join(data["lines"][:2])
     if section.name == "run":
         return (f"Ran in the sandbox ({data['sandbox']}): {data['wall_s']:.1f} s wall, {data['cpu_s']:.1f} s CPU, "
                 f"{data['peak_memory_mb']:.0f} MB peak")
