@@ -121,6 +121,30 @@ def write_bundle(staging: Path, manifest: Manifest, destination: Path) -> Bundle
     return Bundle(destination, manifest)
 
 
+STAGING_PREFIX = ".build-"
+
+
 def staging_folder(catalog_dir: Path, challenge_id: str) -> Path:
+    """A build's folder until it is complete, named for the building process
+    (``.build-<id>-<pid>-<random>``), so that only a dead process's are removed as stale."""
     catalog_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=catalog_dir, prefix=f".build-{challenge_id}-"))
+    return Path(tempfile.mkdtemp(dir=catalog_dir, prefix=f"{STAGING_PREFIX}{challenge_id}-{os.getpid()}-"))
+
+
+def remove_stale_staging(catalog_dir: Path) -> None:
+    """Remove the build folders this process or a dead one left (a failed or killed build); a
+    build still running in another process keeps its own."""
+    for folder in catalog_dir.glob(f"{STAGING_PREFIX}*"):
+        owner = folder.name.rsplit("-", 2)[-2]
+        if not owner.isdigit() or int(owner) == os.getpid() or not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

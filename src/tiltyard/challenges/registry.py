@@ -3,18 +3,19 @@ bundle folder in the catalog directory (or a path given directly)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import cache, partial
 from importlib.metadata import entry_points
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
 
 from tiltyard.challenges import instance as instances
-from tiltyard.challenges.bundle import Bundle
+from tiltyard.challenges.bundle import Bundle, remove_stale_staging
 from tiltyard.challenges.manifest import MANIFEST_NAME
 from tiltyard.config import get_settings
-from tiltyard.errors import ChallengeNotFound, did_you_mean
+from tiltyard.errors import BundleError, ChallengeNotFound, did_you_mean
 
 # Built-in challenges, ours and other packages', are entry points in this group:
 # ``"titanic-v1" = "tiltyard.catalog.titanic:BUILDER"``, as Gymnasium registers its environments.
@@ -80,25 +81,57 @@ def open_bundle(bundle_dir: Path) -> Bundle | None:
 
 
 def build(ids: list[str] | None = None, *, force: bool = False,
-          progress: Callable[[str, str], None] = lambda _id, _step: None) -> list[Bundle]:
-    """Build the named built-in challenges (all by default) that are missing or forced."""
+          progress: Callable[[str, str], None] = lambda _id, _step: None, jobs: int = 1) -> list[Bundle]:
+    """Build the named built-in challenges (all by default) that are missing or forced, in up to
+    ``jobs`` processes at once (each build is independent and gives the same bytes either way).
+    With more than one job, ``progress`` hears only each challenge's "built"."""
     catalog = get_settings().catalog_dir
+    wanted = ids or builtin_ids()
+    for challenge_id in wanted:
+        builtin_builder(challenge_id)  # an unknown id is refused before anything is built
+    missing = [challenge_id for challenge_id in dict.fromkeys(wanted)
+               if force or _usable(catalog / challenge_id) is None]
+    try:
+        if jobs > 1 and len(missing) > 1:
+            with ProcessPoolExecutor(min(jobs, len(missing)), mp_context=get_context("spawn")) as pool:
+                running = {pool.submit(_build_one, challenge_id): challenge_id for challenge_id in missing}
+                for done in as_completed(running):
+                    done.result()
+                    progress(running[done], "built")
+        else:
+            for challenge_id in missing:
+                _build_one(challenge_id, partial(progress, challenge_id))
+    finally:
+        remove_stale_staging(catalog)
+    return [_built(catalog / challenge_id) for challenge_id in wanted]
+
+
+def _built(bundle_dir: Path) -> Bundle:
+    bundle = open_bundle(bundle_dir)
+    if bundle is None:
+        raise BundleError(f"{bundle_dir.name} was built but its bundle does not open",
+                          expected=f"a readable {MANIFEST_NAME} in {bundle_dir}", got="none or unreadable",
+                          hint=f"Rebuild it: tiltyard catalog build {bundle_dir.name} --force")
+    return bundle
+
+
+def _usable(bundle_dir: Path) -> Bundle | None:
+    """The bundle there, unless it is a practice bundle in an arena's folder (or the reverse)."""
+    existing = open_bundle(bundle_dir)
     instance = catalog_instance()
-    bundles = []
-    for challenge_id in ids or builtin_ids():
-        existing = None if force else open_bundle(catalog / challenge_id)
-        if existing is not None and existing.manifest.instance != (instance and instances.SECRET):
-            existing = None  # a practice bundle in an arena's folder (or the reverse): rebuild
-        if existing is None:
-            builder = builtin_builder(challenge_id)
-            steps = partial(progress, challenge_id)
-            # The practice call is the one every builder (a third party's too) has always had.
-            existing = (builder.build(catalog, steps) if instance is None
-                        else builder.build(catalog, steps, instance=instance))
-        bundles.append(existing)
-    for stale in catalog.glob(".build-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    return bundles
+    if existing is not None and existing.manifest.instance != (instance and instances.SECRET):
+        return None
+    return existing
+
+
+def _build_one(challenge_id: str, progress: Progress = lambda _step: None) -> None:
+    instance = catalog_instance()
+    builder = builtin_builder(challenge_id)
+    # The practice call is the one every builder (a third party's too) has always had.
+    if instance is None:
+        builder.build(get_settings().catalog_dir, progress)
+    else:
+        builder.build(get_settings().catalog_dir, progress, instance=instance)
 
 
 def known_ids() -> list[str]:

@@ -73,17 +73,20 @@ def building_progress():
     def report(challenge_id: str, step: str) -> None:
         if challenge_id not in tasks:
             tasks[challenge_id] = progress.add_task(step, total=len(steps), challenge=challenge_id)
-        progress.update(tasks[challenge_id], description=step, advance=1)
+        if step == "built":  # what a build in another process reports, at its end
+            progress.update(tasks[challenge_id], description=step, completed=len(steps))
+        else:
+            progress.update(tasks[challenge_id], description=step, advance=1)
 
     return progress, report
 
 
-def bundles_for(ids: list[str] | None = None, force: bool = False):
+def bundles_for(ids: list[str] | None = None, force: bool = False, jobs: int = 1):
     from tiltyard.challenges.registry import build
 
     progress, report = building_progress()
     with progress:
-        return build(ids, force=force, progress=report)
+        return build(ids, force=force, progress=report, jobs=jobs)
 
 
 def bundle_for(challenge_id: str):
@@ -128,12 +131,14 @@ def list_challenges(json_: JsonOption = False,
 
 @catalog_app.command("build")
 def catalog_build(ids: Annotated[list[str] | None, typer.Argument(help="Challenge ids (default: all).")] = None,
-                  force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False) -> None:
+                  force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False,
+                  jobs: Annotated[int, typer.Option(min=1, help="Challenges built at once, each in its own "
+                                                           "process (under 1 GB each).")] = 1) -> None:
     """Build built-in challenges into the home folder (fits the baseline ladders).
 
-    Example: `tiltyard catalog build titanic-v1 --force`
+    Example: `tiltyard catalog build titanic-v1 --force`, `tiltyard catalog build --jobs 2`
     """
-    for bundle in bundles_for(ids, force=force):
+    for bundle in bundles_for(ids, force=force, jobs=jobs):
         console.print(f"[green]✓[/] {bundle.manifest.id}  {bundle.root}  (bundle {bundle.hash[:12]})")
 
 
