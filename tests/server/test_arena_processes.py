@@ -14,6 +14,9 @@ import httpx
 import pytest
 from arena_helpers import CHALLENGE, free_port, predictions_csv, start_server
 
+# Real server processes started and stopped (about 50 s on two slow cores): with the slow tests.
+pytestmark = pytest.mark.slow
+
 BOARD = f"/api/v1/challenges/{CHALLENGE}/leaderboard"
 
 

@@ -1,5 +1,5 @@
 """Lab fixtures: instances of the insecticide world (a couple of seconds each), built once,
-and the bundle built once per session into a temporary catalog."""
+and the built-in bundle of the session's catalog."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ def worlds():
 
 
 @pytest.fixture(scope="session")
-def lab_bundle(tmp_path_factory):
-    from tiltyard.kinds.lab.insecticide.bundle import BUILDER
+def lab_bundle():
+    """Built here unless the whole catalog was built first (20 s on two slow cores)."""
+    from tiltyard.challenges.registry import build
+    from tiltyard.kinds.lab.insecticide.bundle import CHALLENGE_ID
 
-    return BUILDER.build(tmp_path_factory.mktemp("lab-catalog"))
+    return build([CHALLENGE_ID])[0]
 
 
 @pytest.fixture
