@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pandas as pd
+import pytest
 from authoring_cases import BITING_RECIPE, FILLED, STORY, planted_frame, write_csv
 from typer.testing import CliRunner
 
@@ -26,6 +27,7 @@ def fill_in(folder, recipe: str = "") -> None:
     (folder / "story.md").write_text(STORY)
 
 
+@pytest.mark.slow  # the whole flow through the CLI, build and check included: 25 s
 def test_an_author_goes_from_a_csv_to_a_checked_messy_bundle(home, tmp_path):
     data = write_csv(tmp_path, planted_frame(), "planted.csv")
     folder = tmp_path / "planted"

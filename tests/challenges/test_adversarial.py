@@ -21,6 +21,7 @@ def _check(challenge_id: str):
     return result
 
 
+@pytest.mark.slow  # adversarial validation with and without the year: 10 s
 def test_house_prices_v1_is_told_apart_by_the_year_of_sale(home):
     result = _check("house-prices-v1")
     assert not result.passed and result.auc > 0.95

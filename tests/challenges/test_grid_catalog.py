@@ -53,6 +53,7 @@ def test_columns_left_out_are_gone_and_the_brief_says_why(catalog, data):
         assert f"- `{column}`: {why}" in brief
 
 
+@pytest.mark.slow  # a model per column of every grid table: 13 s
 def test_no_column_alone_gives_the_target_away(catalog):
     """The leakage check, repeated on what learners get: a shallow tree on each column alone."""
     for data in DATASETS:

@@ -62,6 +62,7 @@ def test_stopped_half_way_and_run_again_nothing_is_done_twice(home, write_spec):
     pd.testing.assert_frame_equal(analysis.cells_frame(stored_plan("small"))[columns], frame[columns])
 
 
+@pytest.mark.slow  # four cells in the sandbox, then every report: 15 s
 def test_a_failing_component_is_a_classed_cell_at_the_constant_rung(home, write_spec, tmp_path):
     the_plan = planned(write_spec(SPEC.replace("grid_parts:make_tree", "grid_parts:Broken")))
     spec, runner = str(tmp_path / "grid.toml"), CliRunner()
