@@ -10,23 +10,17 @@ from tiltyard.challenges.bundle import Bundle
 from tiltyard.core import Check, NamedCheck
 from tiltyard.errors import TiltyardError
 from tiltyard.kinds.agent.environments import make_env, version_problem
-from tiltyard.kinds.agent.section import AgentSection, private_seeds
+from tiltyard.kinds.agent.section import AgentSection, private_seeds, section_of
 
 DETERMINISM_STEPS = 50
 CHANCE_TOLERANCE = 0.15  # a memoryless rung within this of chance (returns in [-1, 1]) plays at chance
 BEYOND_CHANCE = 3  # tolerances above chance: the best rung shows that memory pays
 
 
-def _section(bundle: Bundle) -> AgentSection:
-    from tiltyard.kinds.agent import KIND
-
-    return KIND.section(bundle.manifest)
-
-
 def environment_builds(bundle: Bundle) -> list[Check]:
     from gymnasium.utils.env_checker import check_env
 
-    section = _section(bundle)
+    section = section_of(bundle)
     checks = []
     for phase in section.phases:
         env = make_env(section.environment, max_episode_steps=section.max_episode_steps, kwargs=phase.kwargs)
@@ -44,7 +38,7 @@ def environment_builds(bundle: Bundle) -> list[Check]:
 
 
 def environment_pinned(bundle: Bundle) -> list[Check]:
-    section = _section(bundle)
+    section = section_of(bundle)
     problem = version_problem(section.environment)
     return [Check("agent.environment_pinned", "environment package pinned", problem is None,
                   problem or (f"{section.environment.package} {section.environment.version}"
@@ -52,7 +46,7 @@ def environment_pinned(bundle: Bundle) -> list[Check]:
 
 
 def seeds_sealed(bundle: Bundle) -> list[Check]:
-    section = _section(bundle)
+    section = section_of(bundle)
     try:
         private = private_seeds(bundle, section)
     except TiltyardError as error:
@@ -83,7 +77,7 @@ def _rollout(section: AgentSection, seed: int) -> list[float]:
 
 
 def seeds_determine_episodes(bundle: Bundle) -> list[Check]:
-    section = _section(bundle)
+    section = section_of(bundle)
     seed = section.public_seeds[0]
     same = _rollout(section, seed) == _rollout(section, seed)
     return [Check("agent.seeds_determine_episodes", "a seed fixes its episode", same,
@@ -92,7 +86,7 @@ def seeds_determine_episodes(bundle: Bundle) -> list[Check]:
 
 
 def rungs_ordered(bundle: Bundle) -> list[Check]:
-    section = _section(bundle)
+    section = section_of(bundle)
     names = {entry.name: entry for entry in bundle.manifest.baselines}
     random = names.get(section.random_rung)
     checks = [Check("agent.rungs", "random rung present", random is not None,
@@ -130,7 +124,7 @@ def cheap_rungs_reproduce(bundle: Bundle) -> list[Check]:
         return [Check("agent.cheap_rungs_reproduce", "cheap rungs reproduce", True,
                       "not a built-in: its stored rungs are regraded by common.baselines")]
     spec = builtin_builder(bundle.manifest.id).spec
-    section = _section(bundle)
+    section = section_of(bundle)
     splits = {"public": list(section.public_seeds), "private": private_seeds(bundle, section)}
     checks = []
     for rung in (r for r in spec.rungs() if r.cheap):
@@ -145,11 +139,11 @@ def cheap_rungs_reproduce(bundle: Bundle) -> list[Check]:
 def verified_track(bundle: Bundle) -> list[Check]:
     """A challenge on the verified track names a rung it has (the probability of improvement is
     against it) and starters that train: train.py, policy.py, budget.py."""
-    track = _section(bundle).verified
+    track = section_of(bundle).verified
     if track is None:
         return [Check("agent.verified_track", "verified track", True,
                       "not on the verified track: graded on the policy handed in, as trained by the learner")]
-    rung = track.rung or _section(bundle).reference_rung
+    rung = track.rung or section_of(bundle).reference_rung
     names = [entry.name for entry in bundle.manifest.baselines]
     starters = {entry.path.removeprefix("starter/") for entry in bundle.manifest.files_with_role("starter")}
     missing = sorted({"train.py", "policy.py", "budget.py"} - starters)

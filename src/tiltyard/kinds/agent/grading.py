@@ -21,7 +21,7 @@ from tiltyard.core import EvaluationFailed, Grade, ReportSection
 from tiltyard.kinds.agent.environments import make_env, version_problem
 from tiltyard.kinds.agent.harness import PhasePlan, PolicyHarness
 from tiltyard.kinds.agent.play import EpisodeLog
-from tiltyard.kinds.agent.section import AgentSection, Phase, private_seeds
+from tiltyard.kinds.agent.section import AgentSection, Phase, private_seeds, section_of
 from tiltyard.kinds.agent.submission import unpack
 from tiltyard.runner.limits import SandboxLimits
 from tiltyard.runner.outcomes import RunResult
@@ -142,7 +142,7 @@ def phase_rows(section: AgentSection, logs: dict[str, dict[str, EpisodeLog]], sp
 
 def evaluate_policy(bundle: Bundle, path: Path, *, max_bytes: int) -> Grade:
     started = time.perf_counter()
-    section: AgentSection = _section(bundle)
+    section: AgentSection = section_of(bundle)
     with tempfile.TemporaryDirectory(prefix="tiltyard-policy-") as scratch:
         folder = unpack(Path(path), Path(scratch), max_bytes=max_bytes)
         self_report, unreadable = read_self_report(folder)
@@ -159,12 +159,6 @@ def evaluate_policy(bundle: Bundle, path: Path, *, max_bytes: int) -> Grade:
     return grade_from_logs(bundle, section, harness.logs, splits, result=result, self_report=self_report,
                            warnings=[w for w in [unreadable, _pin_warning(section)] if w],
                            read_s=read_s, score_s=time.perf_counter() - started - read_s)
-
-
-def _section(bundle: Bundle) -> AgentSection:
-    from tiltyard.plugins import kind_of
-
-    return kind_of(bundle).section(bundle.manifest)
 
 
 def _pin_warning(section: AgentSection) -> str | None:

@@ -103,6 +103,13 @@ class AgentSection(Strict):
         return self.phases[0]
 
 
+def section_of(bundle: Bundle) -> AgentSection:
+    """The bundle's ``[agent]`` section, read through the kind (which refuses a malformed one)."""
+    from tiltyard.plugins import kind_of
+
+    return kind_of(bundle).section(bundle.manifest)
+
+
 def private_seeds(bundle: Bundle, section: AgentSection) -> list[int]:
     """The sealed seeds, in the fixed order episodes are run."""
     seeds = json.loads(bundle.sealed_file(SEEDS_FILE).read_text(encoding="utf-8"))["private"]

@@ -25,7 +25,7 @@ from tiltyard.core import EvaluationFailed
 from tiltyard.errors import BundleError, SubmissionError
 from tiltyard.kinds.agent.builder import reference_ladder
 from tiltyard.kinds.agent.environments import make_env
-from tiltyard.kinds.agent.section import AgentSection, VerifiedTrack
+from tiltyard.kinds.agent.section import AgentSection, VerifiedTrack, section_of
 from tiltyard.kinds.agent.submission import unpack
 from tiltyard.runner.interactive import Channel, StopRun
 from tiltyard.runner.limits import SandboxLimits
@@ -40,14 +40,8 @@ JOB_KIND = "tiltyard.kinds.agent.verified:training_job"
 SEED_STREAM = 0x7E51F1ED  # mixes a training seed into the seeds the environments are reset with
 
 
-def _section(bundle: Bundle) -> AgentSection:
-    from tiltyard.plugins import kind_of
-
-    return kind_of(bundle).section(bundle.manifest)
-
-
 def track_of(bundle: Bundle) -> VerifiedTrack:
-    track = _section(bundle).verified
+    track = section_of(bundle).verified
     if track is None:
         raise SubmissionError(f"{bundle.manifest.id} has no verified budget track",
                               expected="a challenge whose [agent] section declares verified",
@@ -196,7 +190,7 @@ def train_and_evaluate(bundle: Bundle, folder: Path, seed: int) -> dict[str, Any
     """One training seed: run train.py in the sandbox, then grade what it wrote on the sealed seeds."""
     from tiltyard.kinds.agent.grading import PRIMARY_METRIC, evaluate_policy
 
-    track, section = track_of(bundle), _section(bundle)
+    track, section = track_of(bundle), section_of(bundle)
     harness = TrainingHarness(bundle.manifest.id, section, seed, track.wall_seconds)
     started = time.perf_counter()
     try:
@@ -238,7 +232,7 @@ def training_job(payload: dict[str, Any]) -> dict[str, Any]:
 def rung_runs(bundle: Bundle, track: VerifiedTrack) -> tuple[str, list[float]] | None:
     """The rung compared with, and its private score per training seed (trained rungs: from the
     ladder measured at build time; fixed rungs: their one score)."""
-    section = _section(bundle)
+    section = section_of(bundle)
     name = track.rung or section.reference_rung
     if name is None:
         return None
@@ -258,7 +252,7 @@ def summarise(bundle: Bundle, runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The verified figures: IQM over the training seeds with its stratified-bootstrap interval,
     and the probability of improvement over the rung. A seed that failed scores as the random
     rung, and is named."""
-    section, track = _section(bundle), track_of(bundle)
+    section, track = section_of(bundle), track_of(bundle)
     floor = next((b.private_score for b in bundle.manifest.baselines if b.name == section.random_rung), 0.0)
     scores = [run.get("private", floor) for run in sorted(runs, key=lambda r: r["seed"])]
     failed = [run["seed"] for run in runs if "private" not in run]

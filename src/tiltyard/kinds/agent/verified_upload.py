@@ -21,7 +21,7 @@ from tiltyard.core import EvaluationFailed, Grade, ReportSection
 from tiltyard.errors import SubmissionError
 from tiltyard.kinds.agent import verified as track
 from tiltyard.kinds.agent.grading import KIND, NORMALISED, PRIMARY_METRIC, normalised, rung_scores
-from tiltyard.kinds.agent.section import AgentSection
+from tiltyard.kinds.agent.section import AgentSection, section_of
 from tiltyard.kinds.agent.submission import extract, kind_of_file, top_folder
 
 PUBLIC_RUN_FIELDS = ("seed", "outcome", "message", "traceback_tail", "stderr_tail", "steps_used", "stopped_at_cap",
@@ -38,7 +38,7 @@ def training_folder(path: Path, into: Path, *, max_bytes: int) -> Path | None:
 
 def grade_training(bundle: Bundle, folder: Path) -> Grade:
     started = time.perf_counter()
-    section = track._section(bundle)
+    section = section_of(bundle)
     if section.verified is None:
         raise _not_trained_here(bundle, folder)
     runs = [track.train_and_evaluate(bundle, folder, seed) for seed in section.verified.seeds]
