@@ -58,6 +58,12 @@ def test_a_script_that_overruns_is_stopped_at_the_cap_counting_every_copy(verifi
     (train_script("envs[0].step(7)"), "invalid_output", ["outside its action space Discrete(2)"]),
     (train_script("challenge.make_env().step(0)"), "exception", ["refused train.py's call at step 0",
                                                                 "Call reset() before the first step()"]),
+    (train_script("import gymnasium\ngymnasium.vector.AsyncVectorEnv([challenge.make_env] * 2).reset(seed=0)"),
+     "exception", ["from child processes", "Use DummyVecEnv"]),
+    (train_script("import multiprocessing\nmultiprocessing.get_context('spawn').Process("
+                  "target=print, args=(envs[0],)).start()"), "exception", ["from child processes", "Use DummyVecEnv"]),
+    (train_script("import cloudpickle\ncloudpickle.dumps(challenge.make_env)"),  # as SubprocVecEnv sends it
+     "exception", ["from child processes", "Use DummyVecEnv"]),
 ])
 def test_a_broken_train_script_is_classed(verified, workspace, train, code, words):
     run = train_and_evaluate(verified, workspace(train), seed=0)

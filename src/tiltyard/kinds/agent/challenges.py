@@ -79,9 +79,10 @@ def verified_text(spec: AgentChallengeSpec) -> str:
 sandbox, on training seeds {", ".join(map(str, track.seeds))} (`TILTYARD_TRAINING_SEED`), with
 {track.threads} thread(s) and {track.wall_seconds:g} s of wall time each; the grader steps the
 environments and counts every step: past {spec.section.step_budget:,} steps a step raises
-`budget.BudgetSpent`. Each trained `submission/` is played on the sealed seeds: the IQM over the
-seeds, with its interval, and the probability of improvement over the
-{track.rung or spec.section.reference_rung} rung.
+`budget.BudgetSpent`. Step them from `train.py`'s own process (a `DummyVecEnv`, `make_vec_env`'s
+default, not a `SubprocVecEnv`): the grader steps every copy on its side. Each trained
+`submission/` is played on the sealed seeds: the IQM over the seeds, with its interval, and the
+probability of improvement over the {track.rung or spec.section.reference_rung} rung.
 
 In the arena, or with `tiltyard submit {spec.id} WORKSPACE`, hand in the workspace folder itself
 (a .zip/.tar.gz of it, `train.py` at its top) to be graded this way: the score is the mean over

@@ -76,13 +76,25 @@ def _zipped(folder: str) -> bytes:
     return buffer.getvalue()
 
 
+ONE_PROCESS = ("the grader's environments are stepped from the process train.py runs in, and a "
+               "SubprocVecEnv or AsyncVectorEnv steps them from child processes. Use DummyVecEnv "
+               "(make_vec_env's default) or gymnasium.vector.SyncVectorEnv: the grader steps every copy "
+               "on its side anyway, so more processes would make training no faster")
+
+
 class _Link:
     """One call to the grader: a reply, answered by the next request."""
 
     def __init__(self, api, requests, spent):
         self.api, self.requests, self.spent_class, self.spent = api, requests, spent, False
+        self.owner = os.getpid()
+
+    def __reduce__(self):  # SubprocVecEnv cloudpickles make_env, and this link with it
+        raise TypeError(ONE_PROCESS)
 
     def call(self, message):
+        if os.getpid() != self.owner:  # a forked copy: its calls would cross the owner's
+            raise RuntimeError(ONE_PROCESS)
         self.api.reply(message)
         answer = next(self.requests)
         if answer[0] == "budget_spent":
@@ -118,6 +130,9 @@ def _stand_in(settings: dict, link: _Link):
 
         def step(self, action):
             return tuple(link.call({"step": [self.index, _plain(action)]}))
+
+        def __reduce__(self):  # sent to another process, by Process(args=...) or a vector env
+            raise TypeError(ONE_PROCESS)
 
     class Evaluation:
         mean_return = None
