@@ -3,6 +3,7 @@ another process keeps its folder while a dead one's is removed."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,18 +48,21 @@ def test_an_unknown_id_is_refused_before_anything_is_built(fresh_catalog):
     assert not (catalog / "titanic-v1").exists()
 
 
-def test_only_a_dead_or_finished_builds_folder_is_removed(tmp_path):
+def test_only_a_dead_processs_or_a_finished_builds_folder_is_removed(tmp_path):
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     dead_pid = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
     try:
         theirs = tmp_path / f".build-titanic-v1-{running.pid}-k2j4x_9a"
         crashed = tmp_path / f".build-titanic-v1-{dead_pid}-k2j4x_9a"
         older = tmp_path / ".build-titanic-v1-k2j4x_9a"  # named before builds carried their pid
-        for folder in (theirs, crashed, older):
+        oldest = tmp_path / ".build-k2j4x_9a"
+        ours_failed = tmp_path / f".build-titanic-v1-{os.getpid()}-k2j4x_9a"
+        ours_running = tmp_path / f".build-credit-risk-v1-{os.getpid()}-k2j4x_9a"  # another thread's
+        for folder in (theirs, crashed, older, oldest, ours_failed, ours_running):
             (folder / "data").mkdir(parents=True)
-        remove_stale_staging(tmp_path)
-        assert theirs.is_dir()
-        assert not crashed.exists() and not older.exists()
+        remove_stale_staging(tmp_path, finished=["titanic-v1"])
+        assert theirs.is_dir() and ours_running.is_dir()
+        assert not any(f.exists() for f in (crashed, older, oldest, ours_failed))
     finally:
         running.kill()
         running.wait()

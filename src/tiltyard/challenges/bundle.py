@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Collection
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,12 +132,16 @@ def staging_folder(catalog_dir: Path, challenge_id: str) -> Path:
     return Path(tempfile.mkdtemp(dir=catalog_dir, prefix=f"{STAGING_PREFIX}{challenge_id}-{os.getpid()}-"))
 
 
-def remove_stale_staging(catalog_dir: Path) -> None:
-    """Remove the build folders this process or a dead one left (a failed or killed build); a
-    build still running in another process keeps its own."""
+def remove_stale_staging(catalog_dir: Path, finished: Collection[str] = ()) -> None:
+    """Remove the build folders a dead process left (a killed build), and this process's own for
+    the challenges in ``finished`` (a build of them that failed); a build still running, in
+    another process or in another thread of this one, keeps its folder."""
     for folder in catalog_dir.glob(f"{STAGING_PREFIX}*"):
-        owner = folder.name.rsplit("-", 2)[-2]
-        if not owner.isdigit() or int(owner) == os.getpid() or not _alive(int(owner)):
+        parts = folder.name.removeprefix(STAGING_PREFIX).rsplit("-", 2)  # id, pid, random
+        challenge_id, owner = parts[0], parts[1] if len(parts) == 3 else ""
+        if not owner.isdigit():  # named before build folders carried their process id
+            shutil.rmtree(folder, ignore_errors=True)
+        elif int(owner) == os.getpid() and challenge_id in finished or not _alive(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -102,7 +102,7 @@ def build(ids: list[str] | None = None, *, force: bool = False,
             for challenge_id in missing:
                 _build_one(challenge_id, partial(progress, challenge_id))
     finally:
-        remove_stale_staging(catalog)
+        remove_stale_staging(catalog, finished=missing)
     return [_built(catalog / challenge_id) for challenge_id in wanted]
 
 
