@@ -89,18 +89,19 @@ def build(ids: list[str] | None = None, *, force: bool = False,
     wanted = ids or builtin_ids()
     for challenge_id in wanted:
         builtin_builder(challenge_id)  # an unknown id is refused before anything is built
+    instance = catalog_instance()
     missing = [challenge_id for challenge_id in dict.fromkeys(wanted)
-               if force or _usable(catalog / challenge_id) is None]
+               if force or _usable(catalog / challenge_id, instance) is None]
     try:
         if jobs > 1 and len(missing) > 1:
             with ProcessPoolExecutor(min(jobs, len(missing)), mp_context=get_context("spawn")) as pool:
-                running = {pool.submit(_build_one, challenge_id): challenge_id for challenge_id in missing}
+                running = {pool.submit(_build_one, challenge_id, instance): challenge_id for challenge_id in missing}
                 for done in as_completed(running):
                     done.result()
                     progress(running[done], "built")
         else:
             for challenge_id in missing:
-                _build_one(challenge_id, partial(progress, challenge_id))
+                _build_one(challenge_id, instance, partial(progress, challenge_id))
     finally:
         remove_stale_staging(catalog, finished=missing)
     return [_built(catalog / challenge_id) for challenge_id in wanted]
@@ -115,17 +116,16 @@ def _built(bundle_dir: Path) -> Bundle:
     return bundle
 
 
-def _usable(bundle_dir: Path) -> Bundle | None:
+def _usable(bundle_dir: Path, instance: instances.Instance | None) -> Bundle | None:
     """The bundle there, unless it is a practice bundle in an arena's folder (or the reverse)."""
     existing = open_bundle(bundle_dir)
-    instance = catalog_instance()
     if existing is not None and existing.manifest.instance != (instance and instances.SECRET):
         return None
     return existing
 
 
-def _build_one(challenge_id: str, progress: Progress = lambda _step: None) -> None:
-    instance = catalog_instance()
+def _build_one(challenge_id: str, instance: instances.Instance | None,
+               progress: Progress = lambda _step: None) -> None:
     builder = builtin_builder(challenge_id)
     # The practice call is the one every builder (a third party's too) has always had.
     if instance is None:
