@@ -89,3 +89,17 @@ def test_an_answer_that_is_not_json_is_invalid_output(tmp_path):
                     "import json, sys\nCHANNEL = json.loads(sys.argv[1])['conversation_fds'][1]\n")
     garbled = run_in_sandbox(harness(tmp_path, questions=[1, 2]), code, budget=SMALL_BUDGET)
     assert garbled.outcome is Outcome.INVALID_OUTPUT and "could not be read" in garbled.message
+
+
+@needs_bubblewrap
+def test_a_request_larger_than_a_pipe_holds_goes_through_or_times_out(tmp_path):
+    code = tmp_path / "answer.py"
+    code.write_text("def answer(data):\n    return [len(data), data[-3:].decode()]\n")
+    big = b"x" * 3_000_000 + b"end"  # dozens of pipe buffers: the grader's write waits for room
+    talk = harness(tmp_path, questions=[big, b"abc"])
+    assert run_in_sandbox(talk, code, budget=SMALL_BUDGET).ok
+    assert talk.answers == [[len(big), "end"], [3, "abc"]]
+    asleep = tmp_path / "asleep.py"  # never reads its requests: the pipe stays full
+    asleep.write_text("import time\ntime.sleep(30)\ndef answer(data):\n    return 0\n")
+    stuck = run_in_sandbox(harness(tmp_path, questions=[big]), asleep, budget=SMALL_BUDGET)
+    assert stuck.outcome is Outcome.TIMEOUT and "no answer to" in stuck.message and stuck.wall_s < 10

@@ -68,31 +68,38 @@ class Channel:
 
     def __init__(self, requests: int, replies: int):
         self._requests, self._replies = requests, replies
+        for fd in (requests, replies):  # waits go through select, with the request's deadline
+            os.set_blocking(fd, False)
         self._buffer = bytearray()
 
     def send(self, message: object, *, timeout: float) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        data = LENGTH.pack(len(data)) + data
-        deadline = time.monotonic() + timeout
-        view = memoryview(data)
+        view = memoryview(LENGTH.pack(len(data)) + data)
+        deadline = None
         while view:
+            try:  # non-blocking: a pipe with room takes it at once, without a select first
+                view = view[os.write(self._requests, view):]
+                continue
+            except BlockingIOError:
+                pass
+            except OSError as error:  # BrokenPipeError among them: the code went away
+                raise ChannelClosed(str(error)) from error
+            deadline = deadline or time.monotonic() + timeout
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([], [self._requests], [], remaining)[1]:
                 raise ReplyTimeout(timeout)  # the code stopped reading
-            try:
-                written = os.write(self._requests, view)
-            except (BrokenPipeError, OSError) as error:
-                raise ChannelClosed(str(error)) from error
-            view = view[written:]
 
     def receive(self, *, timeout: float) -> object:
         """The next reply, parsed from JSON."""
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._replies], [], [], remaining)[0]:
-                raise ReplyTimeout(timeout)
-            chunk = os.read(self._replies, READ_CHUNK)
+            try:  # non-blocking: a reply already written is read without a select first
+                chunk = os.read(self._replies, READ_CHUNK)
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([self._replies], [], [], remaining)[0]:
+                    raise ReplyTimeout(timeout) from None
+                continue
             if not chunk:
                 raise ChannelClosed("the code closed its end")
             self._buffer += chunk

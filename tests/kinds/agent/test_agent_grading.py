@@ -3,14 +3,17 @@ their interval, every episode's return, the private figures in a section hidden 
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
 from tiltyard.evaluate import evaluate
 from tiltyard.kinds.agent import KIND
 from tiltyard.kinds.agent.builder import rung_file
+from tiltyard.kinds.agent.harness import PhasePlan, PolicyHarness
 from tiltyard.kinds.agent.section import private_seeds
-from tiltyard.runner.sandbox import bubblewrap_problem
+from tiltyard.runner.limits import SandboxLimits
+from tiltyard.runner.sandbox import bubblewrap_problem, run_in_sandbox
 
 needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None, reason="bubblewrap cannot run here")
 LEAN = rung_file("cartpole_lean.py")
@@ -64,3 +67,44 @@ def test_online_rewards_reach_observe_in_the_phases_that_reveal_them(two_phases,
     phases = next(s for s in grade.sections if s.name == "episodes").data["phases"]
     assert [p["name"] for p in phases] == ["online", "greedy"]
     assert len(phases[0]["returns"]) == 3 and len(phases[1]["returns"]) == 2
+
+
+class _Grids(gym.Env):
+    """Random boolean grids, and a reward only for naming each one's parity: the return is the
+    number of steps only if every grid reached the policy intact."""
+
+    observation_space = gym.spaces.Box(0, 1, (2, 3, 4), dtype=bool)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.grid, self.steps = self.np_random.random((2, 3, 4)) < 0.5, 0
+        return self.grid[:, ::-1], {}  # not contiguous, as a wrapper's view may be
+
+    def step(self, action):
+        reward = float(action == self.grid.sum() % 2)
+        self.grid, self.steps = self.np_random.random((2, 3, 4)) < 0.5, self.steps + 1
+        return self.grid[:, ::-1], reward, False, self.steps == 20, {}
+
+
+PARITY = """
+import numpy as np
+def make_policy(observation_space, action_space):
+    class Parity:
+        def act(self, observation):
+            assert type(observation) is np.ndarray, type(observation)
+            assert observation.dtype == bool and observation.shape == (2, 3, 4), observation.dtype
+            observation |= False  # writable, as the environment's own array is
+            return int(observation.sum() % 2)
+    return Parity()
+"""
+
+
+@needs_bubblewrap
+def test_an_array_observation_reaches_the_policy_intact_and_writable(policy_folder):
+    env = _Grids()
+    plan = PhasePlan("return", _Grids, {"public": [0, 1, 2]})
+    harness = PolicyHarness(env.observation_space, env.action_space, [plan], step_seconds=5, setup_seconds=30)
+    run = run_in_sandbox(harness, policy_folder(PARITY), budget=SandboxLimits(wall_seconds=60, cpu_seconds=60))
+    assert run.ok, run.message
+    assert harness.logs["return"]["public"].returns == [20.0, 20.0, 20.0]

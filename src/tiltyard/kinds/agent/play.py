@@ -68,10 +68,9 @@ def coerce_action(space: gym.Space, raw: Any, where: Where) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(value, float) \
                 and not value.is_integer():
             raise refuse("not an integer")
-        action = np.int64(value)
-        if not space.contains(action):
+        if not space.start <= value < space.start + space.n:  # Discrete.contains, at a third of its cost
             raise refuse(f"outside {space.start}..{space.start + space.n - 1}")
-        return action
+        return np.int64(value)
     try:
         action = np.asarray(raw, dtype=space.dtype)
     except (TypeError, ValueError) as error:

@@ -3,8 +3,9 @@
 it has no more. Imports nothing from tiltyard; never sees a seed or an environment.
 
 A request is a list of calls: ``("make_policy", observation_space, action_space)``,
-``("phase", name)``, ``("reset",)``, ``("observe", reward)``, ``("act", observation)``. Only
-``make_policy`` and ``act`` are answered (one JSON line each)."""
+``("phase", name)``, ``("reset",)``, ``("observe", reward)``, ``("act", observation)``, and
+``("act_array", dtype, shape, bytes)`` for an observation that is a NumPy array. Only
+``make_policy`` and the acts are answered (one JSON line each)."""
 
 import os
 
@@ -46,6 +47,9 @@ def run(config: dict, api):
                                               "act(observation) -> action"), None
                 api.reply({"ready": True, "hooks": [h for h in OPTIONAL_HOOKS
                                                     if callable(getattr(policy, h, None))]})
+            elif name == "act_array":
+                api.stage("act")
+                api.reply({"action": _plain(policy.act(_array(*call[1:])))})
             elif name == "act":
                 api.stage("act")
                 api.reply({"action": _plain(policy.act(call[1]))})
@@ -53,6 +57,15 @@ def run(config: dict, api):
                 api.stage(name)
                 getattr(policy, name)(*call[1:])
     return {"status": "ok"}, None
+
+
+def _array(dtype: str, shape: tuple, data: bytes):
+    """The observation the grader sent as ``("act_array", dtype, shape, bytes)``: a NumPy array
+    of its own (writable, as the environment's was). NumPy is imported when the first one
+    comes, so a policy that never sees an array never pays for it."""
+    import numpy as np
+
+    return np.frombuffer(bytearray(data), dtype=dtype).reshape(shape)
 
 
 def _plain(action):
