@@ -50,6 +50,9 @@ def refused(bundle, folder) -> EvaluationFailed:
     (policy("return 0", setup="open('weights.npz', 'rb')"), "exception",
      ["could not open weights.npz", "which holds policy.py", "beside policy.py"]),
     ("WEIGHTS = open('model.bin', 'rb').read()\n", "exception", ["importing policy.py could not open model.bin"]),
+    # What Stable-Baselines3's PPO.load('model.zip') raises when the file is not there.
+    (policy("return 0", setup="raise FileNotFoundError(2, 'No such file or directory', 'model.zip.zip')"),
+     "exception", ["make_policy() could not open model.zip: it is not in your submission"]),
     (policy("return 0", setup="hog = bytearray(900 * 2**20)"), "memory_exceeded", ["600 MB"]),
     (policy("socket.create_connection(('93.184.216.34', 80), timeout=2)"), "forbidden", ["network"]),
 ])

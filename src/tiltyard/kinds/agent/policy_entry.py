@@ -83,6 +83,8 @@ def _missing_file(error: FileNotFoundError, folder: str, doing: str):
     name = error.filename
     if not isinstance(name, str):
         return None
+    if name.endswith(".zip.zip"):  # Stable-Baselines3's load(NAME) tries NAME.zip last, and names that
+        name = name[:-len(".zip")]
     path = os.path.normpath(os.path.join(folder, name))
     if not (path == folder or path.startswith(folder + os.sep)):
         return None  # a path outside the submission: the sandbox's refusal says more
