@@ -10,8 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tiltyard.errors import TiltyardError
-from tiltyard.report import Report
+from tiltyard import kernels
+
+kernels.pin()  # before anything here loads NumPy (see tiltyard/kernels.py)
+
+from tiltyard.errors import TiltyardError  # noqa: E402
+from tiltyard.report import Report  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -3,6 +3,7 @@ promises its brief makes (splits, messiness, starters that run)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -164,7 +165,9 @@ def test_starters_run_as_they_are_and_their_output_grades(home, tmp_path, challe
         metric = get_metric(bundle.manifest.metric.primary)
         rung = bundle.manifest.baselines[1]
         assert rung.name in ("linear", "logistic")
-        assert (report.public_score == pytest.approx(rung.public_score, abs=1e-6)
+        # Equal within the tolerance of Ridge's iterative solver on sparse one-hot features
+        # (1e-4): the starter's pipeline and the rung's round differently on the way there.
+        assert (report.public_score == pytest.approx(rung.public_score, rel=1e-4)
                 or metric.better(report.public_score, rung.public_score)), rung
 
 
@@ -194,3 +197,17 @@ def test_a_lab_bundle_regrades_its_baselines_and_catches_a_wrong_score(catalog, 
     (copy / "challenge.toml").write_text(manifest.replace(f"public_score = {best}", "public_score = 0.99"))
     failed = [c.name for c in check_challenge(copy).failures]
     assert failed == ["baseline surrogate search regrades"]
+
+
+@pytest.mark.slow  # a fresh interpreter builds house-prices-v1: 11 s
+def test_a_process_that_loaded_numpy_before_tiltyard_still_builds_the_published_bytes(tmp_path):
+    """On a CPU with AVX-512, OpenBLAS loaded unpinned takes SkylakeX's kernels, whose Ridge rung
+    built house-prices-v1 to another hash (tiltyard/kernels.py); elsewhere this passes as is."""
+    script = ("import numpy, threadpoolctl\n"
+              "import tiltyard\n"
+              "from tiltyard.challenges.registry import build\n"
+              "print(build(['house-prices-v1'])[0].hash)\n")
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_CORETYPE"}
+    env["TILTYARD_CATALOG_DIR"] = str(tmp_path / "catalog")
+    built = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert built.stdout.split()[-1] == HOUSE_PRICES_V1_HASH

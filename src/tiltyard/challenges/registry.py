@@ -3,6 +3,8 @@ bundle folder in the catalog directory (or a path given directly)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import cache, partial
@@ -11,6 +13,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
 
+from tiltyard import kernels
 from tiltyard.challenges import instance as instances
 from tiltyard.challenges.bundle import Bundle, remove_stale_staging
 from tiltyard.challenges.manifest import MANIFEST_NAME
@@ -92,6 +95,9 @@ def build(ids: list[str] | None = None, *, force: bool = False,
     instance = catalog_instance()
     missing = [challenge_id for challenge_id in dict.fromkeys(wanted)
                if force or _usable(catalog / challenge_id, instance) is None]
+    if missing and not kernels.pinned_here():
+        _build_in_fresh_interpreter(missing, jobs)
+        missing = []
     try:
         if jobs > 1 and len(missing) > 1:
             with ProcessPoolExecutor(min(jobs, len(missing)), mp_context=get_context("spawn")) as pool:
@@ -105,6 +111,19 @@ def build(ids: list[str] | None = None, *, force: bool = False,
     finally:
         remove_stale_staging(catalog, finished=missing)
     return [_built(catalog / challenge_id) for challenge_id in wanted]
+
+
+def _build_in_fresh_interpreter(missing: list[str], jobs: int) -> None:
+    """Build in a new Python process, which loads OpenBLAS with the pinned kernels: this one
+    loaded NumPy before Tiltyard could pin them (tiltyard/kernels.py), and would build other
+    bytes on a CPU with AVX-512. Not multiprocessing: its children run the parent's script
+    again, and a learner's script is rarely guarded by ``if __name__ == "__main__"``."""
+    done = subprocess.run([sys.executable, "-c", "import sys; from tiltyard.challenges.registry import build; "
+                           "build(sys.argv[2:], jobs=int(sys.argv[1]))", str(jobs), *missing], check=False)
+    if done.returncode != 0:
+        raise BundleError(f"Building {', '.join(missing)} failed (exit code {done.returncode})",
+                          expected="a build that ends with the bundles written", got="the messages above",
+                          hint="Run `tiltyard catalog build " + " ".join(missing) + "` to see the build on its own")
 
 
 def _built(bundle_dir: Path) -> Bundle:
