@@ -160,3 +160,38 @@ def test_the_checker_says_which_rung_the_track_compares_with(verified, tmp_path)
     assert "tiltyard agent verify tiny-verified-v1 WORKSPACE" in verified.brief
     wrong = track_check(build_tiny(tmp_path, "tiny-verified-v1", verified=VerifiedTrack(wall_seconds=60, rung="ppo")))
     assert not wrong.passed and "'ppo' is not among the baselines" in wrong.detail
+
+
+def test_a_grading_job_run_again_trains_only_the_seeds_it_had_not_finished(verified, workspace, home, monkeypatch):
+    """A worker that dies on the last seed (here: raises) loses only that seed: the seeds that ran
+    to the end are kept by the folder's bytes, the bundle and the seed, and a changed file trains
+    them all again."""
+    from tiltyard.kinds.agent import verified as track
+    from tiltyard.kinds.agent import verified_upload
+
+    trained, real = [], track.train_and_evaluate
+
+    def dies_on(seed_to_die_on):
+        def train(bundle, folder, seed):
+            trained.append(seed)
+            if seed == seed_to_die_on:
+                raise RuntimeError("the grading worker died")
+            return real(bundle, folder, seed)
+        return train
+
+    folder = workspace(train_script("for env in envs:\n    env.reset()\n    for _ in range(50):\n"
+                                    "        env.step(env.action_space.sample())\n"))
+    monkeypatch.setattr(track, "train_and_evaluate", dies_on(2))
+    with pytest.raises(RuntimeError):
+        verified_upload.grade_training(verified, folder)
+    assert trained == [0, 1, 2]
+    monkeypatch.setattr(track, "train_and_evaluate", dies_on(None))
+    first = verified_upload.grade_training(verified, folder)
+    assert trained == [0, 1, 2, 2]
+    runs = next(s for s in first.sections if s.name == "verified").data["runs"]
+    assert [run["outcome"] for run in runs] == ["ok"] * 3 and [run["steps_used"] for run in runs] == [150] * 3
+    assert verified_upload.grade_training(verified, folder).public_scores == first.public_scores
+    assert trained == [0, 1, 2, 2]  # nothing trained again
+    (folder / "policy.py").write_text((folder / "policy.py").read_text() + "\n# changed\n")
+    verified_upload.grade_training(verified, folder)
+    assert trained == [0, 1, 2, 2, 0, 1, 2]

@@ -1,7 +1,8 @@
 """A training folder handed in (the workspace `tiltyard start ID` makes: train.py, policy.py,
 budget.py), to the arena or with `tiltyard submit`, is graded by the verified budget track in
 this one grading job: train.py is rerun once per training seed, one seed after another
-(``train_and_evaluate``), and each trained policy is played on the sealed seeds.
+(``train_and_evaluate``), and each trained policy is played on the sealed seeds. A seed that ran
+to the end is kept (``_trained_once``), so a job run again resumes at the first unfinished seed.
 
 The grade's scores are the mean over the training seeds of each seed's mean return (a seed that
 failed counts as the random rung, as in ``summarise``). The public section shows every seed's
@@ -10,13 +11,17 @@ interval and the probability of improvement over the rung, which are computed on
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tiltyard.challenges.bundle import Bundle
+from tiltyard.challenges.bundle import Bundle, sha256_file
+from tiltyard.config import get_settings
 from tiltyard.core import EvaluationFailed, Grade, ReportSection
 from tiltyard.errors import SubmissionError
 from tiltyard.kinds.agent import verified as track
@@ -41,7 +46,7 @@ def grade_training(bundle: Bundle, folder: Path) -> Grade:
     section = section_of(bundle)
     if section.verified is None:
         raise _not_trained_here(bundle, folder)
-    runs = [track.train_and_evaluate(bundle, folder, seed) for seed in section.verified.seeds]
+    runs = [_trained_once(bundle, folder, seed) for seed in section.verified.seeds]
     summary = {**track.summarise(bundle, runs), "self_report": track.self_report_of(folder)}
     public = _public_section(summary)
     if len(summary["failed_seeds"]) < len(runs):
@@ -56,6 +61,28 @@ def grade_training(bundle: Bundle, folder: Path) -> Grade:
     raise EvaluationFailed(f"train.py failed on every training seed ({seeds}); seed {first['seed']}: "
                            f"{first['message']}", code=first["outcome"], sections=[public],
                            got=first["traceback_tail"] or first["stderr_tail"] or None)
+
+
+def _trained_once(bundle: Bundle, folder: Path, seed: int) -> dict[str, Any]:
+    """``train_and_evaluate``, or what it gave when it last ran to the end on this folder's
+    bytes, bundle and seed: a grading job that is run again (its worker died, the server
+    restarted) trains only the seeds it had not finished, not the hours before. A run that
+    failed is not kept: a crash or the wall-time cap may depend on the machine."""
+    digest = hashlib.sha256(f"{bundle.hash}:{seed}:".encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(folder).as_posix()}:{sha256_file(path)};".encode())
+    kept = get_settings().home / "cache" / "verified-runs" / f"{digest.hexdigest()}.json"
+    try:
+        return json.loads(kept.read_text())
+    except (OSError, ValueError):
+        pass
+    run = track.train_and_evaluate(bundle, folder, seed)
+    if run["outcome"] == "ok" and "public" in run:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.name}.{os.getpid()}")
+        partial.write_text(json.dumps(run))
+        partial.replace(kept)  # whole or absent, whoever reads it
+    return run
 
 
 def _scores(bundle: Bundle, section: AgentSection, runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
