@@ -33,8 +33,8 @@ def _applies() -> bool:
 def pin() -> None:
     """Ask for the pinned kernels in this process (if NumPy is not loaded yet) and in every
     process it starts; a value the user set is kept."""
-    if _applies():
-        os.environ.setdefault(VARIABLE, PINNED)
+    if VARIABLE not in os.environ and _applies():  # a child inherits it: no /proc read at its start
+        os.environ[VARIABLE] = PINNED
 
 
 def pinned_here() -> bool:

@@ -46,7 +46,8 @@ def grade_training(bundle: Bundle, folder: Path) -> Grade:
     section = section_of(bundle)
     if section.verified is None:
         raise _not_trained_here(bundle, folder)
-    runs = [_trained_once(bundle, folder, seed) for seed in section.verified.seeds]
+    contents = _contents_digest(folder)
+    runs = [_trained_once(bundle, folder, contents, seed) for seed in section.verified.seeds]
     summary = {**track.summarise(bundle, runs), "self_report": track.self_report_of(folder)}
     public = _public_section(summary)
     if len(summary["failed_seeds"]) < len(runs):
@@ -63,15 +64,21 @@ def grade_training(bundle: Bundle, folder: Path) -> Grade:
                            got=first["traceback_tail"] or first["stderr_tail"] or None)
 
 
-def _trained_once(bundle: Bundle, folder: Path, seed: int) -> dict[str, Any]:
-    """``train_and_evaluate``, or what it gave when it last ran to the end on this folder's
-    bytes, bundle and seed: a grading job that is run again (its worker died, the server
-    restarted) trains only the seeds it had not finished, not the hours before. A run that
-    failed is not kept: a crash or the wall-time cap may depend on the machine."""
-    digest = hashlib.sha256(f"{bundle.hash}:{seed}:".encode())
+def _contents_digest(folder: Path) -> str:
+    """The folder's files, by relative path and bytes."""
+    digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(f"{path.relative_to(folder).as_posix()}:{sha256_file(path)};".encode())
-    kept = get_settings().home / "cache" / "verified-runs" / f"{digest.hexdigest()}.json"
+    return digest.hexdigest()
+
+
+def _trained_once(bundle: Bundle, folder: Path, contents: str, seed: int) -> dict[str, Any]:
+    """``train_and_evaluate``, or what it gave when it last ran to the end on these ``contents``
+    (``_contents_digest``), bundle and seed: a grading job that is run again (its worker died, the server
+    restarted) trains only the seeds it had not finished, not the hours before. A run that
+    failed is not kept: a crash or the wall-time cap may depend on the machine."""
+    key = hashlib.sha256(f"{bundle.hash}:{seed}:{contents}".encode()).hexdigest()
+    kept = get_settings().home / "cache" / "verified-runs" / f"{key}.json"
     try:
         return json.loads(kept.read_text())
     except (OSError, ValueError):
