@@ -110,6 +110,10 @@ class ChallengeKind:
     section_model: ClassVar[type[BaseModel] | None] = None  # the manifest's [NAME] section
     submission_formats: ClassVar[tuple[SubmissionFormat, ...]] = ()
     templates: ClassVar[Path | None] = None  # folder of page partials NAME/SECTION.html
+    # Modules ``evaluate`` imports on first use (kept out of `import tiltyard` for the CLI's
+    # sake): a grading process imports them before its first job, which is then as quick as
+    # the others (see ``tiltyard.submissions.warm_up``).
+    grading_modules: ClassVar[tuple[str, ...]] = ()
 
     # -- the manifest -------------------------------------------------------------------
     def section(self, manifest: Manifest) -> BaseModel | None:

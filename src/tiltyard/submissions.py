@@ -6,6 +6,7 @@ a rejected one keeps its reason. The CLI and the server both call these function
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
 import time
@@ -23,7 +24,7 @@ from tiltyard.core import EvaluationFailed
 from tiltyard.errors import SubmissionError, SubmissionNotFound, TiltyardError
 from tiltyard.evaluate import evaluate
 from tiltyard.metrics import Metric
-from tiltyard.plugins import kind_of, primary_metric
+from tiltyard.plugins import get_kind, kind_names, kind_of, primary_metric
 from tiltyard.report import EarlierGrade, Report, Rung, Timings, beats
 from tiltyard.store import Submission, SubmissionGrade, session_scope
 from tiltyard.store.counters import increment
@@ -359,6 +360,14 @@ def leaderboard(challenge_id: str) -> list[dict]:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def warm_up() -> None:
+    """Import what grading a submission of each installed kind needs (the job's hook: see
+    ``tiltyard.runner.tasks.warm_up_process``)."""
+    for name in kind_names():
+        for module in get_kind(name).grading_modules:
+            importlib.import_module(module)
 
 
 def grade_job(payload: dict) -> dict:

@@ -29,3 +29,14 @@ def crash_first_attempt(payload: dict) -> dict:
 
 def broken(payload: dict) -> dict:
     raise ValueError(f"this job's payload is wrong: {payload}")
+
+
+GRADING_MODULES = ("tiltyard.kinds.table.grader", "tiltyard.kinds.table.corruption.trips",
+                   "tiltyard.kinds.agent.grading", "sklearn")
+
+
+def loaded_grading_modules(payload: dict) -> dict:
+    """Which of the modules that grading imports on first use this pool process holds."""
+    import sys
+
+    return {"loaded": [name for name in GRADING_MODULES if name in sys.modules]}

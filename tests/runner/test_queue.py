@@ -140,6 +140,35 @@ def _run_code_jobs(tmp_path: Path, **worker_options) -> dict[str, object]:
 
 
 @needs_bubblewrap
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_warm_worker_s_pool_has_imported_what_grading_needs_before_its_first_job(queue_home, warm):
+    job_id = queue.enqueue(f"{KINDS}:loaded_grading_modules", {})
+    run_worker(concurrency=1, until_idle=True, warm=warm)
+    job = queue.get_job(job_id)
+    assert job.result["loaded"] == (list(job_kinds.GRADING_MODULES) if warm else [])
+
+
+def test_after_the_warm_up_a_table_grade_imports_nothing_more(catalog):
+    """The kinds' ``grading_modules`` cover what their first grade imports: a module missing
+    from the list would be imported by the first learner's grade, at its cost."""
+    bundle = catalog["titanic-v1"]
+    predictions = bundle.root / bundle.manifest.baselines[0].predictions
+    script = f"""
+import sys
+from pathlib import Path
+from tiltyard.runner.tasks import warm_up_process
+from tiltyard.challenges.registry import get_bundle
+from tiltyard.evaluate import evaluate
+warm_up_process()
+bundle = get_bundle("titanic-v1")
+before = set(sys.modules)
+evaluate(bundle, Path({str(predictions)!r}), max_bytes=1 << 30)
+print(sorted(m for m in set(sys.modules) - before if m.startswith(("tiltyard", "sklearn", "scipy"))))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 def test_code_jobs_run_in_the_sandbox_through_the_local_pool(queue_home, tmp_path):
     jobs = _run_code_jobs(tmp_path, executor="local", concurrency=2)
     outcomes = {name: job.result["run"]["outcome"] for name, job in jobs.items()}

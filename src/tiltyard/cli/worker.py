@@ -64,7 +64,7 @@ def worker(
     with console.status(f"Worker on {executor}: waiting for jobs (Ctrl-C stops)…"):
         summary = run_worker(executor=executor, address=address, concurrency=concurrency,
                              lease_seconds=lease_seconds, until_idle=until_idle, max_jobs=max_jobs,
-                             name=name, on_settled=settled)
+                             name=name, on_settled=settled, warm=not until_idle)
     if json_:
         print_json(console, summary.__dict__)
     else:

@@ -7,6 +7,7 @@ Neither retries on its own: retrying is the queue's job, which remembers attempt
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -14,7 +15,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
 
 from tiltyard.errors import TiltyardError
-from tiltyard.runner.tasks import execute_job
+from tiltyard.runner.tasks import execute_job, warm_up_process
+
+log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
 EXECUTORS = ("local", "ray")
@@ -34,6 +37,11 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
+def _log_failed_warm_up(future: Future) -> None:
+    if not future.cancelled() and future.exception() is not None:  # the first job will say more
+        log.warning("a pool process could not import what jobs need: %r", future.exception())
+
+
 def _die_with_the_worker(worker_pid: int) -> None:
     # A pool process must not outlive a worker that is killed: its sandboxes die with it.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -44,16 +52,23 @@ def _die_with_the_worker(worker_pid: int) -> None:
 
 
 class LocalExecutor:
-    """A pool of processes on this machine; a crash in a job kills a pool process, not the worker."""
+    """A pool of processes on this machine; a crash in a job kills a pool process, not the worker.
+    With ``warm``, every pool process starts at once and imports what jobs need
+    (``tasks.warm_up_process``) before the first job comes."""
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, *, warm: bool = False):
         self.capacity = capacity
+        self.warm = warm
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # "spawn": the worker may hold database connections and threads that must not be forked.
-        return ProcessPoolExecutor(max_workers=self.capacity, mp_context=multiprocessing.get_context("spawn"),
+        pool = ProcessPoolExecutor(max_workers=self.capacity, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_die_with_the_worker, initargs=(os.getpid(),))
+        if self.warm:  # one call per process: the pool starts another process while all are busy
+            for _ in range(self.capacity):
+                pool.submit(warm_up_process).add_done_callback(_log_failed_warm_up)
+        return pool
 
     def submit(self, kind: str, payload: dict[str, Any]) -> Future:
         future = self._pool.submit(execute_job, kind, payload)
@@ -107,12 +122,15 @@ class RayExecutor:
             self._ray.shutdown()
 
 
-def make_executor(name: str, *, capacity: int | None, address: str | None = None) -> Executor:
+def make_executor(name: str, *, capacity: int | None, address: str | None = None,
+                  warm: bool = False) -> Executor:
+    """``warm``: start the local pool's processes ready for their first job (Ray keeps its
+    worker processes between tasks on its own)."""
     if name == "local":
         if address:
             raise ExecutorUnavailable("The local executor takes no address", expected="no --address with "
                                       "--executor local", got=address, hint="use --executor ray --address ...")
-        return LocalExecutor(capacity or 2)
+        return LocalExecutor(capacity or 2, warm=warm)
     if name == "ray":
         return RayExecutor(capacity, address)
     raise ExecutorUnavailable("Unknown executor", expected=" or ".join(EXECUTORS), got=repr(name),

@@ -39,15 +39,17 @@ def default_worker_name() -> str:
 def run_worker(*, executor: str = "local", concurrency: int | None = None, address: str | None = None,
                name: str | None = None, lease_seconds: float = 30.0, poll_seconds: float = 0.5,
                until_idle: bool = False, max_jobs: int | None = None, keys: Collection[str] | None = None,
-               on_settled: Callable[[ClaimedJob, str], None] | None = None) -> WorkerSummary:
+               on_settled: Callable[[ClaimedJob, str], None] | None = None,
+               warm: bool = False) -> WorkerSummary:
     """Run jobs until stopped (or, with ``until_idle``, until the queue is empty).
 
     ``concurrency`` is how many jobs run at once (default: 2 locally, the cluster's CPUs on Ray).
     ``on_settled(job, status)`` is called as each job ends, for progress display. With ``keys``
-    only the jobs of those keys are taken.
+    only the jobs of those keys are taken. ``warm`` readies the pool's processes before the
+    first job (a long-running worker; see ``executors.LocalExecutor``).
     """
     name = name or default_worker_name()
-    pool = make_executor(executor, capacity=concurrency, address=address)
+    pool = make_executor(executor, capacity=concurrency, address=address, warm=warm)
     stop = threading.Event()
     restore = _stop_on_signals(stop)
     summary = WorkerSummary()

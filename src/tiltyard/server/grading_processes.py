@@ -39,7 +39,7 @@ def work(concurrency: int, lease_seconds: float, niceness: int = 0) -> None:
     from tiltyard.server.grading import when_job_settles
 
     run_worker(concurrency=concurrency, lease_seconds=lease_seconds, poll_seconds=0.2,
-               name=f"arena-{os.getpid()}", on_settled=when_job_settles)
+               name=f"arena-{os.getpid()}", on_settled=when_job_settles, warm=True)
 
 
 class GradingProcesses:

@@ -42,6 +42,7 @@ class AgentKind(ChallengeKind):
     section_model = AgentSection
     submission_formats = (POLICY,)
     templates = Path(__file__).with_name("templates")
+    grading_modules = ("tiltyard.kinds.agent.grading", "tiltyard.kinds.agent.verified_upload")
 
     def primary_metric(self, manifest: Manifest) -> Metric:
         return MEAN_RETURN

@@ -36,6 +36,7 @@ def _lab():
 
 class LabKind(ChallengeKind):
     name = "lab"
+    grading_modules = ("tiltyard.kinds.lab.lab",)
     templates = Path(__file__).with_name("templates")
 
     section_model = LabSection

@@ -45,6 +45,8 @@ class TableKind(ChallengeKind):
     section_model = TableSection
     submission_formats = (PREDICTIONS, CODE)
     templates = Path(__file__).with_name("templates")
+    grading_modules = ("tiltyard.kinds.table.grader", "tiltyard.kinds.table.corruption.trips",
+                       "tiltyard.kinds.table.code")
 
     def evaluate(self, bundle: Bundle, path: Path, *, max_bytes: int) -> Grade:
         if self.format_for(bundle.manifest, path.name).runs_code:
