@@ -64,8 +64,8 @@ class Environment(BaseModel):
 @cache
 def _this_process() -> dict:
     """The versions this process runs, read once: the code a process has loaded does not change
-    when a package is upgraded under it, and reading a package's metadata costs a millisecond
-    (half a table grade's time, when read for every report)."""
+    when a package is upgraded under it, and reading the packages' metadata took 11 ms of a
+    29.5 ms table grade when it was read for every report."""
     versions = {}
     for name in TRACKED_PACKAGES:
         try:
