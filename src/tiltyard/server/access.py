@@ -48,14 +48,14 @@ def class_for(session: Session, viewer: User, class_id: int, *, manage: bool = F
 @dataclass(frozen=True)
 class CompetitionChanges:
     """Where the store stands on what others change on a competition's page: the grades stamp
-    (grades, final choices, regrades), the count and newest id of the viewer's entries and
+    (grades, final choices, regrades), the count and newest id of the viewer's entries and of
     their team's (the page lists the one and counts the other against the daily allowance;
     others' entries reach it only through the board, as grades), and of its teams and their
     members. Equal values mean an unchanged page, whichever process (on
     whichever machine) wrote."""
 
     grades: int
-    entries: tuple[int, int | None]
+    entries: tuple[int, int | None, int, int | None]
     teams: tuple[int, int | None, int, int | None]
 
 
@@ -85,9 +85,13 @@ _SEEN = _seen_with()
 _SEEN_WITH_CHANGES = _seen_with(
     select(Counter.value).where(Counter.name == GRADES_STAMP).scalar_subquery(),
     # The viewer's entries and their team's, not the class's: a class's uploads before a
-    # deadline leave every other learner's kept page standing.
-    *_count_and_newest(Entry.submission_id, (Entry.competition_id == _COMPETITION) & (
-        (Entry.user_id == bindparam("viewer_id")) | (Entry.team_id == _VIEWERS_TEAM))),
+    # deadline leave every other learner's kept page standing. Each through its own index, so
+    # a request costs the same whatever the class has handed in (an OR of the two read every
+    # entry of the competition: 1.5 ms a request at 3,500).
+    *_count_and_newest(Entry.submission_id, (Entry.competition_id == _COMPETITION) &
+                       (Entry.user_id == bindparam("viewer_id"))),
+    *_count_and_newest(Entry.submission_id, (Entry.competition_id == _COMPETITION) &
+                       (Entry.team_id == _VIEWERS_TEAM)),
     *_count_and_newest(Team.id, Team.competition_id == _COMPETITION),
     *_count_and_newest(TeamMember.id, TeamMember.competition_id == _COMPETITION))
 
@@ -115,9 +119,9 @@ def competition_with_changes(session: Session, viewer: User, competition_id: int
     found = session.execute(_SEEN_WITH_CHANGES, {"competition_id": competition_id,
                                                  "viewer_id": viewer.id}).first()
     competition, classroom = _competition_seen(viewer, competition_id, found, manage=False)
-    grades, entries, last_entry, teams, last_team, members, last_member = found[3:]
+    grades, *entries, teams, last_team, members, last_member = found[3:]
     return competition, classroom, CompetitionChanges(
-        grades=grades or 0, entries=(entries, last_entry),
+        grades=grades or 0, entries=tuple(entries),
         teams=(teams, last_team, members, last_member))
 
 

@@ -132,6 +132,11 @@ class Entry(Base):
     """Who handed in a stored submission, and for which competition (none: practice)."""
 
     __tablename__ = "arena_entries"
+    # A viewer's entries in a competition, and their team's: read on every competition page.
+    __table_args__ = (Index("ix_arena_entries_competition_user", "competition_id", "user_id",
+                            "submission_id"),
+                      Index("ix_arena_entries_competition_team", "competition_id", "team_id",
+                            "submission_id"))
 
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
