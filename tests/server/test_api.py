@@ -211,6 +211,7 @@ def test_login_is_rate_limited_and_errors_share_one_shape(client):
     answers = [client.post("/api/v1/auth/tokens", json={"username": "nobody", "password": "wrong"})
                for _ in range(4)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 60  # when the oldest of the 3 leaves
     for answer in answers + [client.get("/api/v1/nothing-here"),
                              client.post("/api/v1/auth/signup", json={"username": "x"})]:
         assert set(answer.json()) == ERROR_FIELDS, answer.json()

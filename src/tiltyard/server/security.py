@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from tiltyard.server.models import ArenaSecret, RateEvent
@@ -84,10 +84,10 @@ class RateLimiter:
             now = time.time()  # read in turn: the events before it are all in
             session.execute(delete(RateEvent).where(RateEvent.key == key,
                                                     RateEvent.at <= now - self.window))
-            oldest = session.scalars(select(RateEvent.at).where(RateEvent.key == key)
-                                     .order_by(RateEvent.at).limit(self.limit)).all()
-            if len(oldest) >= self.limit:
-                return oldest[0] + self.window - now
+            counted, oldest = session.execute(select(func.count(), func.min(RateEvent.at))
+                                              .where(RateEvent.key == key)).one()
+            if counted >= self.limit:
+                return oldest + self.window - now
             session.add(RateEvent(key=key, at=now))
             return 0.0
 
