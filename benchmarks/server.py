@@ -3,7 +3,7 @@ the leaderboard page at a steady 200 requests per second, beside a minimal FastA
 the same machine (the ceiling).
 
     python benchmarks/server.py [--rate 200] [--seconds 10] [--submissions 400] [--workers 1]
-                                [--processes 1] [--postgres URL]
+                                [--competition-submissions 2000] [--processes 1] [--postgres URL]
 
 Everything happens in a temporary home: a synthetic binary table challenge with 10,000 test rows
 is written there at run time (no built catalog needed), the arena runs as `python -m
@@ -346,6 +346,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="leaderboard requests per second")
     parser.add_argument("--seconds", type=float, default=10, help="length of each paced run")
     parser.add_argument("--submissions", type=int, default=400)
+    parser.add_argument("--competition-submissions", type=int, default=2000,
+                        help="stored in the competition before its page is read (a class of "
+                        "200 handing in ten each)")
     parser.add_argument("--concurrency", type=int, default=8, help="clients uploading at once")
     parser.add_argument("--workers", type=int, default=1, help="grading worker processes")
     parser.add_argument("--jobs-per-worker", type=int, default=2)
@@ -409,12 +412,13 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         results["leaderboard page (HTML) while grading"] = row(while_grading(
             paced_gets(board, args.rate, args.seconds),
             submissions(base, tokens, files, args.submissions // 2, 2, store)))
-        # A competition: every learner (five teams of two among them) submits twice; the page
-        # is read by a signed-in learner (an API token), as only members may see it.
+        # A competition with a class's worth of stored submissions (five teams of two among
+        # the learners): its page and board must not slow down as the class hands in. The
+        # page is read by a signed-in learner (an API token), as only members may see it.
         comp_id = make_competition(base, tokens)
         comp_path = f"/api/v1/competitions/{comp_id}/submissions"
-        asyncio.run(submissions(base, tokens, files, 2 * LEARNERS, args.concurrency, store,
-                                path=comp_path))
+        asyncio.run(submissions(base, tokens, files, args.competition_submissions,
+                                args.concurrency, store, path=comp_path))
         viewer = {"Authorization": f"Bearer {tokens[-1]}"}
         comp_page = f"{base}/competitions/{comp_id}"
         results["competition page (HTML)"] = row(paced_gets(
@@ -440,7 +444,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     print(f"{os.cpu_count()} CPUs; store {store.dialect.name}; {args.processes} server process(es); "
           f"{args.workers} worker process(es) x {args.jobs_per_worker} jobs; "
           f"leaderboard of {LEARNERS} learners + 2 baselines; competition of {LEARNERS - 5} "
-          "entrants (5 teams of 2)")
+          f"entrants (5 teams of 2) with {args.competition_submissions:,} submissions stored "
+          "before its rows")
     print(f"{'endpoint':<60} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} "
           f"{'steal':>6}  notes")
     for name, r in results.items():
