@@ -12,6 +12,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	# PyTorch first, so that the CPU wheel (a local one here) is the one the agent kind gets.
 	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+# The suite's tools and the optional parts it tests (PostgreSQL, Ray, grid diagrams): the demo
+# needs none of them (a fresh `make demo` took 3 min 9.6 s with them, 2 min 25.3 s without).
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,postgres,ray,cd]"
 	touch $@
 
@@ -36,14 +42,14 @@ demo: $(VENV)/.installed
 	@echo "  python starter.py && tiltyard submit titanic-v1 submission.csv"
 	@printf '  %-29s # %s\n' "tiltyard challenges" "every challenge (the first call builds the others)"
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest --durations=25
 
-test-slow: $(VENV)/.installed
+test-slow: $(VENV)/.installed-test
 	$(PY) -m pytest -m slow
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-test
 	$(PY) benchmarks/grading.py
 
 clean:
