@@ -60,18 +60,10 @@ class TreeGroup:
     def __init__(self, mode: LimitsMode, folders: dict[str, Path], limits: TreeLimits):
         self.mode, self.folders, self.limits = mode, folders, limits
 
-    # -- inside the child, between fork and exec ------------------------------------------------
-    def join(self) -> None:
-        """Move the calling process into the group (Popen's preexec_fn: before the command runs)."""
-        pid = str(os.getpid()).encode()
-        for folder in dict.fromkeys(self.folders.values()):
-            fd = os.open(folder / "cgroup.procs", os.O_WRONLY)
-            try:
-                os.write(fd, pid)
-            finally:
-                os.close(fd)
+    def procs_files(self) -> list[Path]:
+        """The files a process writes its pid into to join the group (one per hierarchy)."""
+        return [folder / "cgroup.procs" for folder in dict.fromkeys(self.folders.values())]
 
-    # -- from the worker --------------------------------------------------------------------------
     def members(self) -> set[int]:
         found: set[int] = set()
         for folder in dict.fromkeys(self.folders.values()):

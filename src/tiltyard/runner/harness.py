@@ -15,6 +15,7 @@ one JSON header line, then (for ``ok``) the predictions as a ``.npy`` payload.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
@@ -26,6 +27,7 @@ import sys
 import traceback
 
 STARTED_MARKER = b"TILTYARD-HARNESS-STARTED\n"
+ENTRY_MODULE = "tiltyard_entry"
 MESSAGE_LIMIT = 2000
 TRACEBACK_FRAMES = 8
 PR_SET_NO_NEW_PRIVS = 38
@@ -59,6 +61,15 @@ def main() -> None:
         # A process the submission forked came back out into the harness: only the original reports.
         os._exit(0)
     send(result, header, predictions)
+    if getattr(sys.modules.get(ENTRY_MODULE), "SKIP_TEARDOWN", False):
+        # The entry says that nothing the code leaves behind is kept (its answers went through
+        # the channels): end without the interpreter's teardown, which takes 45 ms once NumPy
+        # and Gymnasium are loaded (10 runs of `python -c "import gymnasium"`: 1.80 s, and
+        # 1.35 s ending with os._exit). What the code printed is flushed first.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(0)
 
 
 def apply_limits(limits: dict[str, int]) -> None:
@@ -144,7 +155,7 @@ def run_submission(config: dict) -> tuple[dict, object]:
     whatever escapes it by the stage it was in."""
     api = EntryApi(config)
     try:
-        entry = import_file(config["entry_path"], "tiltyard_entry")
+        entry = import_file(config["entry_path"], ENTRY_MODULE)
         return entry.run(config, api)
     except CpuBudgetSpent:
         return {"status": "cpu_exceeded", "stage": api.current}, None

@@ -150,9 +150,15 @@ class Conversation:
     def child_fds(self) -> tuple[int, int]:
         return self.child_requests, self.child_replies
 
-    def before_exec(self) -> None:
-        """In the child, before the command starts: run on the conversation's CPU."""
+    @contextlib.contextmanager
+    def spawning(self):
+        """Around the spawn: the child inherits the spawning thread's CPU, the conversation's."""
+        before = os.sched_getaffinity(0)
         _pin(self.cpus)
+        try:
+            yield
+        finally:
+            _pin(before)
 
     def start(self) -> None:
         """After the process started: keep only the grader's ends, and talk."""
