@@ -16,7 +16,10 @@ from tiltyard.runner.sandbox import bubblewrap_problem
 needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None, reason="bubblewrap cannot run here")
 
 
-def policy(act: str, setup: str = "") -> str:
+def policy(act: str, setup: str = "", *, memory: bool = False) -> str:
+    """A policy whose act() runs ``act``; with ``memory`` it has reset() (its step count restarts
+    each episode, played one at a time), without it the public episodes play side by side."""
+    reset = "def reset(self):\n            self.steps = 0" if memory else ""
     return f"""
 import time, socket
 def make_policy(observation_space, action_space):
@@ -24,6 +27,7 @@ def make_policy(observation_space, action_space):
     class Policy:
         def __init__(self):
             self.steps = 0
+        {reset}
         def act(self, observation):
             self.steps += 1
             {act}
@@ -44,8 +48,16 @@ def refused(bundle, folder) -> EvaluationFailed:
      ["outside the action space at public episode 0 (seed 1), step 0", "Discrete(2)", "5 (outside 0..1)", "int"]),
     (policy("return 'left'"), "invalid_output", ["not a number", "str: 'left'"]),
     (policy("if self.steps == 4:\n                raise ValueError('the network is not trained')\n"
-            "            return 0"),
+            "            return 0", memory=True),
      "exception", ["ValueError", "in act() at public episode 0 (seed 1), step 3", "the network is not trained"]),
+    # Without reset() the three public episodes play side by side: the fourth call is episode 0's second.
+    (policy("if self.steps == 4:\n                raise ValueError('the network is not trained')\n"
+            "            return 0"),
+     "exception", ["ValueError", "in act() at public episode 0 (seed 1), step 1", "the network is not trained"]),
+    (policy("if self.steps == 3:\n                time.sleep(30)\n            return 0"), "timeout",
+     ["per-step limit of 2 s", "act() at public episode 2 (seed 3), step 0"]),
+    (policy("return 0", memory=True).replace("self.steps = 0\n        def act", "time.sleep(30)\n        def act"),
+     "timeout", ["per-step limit of 2 s", "to answer reset() at public episode 0 (seed 1), step 0"]),
     (policy("time.sleep(30)"), "timeout", ["per-step limit of 2 s", "public episode 0 (seed 1), step 0"]),
     (policy("return 0", setup="open('weights.npz', 'rb')"), "exception",
      ["could not open weights.npz", "which holds policy.py", "beside policy.py"]),

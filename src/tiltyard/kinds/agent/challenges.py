@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tiltyard.challenges.manifest import BaselineEntry, Budget, Provenance
 from tiltyard.kinds.agent.builder import AgentBuilder, AgentChallengeSpec, Rung, random_rung, reference_rungs, rung_file
+from tiltyard.kinds.agent.play import LANES
 from tiltyard.kinds.agent.section import AgentSection, EnvironmentSpec, VerifiedTrack
 from tiltyard.kinds.agent.starter import Recipe, starter_files
 
@@ -53,6 +54,10 @@ your policy in a sandbox (no network, no files but yours, {spec.budget.memory_mb
 itself, outside the sandbox, on {s.private_episodes} sealed private seeds in a fixed order. The
 {len(s.public_seeds)} public seeds are in the manifest: `tiltyard.load("{spec.id}").evaluate(...)`
 plays your policy on them exactly as the grader does.
+
+Define `reset()` if your policy remembers anything from one step to the next (a frame stack, an
+LSTM state): without it, the policy is taken to remember nothing, and the grader plays up to
+{LANES} of its episodes side by side, asking for one action per episode in turn.
 
 ## Score
 

@@ -38,9 +38,9 @@ def load_make_policy(folder: Path) -> Callable[..., Any]:
 
 
 def play_plans(port: PolicyPort, plans: list[PhasePlan]) -> dict[str, dict[str, EpisodeLog]]:
-    where = Where()
+    in_flight: list[Where] = []
     return {plan.name: {split: play_phase(port, plan.env_for(split), seeds, split=split, phase=plan.name,
-                                          reveal_rewards=plan.reveal_rewards, where=where)
+                                          reveal_rewards=plan.reveal_rewards, in_flight=in_flight)
                         for split, seeds in plan.seeds.items()}
             for plan in plans}
 

@@ -1,12 +1,18 @@
 """The episode loop, the same for a policy in this process (``ch.evaluate``, the ladder) and
 one in the sandbox (grading): the environment is stepped here, with the seeds in a fixed
 seed -> episode order; the policy only ever sees observations (and, where a phase reveals
-them, rewards)."""
+them, rewards).
+
+A policy without ``reset()`` has, by the contract, nothing to remember between steps: the loop
+plays up to ``LANES`` of its episodes side by side (episode i in lane i % LANES, each lane's in
+order, one environment per lane), and asks for one action per lane at a time, so a sandboxed
+policy answers a lane's worth of steps in one round trip. A policy with ``reset()`` (memory), and
+any phase that reveals rewards (a policy that learns online), plays one episode at a time."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,6 +20,8 @@ import gymnasium as gym
 import numpy as np
 
 from tiltyard.errors import SubmissionError
+
+LANES = 16  # episodes played side by side by a policy without memory
 
 
 @dataclass
@@ -34,6 +42,15 @@ class Where:
         return f"at {self.split} episode {self.episode}{seed}{phase}, step {self.step}"
 
 
+def describe_all(wheres: Sequence[Where]) -> str:
+    """Where a round of act() calls was: one episode, or several played side by side."""
+    if len(wheres) <= 1:
+        return (wheres[0] if wheres else Where()).describe()
+    shown = "; ".join(where.describe().removeprefix("at ") for where in wheres[:3])
+    more = f"; and {len(wheres) - 3} more" if len(wheres) > 3 else ""
+    return f"in one of {len(wheres)} episodes played side by side ({shown}{more})"
+
+
 class InvalidAction(SubmissionError):
     code = "invalid_action"
 
@@ -41,11 +58,15 @@ class InvalidAction(SubmissionError):
 class PolicyPort(Protocol):
     """A policy as the loop drives it: in this process, or across the sandbox's pipes."""
 
+    remembers: bool  # it has reset(): its episodes are played one at a time
+
     def start_phase(self, name: str) -> None: ...
 
     def reset(self) -> None: ...
 
-    def act(self, observation: Any) -> Any: ...
+    def act_all(self, observations: list[Any], wheres: list[Where]) -> list[Any]:
+        """One action per observation, in order (one per lane)."""
+        ...
 
     def observe(self, reward: float) -> None: ...
 
@@ -96,34 +117,63 @@ def _action_hint(space: gym.Space) -> str:
 
 
 def play_phase(policy: PolicyPort, make_env: Callable[[], gym.Env], seeds: Sequence[int], *, split: str,
-               phase: str, reveal_rewards: bool, where: Where,
-               on_step: Callable[[], None] = lambda: None) -> EpisodeLog:
-    """One episode per seed, in order; ``where`` is kept current for messages."""
-    log = EpisodeLog()
-    env = make_env()
+               phase: str, reveal_rewards: bool, in_flight: list[Where]) -> EpisodeLog:
+    """One episode per seed, in lanes (see the module's notes); ``in_flight`` is kept current
+    (the positions of the act() calls being asked), for messages."""
+    count = 1 if reveal_rewards or policy.remembers else max(1, min(LANES, len(seeds)))
+    log = EpisodeLog([math.nan] * len(seeds), [0] * len(seeds))
+    lanes = [_Lane(make_env(), iter(list(enumerate(seeds))[lane::count]), Where(phase, split)) for lane in range(count)]
     try:
-        where.phase, where.split = phase, split
+        in_flight[:] = [Where(phase, split)]
         policy.start_phase(phase)
-        for index, seed in enumerate(seeds):
-            where.episode, where.step, where.seed = index, 0, seed if split == "public" else None
-            observation, _ = env.reset(seed=int(seed))
-            policy.reset()
-            total, done = 0.0, False
-            while not done:
-                action = coerce_action(env.action_space, policy.act(observation), where)
-                observation, reward, terminated, truncated, _ = env.step(action)
-                reward = float(reward)
-                total += reward
-                where.step += 1
-                done = terminated or truncated
-                if reveal_rewards:
-                    policy.observe(reward)
-                on_step()
-            log.returns.append(total if math.isfinite(total) else float("nan"))
-            log.lengths.append(where.step)
+        active = [lane for lane in lanes if lane.begin(policy)]
+        while active:
+            in_flight[:] = [lane.where for lane in active]
+            actions = policy.act_all([lane.observation for lane in active], in_flight)
+            active = [lane for lane, action in zip(active, actions, strict=True)
+                      if lane.step(coerce_action(lane.env.action_space, action, lane.where), policy,
+                                   reveal_rewards, log)]
     finally:
-        env.close()
+        for lane in lanes:
+            lane.env.close()
     return log
+
+
+@dataclass
+class _Lane:
+    """One environment and the episodes it plays, in order."""
+
+    env: gym.Env
+    episodes: Iterator[tuple[int, int]]  # (index in the phase's seed list, seed)
+    where: Where
+    observation: Any = None
+    total: float = 0.0
+
+    def begin(self, policy: PolicyPort) -> bool:
+        """Start the lane's next episode; False when it has none left."""
+        index, seed = next(self.episodes, (None, None))
+        if index is None:
+            return False
+        where = self.where
+        where.episode, where.step, where.seed = index, 0, seed if where.split == "public" else None
+        self.observation, _ = self.env.reset(seed=int(seed))
+        self.total = 0.0
+        policy.reset()
+        return True
+
+    def step(self, action: Any, policy: PolicyPort, reveal_rewards: bool, log: EpisodeLog) -> bool:
+        """Play one step; at the episode's end, log it and begin the next. False when the lane is done."""
+        self.observation, reward, terminated, truncated, _ = self.env.step(action)
+        reward = float(reward)
+        self.total += reward
+        self.where.step += 1
+        if reveal_rewards:
+            policy.observe(reward)
+        if not (terminated or truncated):
+            return True
+        log.returns[self.where.episode] = self.total if math.isfinite(self.total) else math.nan
+        log.lengths[self.where.episode] = self.where.step
+        return self.begin(policy)
 
 
 class LocalPolicy:
@@ -137,6 +187,7 @@ class LocalPolicy:
                                   got=type(policy).__name__,
                                   hint="Return such an object from make_policy(observation_space, action_space)")
         self.policy = policy
+        self.remembers = callable(getattr(policy, "reset", None))
 
     def start_phase(self, name: str) -> None:
         if callable(getattr(self.policy, "start_phase", None)):
@@ -146,9 +197,9 @@ class LocalPolicy:
         if callable(getattr(self.policy, "reset", None)):
             self.policy.reset()
 
-    def act(self, observation: Any) -> Any:
-        action = self.policy.act(observation)
-        return action.tolist() if isinstance(action, (np.ndarray, np.generic)) else action
+    def act_all(self, observations: list[Any], wheres: list[Where]) -> list[Any]:
+        actions = [self.policy.act(observation) for observation in observations]
+        return [action.tolist() if isinstance(action, (np.ndarray, np.generic)) else action for action in actions]
 
     def observe(self, reward: float) -> None:
         if callable(getattr(self.policy, "observe", None)):

@@ -2,14 +2,21 @@
 ``make_policy(observation_space, action_space)`` and answer the grader's calls, in order, until
 it has no more. Imports nothing from tiltyard; never sees a seed or an environment.
 
-A request is a list of calls: ``("make_policy", observation_space, action_space)``,
-``("phase", name)``, ``("reset",)``, ``("observe", reward)``, ``("act", observation)``, and
-``("act_array", dtype, shape, bytes)`` for an observation that is a NumPy array. Only
-``make_policy`` and the acts are answered (one JSON line each)."""
+The first request is ``[("make_policy", observation_space, action_space, step_seconds)]``; the
+next ones are lists of calls: ``("start_phase", name)``, ``("reset",)``, ``("observe", reward)``,
+``("act", observation)``, and ``("act_arrays", dtype, shape, count, bytes)`` for observations
+that are NumPy arrays (several acts in one request: one per episode played side by side). A
+request with ``make_policy`` or acts is answered with one JSON line: the list of their answers
+(one per act), in order.
+
+Each hook and act runs under an interval timer of the per-step limit: one still running when it
+rings is interrupted, and the request's answers end with ``{"late": call}``."""
 
 import os
+import signal
 
 OPTIONAL_HOOKS = ("reset", "observe", "start_phase")
+SKIP_TEARDOWN = True  # the answers are all a policy run gives: what it wrote to disk is not kept
 
 
 def run(config: dict, api):
@@ -28,44 +35,70 @@ def run(config: dict, api):
         return api.contract_error("import", "Your policy.py does not define make_policy(observation_space, "
                                   "action_space); define it and return an object with act(observation) "
                                   "-> action (and, optionally, reset() and observe(reward))"), None
-    policy = None
-    for calls in api.requests():
-        for call in calls:
-            name = call[0]
-            if name == "make_policy":
-                api.stage("make_policy")
-                try:
-                    policy = make_policy(call[1], call[2])
-                except FileNotFoundError as error:
-                    missing = _missing_file(error, folder, "make_policy()")
-                    if missing is None:
-                        raise
-                    return api.contract_error("make_policy", missing), None
-                if not callable(getattr(policy, "act", None)):
-                    return api.contract_error("make_policy", f"make_policy() returned {type(policy).__name__}, "
-                                              "which has no act(observation) method; return an object with "
-                                              "act(observation) -> action"), None
-                api.reply({"ready": True, "hooks": [h for h in OPTIONAL_HOOKS
-                                                    if callable(getattr(policy, h, None))]})
-            elif name == "act_array":
-                api.stage("act")
-                api.reply({"action": _plain(policy.act(_array(*call[1:])))})
-            elif name == "act":
-                api.stage("act")
-                api.reply({"action": _plain(policy.act(call[1]))})
-            else:  # an optional hook: the grader sends only those the policy has
-                api.stage(name)
-                getattr(policy, name)(*call[1:])
+    requests = api.requests()
+    first = next(requests, None)
+    if first is None:
+        return {"status": "ok"}, None
+    _, observation_space, action_space, step_seconds = first[0]
+    api.stage("make_policy")
+    try:
+        policy = make_policy(observation_space, action_space)
+    except FileNotFoundError as error:
+        missing = _missing_file(error, folder, "make_policy()")
+        if missing is None:
+            raise
+        return api.contract_error("make_policy", missing), None
+    if not callable(getattr(policy, "act", None)):
+        return api.contract_error("make_policy", f"make_policy() returned {type(policy).__name__}, which has "
+                                  "no act(observation) method; return an object with act(observation) -> "
+                                  "action"), None
+    api.reply([{"ready": True, "hooks": [hook for hook in OPTIONAL_HOOKS if callable(getattr(policy, hook, None))]}])
+    signal.signal(signal.SIGALRM, _ring)
+    for calls in requests:
+        answers = []
+        try:
+            for call in calls:
+                name = call[0]
+                if name == "act_arrays":
+                    for observation in _arrays(*call[1:]):
+                        api.stage(f"act {len(answers)}")
+                        signal.setitimer(signal.ITIMER_REAL, step_seconds)  # (again) a call's own limit
+                        answers.append({"action": _plain(policy.act(observation))})
+                elif name == "act":
+                    api.stage(f"act {len(answers)}")
+                    signal.setitimer(signal.ITIMER_REAL, step_seconds)
+                    answers.append({"action": _plain(policy.act(call[1]))})
+                else:  # an optional hook: the grader sends only those the policy has
+                    api.stage(name)
+                    signal.setitimer(signal.ITIMER_REAL, step_seconds)
+                    getattr(policy, name)(*call[1:])
+        except LateCall:
+            api.reply([*answers, {"late": "act" if api.current.startswith("act") else api.current}])
+            return {"status": "ok"}, None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if answers:
+            api.reply(answers)
     return {"status": "ok"}, None
 
 
-def _array(dtype: str, shape: tuple, data: bytes):
-    """The observation the grader sent as ``("act_array", dtype, shape, bytes)``: a NumPy array
-    of its own (writable, as the environment's was). NumPy is imported when the first one
-    comes, so a policy that never sees an array never pays for it."""
+class LateCall(BaseException):
+    """The per-step limit rang during a call (a BaseException, so that a policy's own
+    ``except Exception`` does not swallow it)."""
+
+
+def _ring(signum, frame):
+    raise LateCall()
+
+
+def _arrays(dtype: str, shape: tuple, count: int, data: bytes):
+    """The observations the grader sent as ``("act_arrays", dtype, shape, count, bytes)``: one per
+    episode played side by side, each a writable NumPy array (as the environment's was), a row
+    of a buffer made for this request. NumPy is imported when the first one comes, so a policy
+    that never sees an array never pays for it."""
     import numpy as np
 
-    return np.frombuffer(bytearray(data), dtype=dtype).reshape(shape)
+    return np.frombuffer(bytearray(data), dtype=dtype).reshape((count, *shape))
 
 
 def _plain(action):
