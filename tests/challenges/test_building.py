@@ -1,9 +1,11 @@
-"""Building the catalog: in several processes the same bytes as in one, and a build running in
-another process keeps its folder while a dead one's is removed."""
+"""Building the catalog: in several processes the same bytes as in one, a build running in
+another process keeps its folder while a dead one's is removed, and a built-in that other code
+built (before an upgrade, an edit) is built again on first use."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tiltyard.challenges.bundle import remove_stale_staging
-from tiltyard.challenges.registry import build
+from tiltyard.challenges.registry import STAMPS, build, code_stamp, get_bundle
 from tiltyard.config import get_settings
 from tiltyard.errors import ChallengeNotFound
 
@@ -38,7 +40,25 @@ def test_two_processes_build_the_same_bytes_as_one_and_say_each_is_built(fresh_c
                                                                      progress=lambda i, s: heard.append((i, s)))}
     assert together == alone
     assert sorted(heard) == [(challenge_id, "built") for challenge_id in sorted(CHEAP)]
-    assert sorted(p.name for p in catalog.iterdir()) == sorted(CHEAP)  # no build folder left
+    assert sorted(p.name for p in catalog.iterdir()) == sorted([*CHEAP, STAMPS])  # no build folder left
+    assert all((catalog / STAMPS / challenge_id).read_text() == code_stamp(challenge_id) for challenge_id in CHEAP)
+
+
+def test_a_builtin_that_other_code_built_is_built_again_on_first_use(catalog, fresh_catalog):
+    built = catalog["titanic-v1"]
+    upgraded = fresh_catalog("upgraded")
+    shutil.copytree(built.root, upgraded / "titanic-v1")  # what an older Tiltyard left: no stamp
+    leftover = upgraded / "titanic-v1" / "public" / "left-by-the-old-build.txt"
+    leftover.write_text("the old code's file")
+    rebuilt = get_bundle("titanic-v1")
+    assert not leftover.exists(), "the bundle the old code built was used as it was"
+    assert rebuilt.hash == built.hash  # the same code builds the same bytes
+    stamp = upgraded / STAMPS / "titanic-v1"
+    assert stamp.read_text() == code_stamp("titanic-v1")
+    leftover.write_text("written after the build")
+    assert get_bundle("titanic-v1").root == rebuilt.root and leftover.exists()  # built by this code: kept
+    stamp.write_text("another version's stamp")
+    assert not get_bundle("titanic-v1").root.joinpath(leftover.relative_to(rebuilt.root)).exists()
 
 
 def test_an_unknown_id_is_refused_before_anything_is_built(fresh_catalog):

@@ -3,6 +3,8 @@ bundle folder in the catalog directory (or a path given directly)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from tiltyard.errors import BundleError, ChallengeNotFound, did_you_mean
 # ``"titanic-v1" = "tiltyard.catalog.titanic:BUILDER"``, as Gymnasium registers its environments.
 GROUP = "tiltyard.challenges"
 Progress = Callable[[str], None]
+STAMPS = ".stamps"  # <catalog>/.stamps/<id>: the code a built-in was built with (see code_stamp)
 
 
 class Builder(Protocol):
@@ -60,6 +63,36 @@ def builtin_builder(challenge_id: str) -> Builder:
     if point is None:
         _not_found(challenge_id)
     return point.load()
+
+
+@cache
+def code_stamp(challenge_id: str) -> str:
+    """What a built-in was built with: every file of Tiltyard's package and of the package
+    that registers the builder (their paths, sizes and modification times; 3 ms for
+    Tiltyard's 409 files). A bundle built by other code (an upgrade, an edit) is rebuilt on
+    first use, so its ladder, brief and sealed files are never older than the code that
+    grades against them; a rebuild from unchanged code gives the same bytes."""
+    top = _builders()[challenge_id].module.partition(".")[0]
+    return hashlib.sha256("".join(_package_files(name) for name in sorted({"tiltyard", top})).encode()).hexdigest()
+
+
+@cache
+def _package_files(name: str) -> str:
+    root = Path(sys.modules[name].__file__ if name in sys.modules else __import__(name).__file__).parent
+    lines = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(sub for sub in subfolders if sub != "__pycache__")
+        for file in sorted(files):
+            stat = os.stat(os.path.join(folder, file))
+            lines.append(f"{os.path.relpath(os.path.join(folder, file), root)} {stat.st_size} {stat.st_mtime_ns}\n")
+    return name + "\n" + "".join(lines)
+
+
+def _built_by_this_code(catalog: Path, challenge_id: str) -> bool:
+    try:
+        return (catalog / STAMPS / challenge_id).read_text() == code_stamp(challenge_id)
+    except OSError:
+        return False
 
 
 _opened: dict[Path, tuple[int, Bundle]] = {}
@@ -126,6 +159,12 @@ def _build_in_fresh_interpreter(missing: list[str], jobs: int) -> None:
                           hint="Run `tiltyard catalog build " + " ".join(missing) + "` to see the build on its own")
 
 
+def _stamp(catalog: Path, challenge_id: str) -> None:
+    folder = catalog / STAMPS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / challenge_id).write_text(code_stamp(challenge_id))
+
+
 def _built(bundle_dir: Path) -> Bundle:
     bundle = open_bundle(bundle_dir)
     if bundle is None:
@@ -136,9 +175,12 @@ def _built(bundle_dir: Path) -> Bundle:
 
 
 def _usable(bundle_dir: Path, instance: instances.Instance | None) -> Bundle | None:
-    """The bundle there, unless it is a practice bundle in an arena's folder (or the reverse)."""
+    """The bundle there, unless it is a practice bundle in an arena's folder (or the reverse),
+    or other code built it."""
     existing = open_bundle(bundle_dir)
     if existing is not None and existing.manifest.instance != (instance and instances.SECRET):
+        return None
+    if existing is not None and not _built_by_this_code(bundle_dir.parent, bundle_dir.name):
         return None
     return existing
 
@@ -146,11 +188,13 @@ def _usable(bundle_dir: Path, instance: instances.Instance | None) -> Bundle | N
 def _build_one(challenge_id: str, instance: instances.Instance | None,
                progress: Progress = lambda _step: None) -> None:
     builder = builtin_builder(challenge_id)
+    catalog = get_settings().catalog_dir
     # The practice call is the one every builder (a third party's too) has always had.
     if instance is None:
-        builder.build(get_settings().catalog_dir, progress)
+        builder.build(catalog, progress)
     else:
-        builder.build(get_settings().catalog_dir, progress, instance=instance)
+        builder.build(catalog, progress, instance=instance)
+    _stamp(catalog, challenge_id)
 
 
 def known_ids() -> list[str]:
@@ -164,10 +208,12 @@ def get_bundle(challenge_id: str, progress: Callable[[str, str], None] | None = 
     as_path = Path(challenge_id)
     if (as_path / MANIFEST_NAME).is_file():
         return Bundle(as_path)  # an author's folder: always read afresh, it may be changing
-    existing = open_bundle(get_settings().catalog_dir / challenge_id)
-    if existing is not None:
+    catalog = get_settings().catalog_dir
+    existing = open_bundle(catalog / challenge_id)
+    builtin = challenge_id in builtin_ids()
+    if existing is not None and (not builtin or _built_by_this_code(catalog, challenge_id)):
         return existing
-    if challenge_id in builtin_ids():
+    if builtin:
         return build([challenge_id], progress=progress or (lambda _i, _s: None))[0]
     _not_found(challenge_id)
 
