@@ -91,23 +91,10 @@ print("Hand it in: tiltyard submit {challenge_id} submission")
 
 
 def policy_script(recipe: Recipe) -> str:
-    recurrent = recipe.algorithm == "RecurrentPPO"
-    return f'''"""What you hand in: make_policy(observation_space, action_space) returns an object with
-act(observation) -> action; reset() is called at the start of every episode. The grader runs it
-in a sandbox (no network, no files but these) on sealed seeds."""
-
-from pathlib import Path
-
-import numpy as np
-{recipe.import_line}
-
-
-def make_policy(observation_space, action_space):
-    model = {recipe.algorithm}.load(Path(__file__).with_name("model.zip"), device="cpu")
-
-    class Policy:
+    if recipe.algorithm == "RecurrentPPO":
+        policy = """    class Policy:
         def reset(self):
-            # {"the LSTM forgets the last episode" if recurrent else "nothing to forget: a memoryless network"}
+            # The LSTM forgets the last episode.
             self.state, self.start = None, np.ones((1,), dtype=bool)
 
         def act(self, observation):
@@ -118,7 +105,32 @@ def make_policy(observation_space, action_space):
 
     policy = Policy()
     policy.reset()
-    return policy
+    return policy"""
+        memory = "reset() is called at the start of every episode: the LSTM forgets the last one there."
+    else:
+        policy = """    class Policy:
+        def act(self, observation):
+            action, _ = model.predict(observation, deterministic=True)
+            return int(action)
+
+    return Policy()"""
+        memory = ("A memoryless network needs no reset(): the grader then plays several episodes side by\n"
+                  "side. Add reset() (called at each episode start) if you keep anything from one step to the\n"
+                  "next, such as a stack of recent frames.")
+    return f'''"""What you hand in: make_policy(observation_space, action_space) returns an object with
+act(observation) -> action.
+{memory}
+The grader runs it in a sandbox (no network, no files but these) on sealed seeds."""
+
+from pathlib import Path
+
+{"import numpy as np" + chr(10) if recipe.algorithm == "RecurrentPPO" else ""}{recipe.import_line}
+
+
+def make_policy(observation_space, action_space):
+    model = {recipe.algorithm}.load(Path(__file__).with_name("model.zip"), device="cpu")
+
+{policy}
 '''
 
 
