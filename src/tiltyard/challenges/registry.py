@@ -4,6 +4,7 @@ bundle folder in the catalog directory (or a path given directly)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -78,13 +79,17 @@ def code_stamp(challenge_id: str) -> str:
 
 @cache
 def _package_files(name: str) -> str:
-    root = Path(sys.modules[name].__file__ if name in sys.modules else __import__(name).__file__).parent
-    lines = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(sub for sub in subfolders if sub != "__pycache__")
-        for file in sorted(files):
-            stat = os.stat(os.path.join(folder, file))
-            lines.append(f"{os.path.relpath(os.path.join(folder, file), root)} {stat.st_size} {stat.st_mtime_ns}\n")
+    """The files of the top-level package (or lone module) ``name``, a line each."""
+    spec = importlib.util.find_spec(name)
+    roots = list(spec.submodule_search_locations or ()) if spec else []
+    paths = [] if roots or spec is None or not spec.origin else [(spec.origin, os.path.basename(spec.origin))]
+    for root in roots:  # a namespace package has several
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = sorted(sub for sub in subfolders if sub != "__pycache__")
+            paths += [(os.path.join(folder, file), os.path.relpath(os.path.join(folder, file), root))
+                      for file in sorted(files)]
+    lines = [f"{relative} {stat.st_size} {stat.st_mtime_ns}\n" for path, relative in paths
+             for stat in [os.stat(path)]]
     return name + "\n" + "".join(lines)
 
 

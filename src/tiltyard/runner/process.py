@@ -108,10 +108,10 @@ def run_contained(build_argv: Callable[[int], list[str]], *, env: Mapping[str, s
     once the command runs, and a ``stop_reason()`` it gives ends the run as a budget would."""
     result_read, result_write = os.pipe()
     started = time.monotonic()
-    argv = build_argv(result_write)
-    if group is not None:  # a shell joins the group, then becomes the command: all it starts is inside
-        argv = ["/bin/sh", "-c", JOIN_AND_EXEC, "sh", *map(str, group.procs_files()), "--", *argv]
     try:
+        argv = build_argv(result_write)
+        if group is not None:  # a shell joins the group, then becomes the command: all it starts is inside
+            argv = ["/bin/sh", "-c", JOIN_AND_EXEC, "sh", *map(str, group.procs_files()), "--", *argv]
         # No preexec_fn: without one the child is spawned with vfork, 0.3 ms where a fork of the
         # grader (NumPy, Gymnasium loaded) took 10 (benchmarks/agents.py).
         with companion.spawning() if companion is not None else contextlib.nullcontext():
