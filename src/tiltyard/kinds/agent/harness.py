@@ -19,6 +19,8 @@ from tiltyard.runner.seam import Verdict
 ENTRY_SCRIPT = Path(__file__).with_name("policy_entry.py")
 POLICY_FILE = "policy.py"
 LATE_GRACE_SECONDS = 1.0  # for the policy process to say that a call ran past the per-step limit
+UNREADABLE = Verdict(Outcome.INVALID_OUTPUT, "The policy process answered act() with something other than an "
+                     "action; do not write to inherited file descriptors")
 
 
 @dataclass
@@ -67,12 +69,11 @@ class RemotePolicy:
         except ReplyTimeout:
             raise StopRun(self._late(describe_all(wheres))) from None
         if not isinstance(answers, list) or not all(isinstance(answer, dict) for answer in answers):
-            answers = [{}]
+            raise StopRun(UNREADABLE)
         if answers and answers[-1].get("late") and len(answers) <= len(wheres):
             raise StopRun(self._late(wheres[len(answers) - 1].describe(), str(answers[-1]["late"])))
         if len(answers) != len(observations) or not all("action" in answer for answer in answers):
-            raise StopRun(Verdict(Outcome.INVALID_OUTPUT, "The policy process answered act() with something "
-                                  "other than an action; do not write to inherited file descriptors"))
+            raise StopRun(UNREADABLE)
         actions = [answer["action"] for answer in answers]
         for action, where in zip(actions, wheres, strict=True):
             if isinstance(action, dict) and "unreadable" in action:

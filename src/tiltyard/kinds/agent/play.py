@@ -122,7 +122,8 @@ def play_phase(policy: PolicyPort, make_env: Callable[[], gym.Env], seeds: Seque
     (the positions of the act() calls being asked), for messages."""
     count = 1 if reveal_rewards or policy.remembers else max(1, min(LANES, len(seeds)))
     log = EpisodeLog([math.nan] * len(seeds), [0] * len(seeds))
-    lanes = [_Lane(make_env(), iter(list(enumerate(seeds))[lane::count]), Where(phase, split)) for lane in range(count)]
+    episodes = list(enumerate(seeds))
+    lanes = [_Lane(make_env(), iter(episodes[lane::count]), Where(phase, split)) for lane in range(count)]
     try:
         in_flight[:] = [Where(phase, split)]
         policy.start_phase(phase)
